@@ -1,0 +1,7 @@
+"""Entry point for ``python -m carzero_viewer``."""
+
+import sys
+
+from carzero_viewer.cli import main
+
+sys.exit(main())

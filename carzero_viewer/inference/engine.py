@@ -1,0 +1,260 @@
+"""The synchronous inference engine: encode images and prompts once, score any combination fast.
+
+Exact shortcuts relative to the official computation (each equal to it up to float summation order):
+
+* BERT runs on prompts padded only to the batch's longest prompt (padding is masked out of attention);
+* the t2i memory's identical zero padding slots collapse into one key with multiplicity ``97 - n``;
+* one prepared copy of the image tokens serves every prompt query and every word query (the decoder has no
+  self-attention, so queries are independent);
+* image and prompt features are cached (text never depends on the image and vice versa).
+
+The engine is not thread-safe by itself: the UI calls it from its single inference thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Generic, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from carzero_viewer.inference.cancel import CancelToken
+from carzero_viewer.inference.device import DeviceSpec
+from carzero_viewer.inference.features import (
+    ImageFeatures,
+    PromptFeatures,
+    encode_images,
+    encode_prompts,
+    stack_memories,
+)
+from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE, process_prompt
+from carzero_viewer.model.loader import LoadedModel, ModelInfo
+from carzero_viewer.model.preprocessing import PreparedImage, prepare
+from carzero_viewer.types import ProcessedPrompt, PromptResult
+
+K = TypeVar("K")
+V = TypeVar("V")
+LAST_N_LAYERS = 4  # the official maps average the last four decoder layers
+
+
+class LruCache(Generic[K, V]):
+    """A small least-recently-used mapping."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        return None
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def content_key(gray: npt.NDArray[np.uint8]) -> str:
+    """Hash of the exact 8-bit model input (shape included): identical pixels share cached features."""
+    digest = hashlib.sha256(np.ascontiguousarray(gray).tobytes())
+    digest.update(str(gray.shape).encode())
+    return digest.hexdigest()
+
+
+def _numpy(x: torch.Tensor) -> npt.NDArray[np.float32]:
+    return np.asarray(x.detach().float().cpu().numpy(), dtype=np.float32)
+
+
+class InferenceEngine:
+    """Scores (image, prompt) pairs with caching. Returned data is numpy only."""
+
+    def __init__(
+        self,
+        loaded: LoadedModel,
+        device: DeviceSpec,
+        image_cache_size: int = 16,
+        prompt_cache_size: int = 512,
+    ) -> None:
+        self.loaded = loaded
+        self.device = device
+        self.model = loaded.model.to(device.device).eval()
+        self._images: LruCache[str, ImageFeatures] = LruCache(image_cache_size)
+        self._prompts: LruCache[str, PromptFeatures] = LruCache(prompt_cache_size)
+
+    @property
+    def info(self) -> ModelInfo:
+        return self.loaded.info
+
+    @property
+    def model_id(self) -> str:
+        """Identifies the weights and numerics that produced a result (cache keys, exports)."""
+        return f"{self.info.short_checksum}@{self.device.device.type}-{self.device.precision}"
+
+    def clear_caches(self) -> None:
+        self._images.clear()
+        self._prompts.clear()
+
+    def process(self, typed: str, template: str = DEFAULT_TEMPLATE, raw: bool = False) -> ProcessedPrompt:
+        return process_prompt(typed, template, raw)
+
+    def prepare_image(self, gray: npt.NDArray[np.uint8]) -> PreparedImage:
+        """The exact resize/pad/crop of one 8-bit image (also what the UI shows as "model input")."""
+        pre = self.model.config.preprocess
+        return prepare(gray, pre.resize_to, pre.crop_size)
+
+    @torch.inference_mode()
+    def encode_images(
+        self, grays: Sequence[npt.NDArray[np.uint8]], cancel: CancelToken | None = None
+    ) -> list[ImageFeatures]:
+        """Encode 8-bit grayscale images (original size), reusing cached features; one ViT batch for the rest."""
+        keys = [f"{content_key(g)}:{self.model_id}" for g in grays]
+        found = {key: cached for key in keys if (cached := self._images.get(key)) is not None}
+        todo = [(key, g) for key, g in zip(keys, grays, strict=True) if key not in found]
+        if todo:
+            prepared = [self.prepare_image(g) for _, g in todo]
+            if cancel is not None:
+                cancel.check()
+            pixels = self.model.pixels_from_crops([p.crop for p in prepared])
+            with self.device.autocast():
+                encoded = encode_images(
+                    self.model, pixels, [k for k, _ in todo], [p.geometry for p in prepared]
+                )
+            for feature in encoded:
+                self._images.put(feature.key, feature)
+                found[feature.key] = feature
+        return [found[key] for key in keys]
+
+    def encode_image(self, gray: npt.NDArray[np.uint8], cancel: CancelToken | None = None) -> ImageFeatures:
+        return self.encode_images([gray], cancel)[0]
+
+    @torch.inference_mode()
+    def encode_prompts(self, prompts: Sequence[ProcessedPrompt]) -> list[PromptFeatures]:
+        """Encode prompts, reusing cached features (keyed by the cleaned text the model actually sees)."""
+        found: dict[str, PromptFeatures] = {}
+        todo: list[ProcessedPrompt] = []
+        for prompt in prompts:
+            cached = self._prompts.get(prompt.cleaned)
+            if cached is not None:
+                found[prompt.cleaned] = cached
+            elif prompt.cleaned not in {p.cleaned for p in todo}:
+                todo.append(prompt)
+        if todo:
+            batch = self.model.text_encoder.tokenize(self.loaded.tokenizer, [p.cleaned for p in todo])
+            with self.device.autocast():
+                encoded = encode_prompts(self.model, batch, todo)
+            for feature in encoded:
+                self._prompts.put(feature.prompt.cleaned, feature)
+                found[feature.prompt.cleaned] = feature
+        # A cached feature may carry another typed text with the same cleaned text: re-attach this prompt.
+        return [replace(found[p.cleaned], prompt=p) for p in prompts]
+
+    @torch.inference_mode()
+    def score(
+        self,
+        image: ImageFeatures,
+        prompts: Sequence[PromptFeatures],
+        word_maps: bool = True,
+        cancel: CancelToken | None = None,
+    ) -> list[PromptResult]:
+        """Official scores, prompt maps, per-word attention and (optionally) per-word maps for one image."""
+        if not prompts:
+            return []
+        fusion = self.model.fusion_module
+        grid = self.model.config.vision.grid
+        with self.device.autocast():
+            sentences = torch.stack([p.sentence for p in prompts]).unsqueeze(0)
+            i2t = fusion.attend(image.memory, sentences)
+            if cancel is not None:
+                cancel.check()
+            t2i = fusion.attend(stack_memories([p.memory for p in prompts]), image.img_g.unsqueeze(0))
+            word_attn = torch.stack(t2i.attention[-LAST_N_LAYERS:]).float().mean(dim=0)[:, 0]  # (P, N)
+            grounding = torch.stack(i2t.attention[-LAST_N_LAYERS:]).float().mean(dim=0)[0, :, 1:]
+            word_grids = self._word_maps(image, prompts, cancel) if word_maps else None
+        i2t_logits = _numpy(i2t.logits[0])
+        t2i_logits = _numpy(t2i.logits[:, 0])
+        grounding_np = _numpy(grounding).reshape(len(prompts), grid, grid)
+        results = []
+        for p, feature in enumerate(prompts):
+            n = len(feature.words)
+            maps, pad_map = (
+                word_grids[p] if word_grids is not None else (np.zeros((0, grid, grid), np.float32), None)
+            )
+            results.append(
+                PromptResult(
+                    prompt=feature.prompt,
+                    words=feature.words,
+                    truncated=feature.truncated,
+                    score=float((i2t_logits[p] + t2i_logits[p]) / 2),
+                    i2t=float(i2t_logits[p]),
+                    t2i=float(t2i_logits[p]),
+                    grounding_map=grounding_np[p],
+                    word_attention=self._official_word_attention(_numpy(word_attn[p]), n, feature.padding_slots),
+                    word_maps=maps,
+                    padding_word_map=pad_map if pad_map is not None else np.full((grid, grid), np.nan, np.float32),
+                    geometry=image.geometry,
+                )
+            )
+        return results
+
+    def score_texts(
+        self,
+        gray: npt.NDArray[np.uint8],
+        texts: Sequence[str],
+        template: str = DEFAULT_TEMPLATE,
+        raw: bool = False,
+        word_maps: bool = True,
+        cancel: CancelToken | None = None,
+    ) -> list[PromptResult]:
+        """Convenience: process, encode and score in one call."""
+        image = self.encode_image(gray, cancel)
+        prompts = self.encode_prompts([self.process(t, template, raw) for t in texts])
+        return self.score(image, prompts, word_maps, cancel)
+
+    def _word_maps(
+        self, image: ImageFeatures, prompts: Sequence[PromptFeatures], cancel: CancelToken | None
+    ) -> list[tuple[npt.NDArray[np.float32], npt.NDArray[np.float32] | None]]:
+        """Per-word maps (EXTENSION, spec 6.3): every word slot of every prompt as a query, one decoder call."""
+        grid = self.model.config.vision.grid
+        has_padding = any(p.padding_slots for p in prompts)
+        queries = [p.slots for p in prompts]
+        if has_padding:
+            queries.append(torch.zeros_like(prompts[0].slots[:1]))
+        stacked = torch.cat(queries).unsqueeze(0)
+        if cancel is not None:
+            cancel.check()
+        out = self.model.fusion_module.attend(image.memory, stacked)
+        maps = _numpy(torch.stack(out.attention[-LAST_N_LAYERS:]).float().mean(dim=0)[0, :, 1:])
+        maps = maps.reshape(-1, grid, grid)
+        pad_map = maps[-1] if has_padding else None
+        result = []
+        start = 0
+        for p in prompts:
+            n = p.slots.shape[0]
+            result.append((maps[start : start + n], pad_map if p.padding_slots else None))
+            start += n
+        return result
+
+    def _official_word_attention(
+        self, weights: npt.NDArray[np.float32], n: int, padding: int
+    ) -> npt.NDArray[np.float32]:
+        """Expand collapsed t2i weights to the official ``1 + max_length`` layout (padding shares its weight)."""
+        full = np.zeros(1 + self.model.config.text.max_length, dtype=np.float32)
+        full[: 1 + n] = weights[: 1 + n]
+        if padding:
+            full[1 + n :] = weights[1 + n] / padding
+        return full
+
