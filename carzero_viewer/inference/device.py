@@ -8,6 +8,7 @@ interactive scoring; one intra-op thread per available core is used and inter-op
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +21,6 @@ from carzero_viewer.errors import ModelLoadError
 DeviceChoice = Literal["auto", "cpu", "cuda"]
 Precision = Literal["fp32", "bf16", "fp16"]
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
-_threads_configured = False
 
 
 @dataclass(frozen=True)
@@ -45,16 +45,13 @@ class DeviceSpec:
             yield
 
 
+@functools.cache
 def configure_cpu_threads() -> None:
-    """Set torch's CPU thread pools once per process."""
-    global _threads_configured
-    if _threads_configured:
-        return
+    """Set torch's CPU thread pools (once per process: cached)."""
     available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     torch.set_num_threads(max(1, available))
     with contextlib.suppress(RuntimeError):  # inter-op pool can only be set before first parallel work
         torch.set_num_interop_threads(1)
-    _threads_configured = True
 
 
 def select_device(choice: DeviceChoice = "auto", precision: Precision = "fp32") -> DeviceSpec:

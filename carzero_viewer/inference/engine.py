@@ -202,9 +202,13 @@ class InferenceEngine:
                     i2t=float(i2t_logits[p]),
                     t2i=float(t2i_logits[p]),
                     grounding_map=grounding_np[p],
-                    word_attention=self._official_word_attention(_numpy(word_attn[p]), n, feature.padding_slots),
+                    word_attention=self._official_word_attention(
+                        _numpy(word_attn[p]), n, feature.padding_slots
+                    ),
                     word_maps=maps,
-                    padding_word_map=pad_map if pad_map is not None else np.full((grid, grid), np.nan, np.float32),
+                    padding_word_map=pad_map
+                    if pad_map is not None
+                    else np.full((grid, grid), np.nan, np.float32),
                     geometry=image.geometry,
                 )
             )
@@ -257,4 +261,3 @@ class InferenceEngine:
         if padding:
             full[1 + n :] = weights[1 + n] / padding
         return full
-

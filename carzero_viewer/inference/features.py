@@ -126,7 +126,9 @@ def stack_memories(memories: Sequence[PreparedMemory]) -> PreparedMemory:
         base = m.log_multiplicity if m.log_multiplicity is not None else m.keys[0].new_zeros((1, n))
         log_mult.append(F.pad(base, (0, longest - n), value=float("-inf")))
     return PreparedMemory(
-        keys=tuple(torch.cat([pad(m.keys[layer]) for m in memories]) for layer in range(len(memories[0].keys))),
+        keys=tuple(
+            torch.cat([pad(m.keys[layer]) for m in memories]) for layer in range(len(memories[0].keys))
+        ),
         values=tuple(
             torch.cat([pad(m.values[layer]) for m in memories]) for layer in range(len(memories[0].values))
         ),

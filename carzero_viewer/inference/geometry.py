@@ -62,8 +62,12 @@ def map_to_original(
         raise ValueError(f"expected a square grid map, got {grid_map.shape}")
     h, w = geometry.original_size
     sy, sx = geometry.scale
-    wy = _axis_weights(h, sy, geometry.pad_offset[0] - geometry.crop_offset[0], geometry.crop_size, grid, mode)
-    wx = _axis_weights(w, sx, geometry.pad_offset[1] - geometry.crop_offset[1], geometry.crop_size, grid, mode)
+    wy = _axis_weights(
+        h, sy, geometry.pad_offset[0] - geometry.crop_offset[0], geometry.crop_size, grid, mode
+    )
+    wx = _axis_weights(
+        w, sx, geometry.pad_offset[1] - geometry.crop_offset[1], geometry.crop_size, grid, mode
+    )
     return (wy @ grid_map.astype(np.float64) @ wx.T).astype(np.float32)
 
 
@@ -72,8 +76,12 @@ def field_of_view_mask(geometry: ModelInputGeometry) -> npt.NDArray[np.bool_]:
     ones = np.ones((1, 1), dtype=np.float64)
     h, w = geometry.original_size
     sy, sx = geometry.scale
-    wy = _axis_weights(h, sy, geometry.pad_offset[0] - geometry.crop_offset[0], geometry.crop_size, 1, "nearest")
-    wx = _axis_weights(w, sx, geometry.pad_offset[1] - geometry.crop_offset[1], geometry.crop_size, 1, "nearest")
+    wy = _axis_weights(
+        h, sy, geometry.pad_offset[0] - geometry.crop_offset[0], geometry.crop_size, 1, "nearest"
+    )
+    wx = _axis_weights(
+        w, sx, geometry.pad_offset[1] - geometry.crop_offset[1], geometry.crop_size, 1, "nearest"
+    )
     return np.asarray(~np.isnan(wy @ ones @ wx.T), dtype=np.bool_)
 
 

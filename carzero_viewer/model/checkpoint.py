@@ -14,10 +14,11 @@ at all.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,21 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor
 
 from carzero_viewer.errors import WeightsError
-from carzero_viewer.model.config import CarzeroConfig, infer_config
+from carzero_viewer.model.config import (
+    FUSION_LAYERNORM_EPS,
+    RELEASED_FUSION_HEADS,
+    RELEASED_VIT_HEADS,
+    VIT_LAYERNORM_EPS,
+    CarzeroConfig,
+    infer_config,
+)
 from carzero_viewer.model.safe_unpickle import RefusedGlobal, RestrictedPickleModule, to_plain
 
 PREFIX = "CARZero."
 UNUSED_KEY_PATTERNS = (
-    re.compile(r"fusion_module\.decoder\.layers\.\d+\.self_attn\.(in_proj_weight|in_proj_bias|out_proj\.(weight|bias))$"),
+    re.compile(
+        r"fusion_module\.decoder\.layers\.\d+\.self_attn\.(in_proj_weight|in_proj_bias|out_proj\.(weight|bias))$"
+    ),
     re.compile(r"fusion_module\.decoder\.layers\.\d+\.norm1\.(weight|bias)$"),
     re.compile(r"fusion_module\.logit_scale$"),
     re.compile(r"text_encoder\.model\.pooler\.dense\.(weight|bias)$"),
@@ -43,6 +53,10 @@ UNUSED_KEY_PATTERNS = (
 ALIASES = {
     "fusion_module.decoder.norm.weight": "fusion_module.decoder_norm.weight",
     "fusion_module.decoder.norm.bias": "fusion_module.decoder_norm.bias",
+}
+FIXTURE_INFO = {
+    "trained": False,
+    "description": "test fixture with random weights (fixture_architecture present)",
 }
 SAFETENSORS_CONFIG_KEY = "carzero_config"
 SAFETENSORS_INFO_KEY = "carzero_info"
@@ -92,7 +106,9 @@ def read_official_checkpoint(path: Path) -> RawWeights:
     if not path.is_file():
         raise WeightsError("checkpoint file is missing", path)
     if not zipfile.is_zipfile(path):
-        raise WeightsError("not a PyTorch checkpoint archive (truncated, corrupt or a different format)", path)
+        raise WeightsError(
+            "not a PyTorch checkpoint archive (truncated, corrupt or a different format)", path
+        )
     try:
         payload = torch.load(
             path, map_location="cpu", weights_only=False, pickle_module=RestrictedPickleModule, mmap=True
@@ -116,6 +132,8 @@ def read_official_checkpoint(path: Path) -> RawWeights:
     hparams = to_plain(payload.get("hyper_parameters")) or {}
     architecture = payload.get("fixture_architecture")
     info = to_plain(payload.get("carzero_viewer_info")) or {}
+    if architecture is not None and not info:
+        info = dict(FIXTURE_INFO)  # fixtures are generated with random weights
     return RawWeights(
         tensors=tensors,
         hparams=hparams if isinstance(hparams, dict) else {},
@@ -167,13 +185,19 @@ def check_keys(raw: RawWeights, expected: Mapping[str, tuple[int, ...]], path: P
     )
     problems = []
     if missing:
-        problems.append(f"{len(missing)} missing tensor(s): {', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''}")
+        problems.append(
+            f"{len(missing)} missing tensor(s): {', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''}"
+        )
     if unknown:
-        problems.append(f"{len(unknown)} unexpected tensor(s): {', '.join(unknown[:8])}{' ...' if len(unknown) > 8 else ''}")
+        problems.append(
+            f"{len(unknown)} unexpected tensor(s): {', '.join(unknown[:8])}{' ...' if len(unknown) > 8 else ''}"
+        )
     if mismatched:
         problems.append(f"shape mismatch: {'; '.join(mismatched[:8])}")
     if problems:
-        raise WeightsError("checkpoint does not match the CARZero architecture: " + " | ".join(problems), path)
+        raise WeightsError(
+            "checkpoint does not match the CARZero architecture: " + " | ".join(problems), path
+        )
     for key in expected:
         if not torch.isfinite(raw.tensors[key]).all():
             raise WeightsError(f"tensor {key!r} contains NaN or infinite values", path)
@@ -187,21 +211,52 @@ def config_for(raw: RawWeights, bert_config: Mapping[str, Any]) -> CarzeroConfig
     return infer_config(used, bert_config, raw.hparams, raw.architecture)
 
 
+@contextlib.contextmanager
+def _atomic_target(path: Path) -> Iterator[Path]:
+    """Yield a temporary sibling and rename it over ``path`` on success.
+
+    Never truncates ``path`` in place: it may be memory-mapped by a loaded checkpoint (overwriting a mapped
+    file kills the process with SIGBUS), and a failed write (full disk) must leave the old file intact.
+    """
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        yield partial
+        partial.replace(path)
+    except OSError as exc:
+        raise WeightsError(f"cannot write ({exc.strerror or exc})", path) from exc
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def save_safetensors(raw: RawWeights, config: CarzeroConfig, path: Path) -> None:
-    """Write the pickle-free form; tensors shared under two names are stored once."""
+    """Write the pickle-free form atomically; tensors shared under two names are stored once."""
     tensors = {k: v.contiguous() for k, v in raw.tensors.items() if k not in ALIASES}
     metadata = {
         SAFETENSORS_CONFIG_KEY: json.dumps(config.to_dict()),
         SAFETENSORS_INFO_KEY: json.dumps(raw.info),
     }
-    save_file(tensors, str(path), metadata=metadata)
+    with _atomic_target(path) as partial:
+        save_file(tensors, str(partial), metadata=metadata)
 
 
-def save_official_checkpoint(raw: RawWeights, path: Path) -> None:
+def explicit_architecture(config: CarzeroConfig) -> dict[str, Any] | None:
+    """Head counts / epsilons that differ from the release: a ``.ckpt`` must carry them (shapes cannot)."""
+    vit, fusion = config.vision, config.fusion
+    released = (RELEASED_VIT_HEADS, VIT_LAYERNORM_EPS, RELEASED_FUSION_HEADS, FUSION_LAYERNORM_EPS)
+    if (vit.num_heads, vit.layernorm_eps, fusion.num_heads, fusion.layernorm_eps) == released:
+        return None
+    return {
+        "vit": {"num_heads": vit.num_heads, "layernorm_eps": vit.layernorm_eps},
+        "fusion": {"num_heads": fusion.num_heads, "layernorm_eps": fusion.layernorm_eps},
+    }
+
+
+def save_official_checkpoint(raw: RawWeights, path: Path, config: CarzeroConfig | None = None) -> None:
     """Write the official Lightning layout (``CARZero.``-prefixed ``state_dict`` + plain hyper-parameters).
 
     Used to convert back from safetensors and to create full-size test checkpoints; the official code reads
-    the result (its hyper-parameters are plain dicts rather than OmegaConf objects).
+    the result (its hyper-parameters are plain dicts rather than OmegaConf objects). With ``config``, head
+    counts that differ from the release are written as ``fixture_architecture`` so they survive the trip.
     """
     payload: dict[str, Any] = {
         "epoch": 0,
@@ -211,8 +266,10 @@ def save_official_checkpoint(raw: RawWeights, path: Path) -> None:
         "hparams_name": "cfg",
         "hyper_parameters": raw.hparams,
     }
-    if raw.architecture is not None:
-        payload["fixture_architecture"] = raw.architecture
+    architecture = raw.architecture or (explicit_architecture(config) if config is not None else None)
+    if architecture is not None:
+        payload["fixture_architecture"] = architecture
     if raw.info:
         payload["carzero_viewer_info"] = raw.info
-    torch.save(payload, path)
+    with _atomic_target(path) as partial:
+        torch.save(payload, partial)

@@ -200,8 +200,12 @@ def infer_config(
     bert["hidden_size"] = _shape(shapes, emb + "word_embeddings.weight")[1]
     bert["max_position_embeddings"] = _shape(shapes, emb + "position_embeddings.weight")[0]
     bert["type_vocab_size"] = _shape(shapes, emb + "token_type_embeddings.weight")[0]
-    bert["num_hidden_layers"] = _count(shapes, r"text_encoder\.model\.encoder\.layer\.(\d+)\.output\.dense\.weight$")
-    bert["intermediate_size"] = _shape(shapes, "text_encoder.model.encoder.layer.0.intermediate.dense.weight")[0]
+    bert["num_hidden_layers"] = _count(
+        shapes, r"text_encoder\.model\.encoder\.layer\.(\d+)\.output\.dense\.weight$"
+    )
+    bert["intermediate_size"] = _shape(
+        shapes, "text_encoder.model.encoder.layer.0.intermediate.dense.weight"
+    )[0]
     text = TextConfig(
         bert=bert,
         last_n_layers=int(_get(hparams, "model.text.last_n_layers", DEFAULT_LAST_N_LAYERS)),

@@ -18,6 +18,7 @@ The computation is split in two so the exact shortcuts are possible:
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -51,7 +52,9 @@ class PreparedMemory:
         return PreparedMemory(
             keys=tuple(k[index : index + 1] for k in self.keys),
             values=tuple(v[index : index + 1] for v in self.values),
-            log_multiplicity=None if self.log_multiplicity is None else self.log_multiplicity[index : index + 1],
+            log_multiplicity=None
+            if self.log_multiplicity is None
+            else self.log_multiplicity[index : index + 1],
         )
 
 
@@ -145,7 +148,7 @@ class Decoder(nn.Module):
 def _mlp_head(dims: tuple[int, ...]) -> nn.Sequential:
     """Linear/ReLU/Dropout stack; Linear modules land at indices 0, 3, 6, 9 as in the official module."""
     modules: list[nn.Module] = []
-    for index, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:], strict=True)):
+    for index, (fan_in, fan_out) in enumerate(itertools.pairwise(dims)):
         modules.append(nn.Linear(fan_in, fan_out))
         if index < len(dims) - 2:
             modules.extend((nn.ReLU(), nn.Dropout(0.1)))
@@ -162,6 +165,9 @@ class FusionModule(nn.Module):
         self.decoder = Decoder(config, self.decoder_norm)
         self.mlp_head = _mlp_head(config.mlp_dims)
 
+    def layers(self) -> list[DecoderLayer]:
+        return [layer for layer in self.decoder.layers if isinstance(layer, DecoderLayer)]
+
     def prepare_memory(self, memory: Tensor, multiplicity: Tensor | None = None) -> PreparedMemory:
         """Normalise ``(Bm, N, D)`` memory once and project it for every layer.
 
@@ -170,7 +176,9 @@ class FusionModule(nn.Module):
             multiplicity: optional ``(Bm, N)`` positive counts; a token with count ``m`` acts as ``m`` copies.
         """
         normed = self.decoder_norm(memory)
-        keys, values = zip(*(layer.multihead_attn.project_memory(normed) for layer in self.decoder.layers), strict=True)
+        keys, values = zip(
+            *(layer.multihead_attn.project_memory(normed) for layer in self.layers()), strict=True
+        )
         log_mult = None if multiplicity is None else torch.log(multiplicity.to(memory.dtype))
         return PreparedMemory(keys=tuple(keys), values=tuple(values), log_multiplicity=log_mult)
 
@@ -185,7 +193,7 @@ class FusionModule(nn.Module):
         if t.shape[0] != memory.batch:
             t = t.expand(memory.batch, -1, -1)
         weights: list[Tensor] = []
-        for layer, keys, values in zip(self.decoder.layers, memory.keys, memory.values, strict=True):
+        for layer, keys, values in zip(self.layers(), memory.keys, memory.values, strict=True):
             t, w = layer(t, keys, values, memory.log_multiplicity)
             weights.append(w)
         out = self.decoder.norm(t)

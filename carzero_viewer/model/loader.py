@@ -19,7 +19,6 @@ import torch
 from transformers import BertTokenizerFast
 
 from carzero_viewer.checksums import lookup, sha256_file
-from carzero_viewer.errors import WeightsError
 from carzero_viewer.model.checkpoint import check_keys, config_for, is_unused_key, read_weights
 from carzero_viewer.model.config import CarzeroConfig
 from carzero_viewer.model.network import CarzeroModel
@@ -63,11 +62,9 @@ class LoadedModel:
     info: ModelInfo
 
 
-def _status(info: dict[str, object], has_architecture: bool, sha256: str) -> tuple[WeightsStatus, str]:
+def _status(info: dict[str, object], sha256: str) -> tuple[WeightsStatus, str]:
     if info.get("trained") is False:
         return WeightsStatus.UNTRAINED, str(info.get("description", UNTRAINED_BANNER))
-    if has_architecture:
-        return WeightsStatus.UNTRAINED, "test fixture with random weights (fixture_architecture present)"
     entry = lookup(sha256)
     if entry is not None:
         if entry.trained:
@@ -80,7 +77,9 @@ def _restore_bert_buffers(model: CarzeroModel) -> None:
     embeddings = model.text_encoder.model.embeddings
     positions = int(model.config.text.bert["max_position_embeddings"])
     embeddings.register_buffer("position_ids", torch.arange(positions).expand((1, -1)), persistent=False)
-    embeddings.register_buffer("token_type_ids", torch.zeros((1, positions), dtype=torch.long), persistent=False)
+    embeddings.register_buffer(
+        "token_type_ids", torch.zeros((1, positions), dtype=torch.long), persistent=False
+    )
 
 
 def load_model(location: WeightsLocation, device: str | torch.device = "cpu") -> LoadedModel:
@@ -104,7 +103,7 @@ def load_model(location: WeightsLocation, device: str | torch.device = "cpu") ->
     model.eval()
     tokenizer = load_tokenizer(location.bert_dir, int(config.text.bert["vocab_size"]))
     sha = sha256_file(location.checkpoint)
-    status, detail = _status(raw.info, raw.architecture is not None, sha)
+    status, detail = _status(raw.info, sha)
     info = ModelInfo(
         checkpoint=location.checkpoint,
         bert_dir=location.bert_dir,
@@ -114,4 +113,3 @@ def load_model(location: WeightsLocation, device: str | torch.device = "cpu") ->
         config=config,
     )
     return LoadedModel(model=model, tokenizer=tokenizer, info=info)
-

@@ -91,7 +91,7 @@ def prepare(
     left = (resize_to - new_w) // 2
     padded = np.zeros((resize_to, resize_to), dtype=np.uint8)
     padded[top : top + new_h, left : left + new_w] = resized
-    offset = int(round((resize_to - crop_size) / 2))
+    offset = round((resize_to - crop_size) / 2)
     crop = np.ascontiguousarray(padded[offset : offset + crop_size, offset : offset + crop_size])
     geometry = ModelInputGeometry(
         original_size=(h, w),

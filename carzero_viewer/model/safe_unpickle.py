@@ -29,7 +29,20 @@ _COMPAT_MODULES = {"__builtin__": "builtins", "copy_reg": "copyreg"}
 _COMPAT_NAMES = {("builtins", "long"): "int", ("builtins", "unicode"): "str"}
 
 _BUILTINS_ALLOWED = frozenset(
-    {"dict", "list", "tuple", "set", "frozenset", "str", "bytes", "bytearray", "int", "float", "bool", "complex"}
+    {
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "str",
+        "bytes",
+        "bytearray",
+        "int",
+        "float",
+        "bool",
+        "complex",
+    }
 )
 _TORCH_ALLOWED = {
     "torch._utils": frozenset(
@@ -80,7 +93,9 @@ _STUBS: dict[tuple[str, str], type[InertStub]] = {}
 def _stub_class(module: str, name: str) -> type[InertStub]:
     key = (module, name)
     if key not in _STUBS:
-        _STUBS[key] = type(name, (InertStub,), {"stub_module": module, "stub_name": name, "__module__": module})
+        _STUBS[key] = type(
+            name, (InertStub,), {"stub_module": module, "stub_name": name, "__module__": module}
+        )
     return _STUBS[key]
 
 
@@ -129,12 +144,10 @@ def to_plain(value: Any) -> Any:
     Lightning and other stubs become their class name; plain containers are converted recursively.
     """
     if isinstance(value, InertStub):
-        state = value.state
-        if isinstance(state, dict):
-            if "_content" in state:
-                return to_plain(state["_content"])
-            if "_val" in state:
-                return to_plain(state["_val"])
+        state = value.state if isinstance(value.state, dict) else {}
+        for field in ("_content", "_val"):
+            if field in state:
+                return to_plain(state[field])
         return f"{value.stub_module}.{value.stub_name}"
     if isinstance(value, type) and issubclass(value, InertStub):
         return f"{value.stub_module}.{value.stub_name}"

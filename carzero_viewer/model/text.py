@@ -89,7 +89,9 @@ def load_tokenizer(folder: Path, vocab_size: int) -> BertTokenizerFast:
             saved = json.loads(tokenizer_config.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise WeightsError(f"tokenizer_config.json is unreadable ({exc})", tokenizer_config) from exc
-        options = {k: saved[k] for k in ("do_lower_case", "strip_accents", "tokenize_chinese_chars") if k in saved}
+        options = {
+            k: saved[k] for k in ("do_lower_case", "strip_accents", "tokenize_chinese_chars") if k in saved
+        }
     try:
         tokenizer = BertTokenizerFast(vocab_file=str(vocab), **options)
     except Exception as exc:  # tokenizers raises plain Exception subclasses on a malformed vocabulary

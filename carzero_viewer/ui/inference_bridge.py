@@ -1,0 +1,257 @@
+"""The single bridge between the widgets and the model: one QThread, one worker that owns the engine.
+
+Why a bridge: widgets must never block on torch, and results of an old request (the user switched image or
+edited the prompts meanwhile) must never overwrite newer ones. The design follows napari's layer slicer:
+
+* :class:`InferenceBridge` lives in the GUI thread. :meth:`InferenceBridge.submit` gives each request a new,
+  increasing id and a fresh :class:`~carzero_viewer.inference.cancel.CancelToken`, and cancels the token of
+  the previous request (the engine checks it between stages, so old work stops early).
+* :class:`InferenceWorker` lives in the worker thread and is driven only through queued signals, so requests
+  run one at a time in submission order. It loads the model first (torch is imported there, lazily, so the
+  window appears before torch has loaded) and reports back through signals.
+* Worker signals are connected to *methods* of the bridge (a GUI-thread QObject), never to lambdas, so Qt
+  delivers them in the GUI thread. The bridge drops results whose id is not the latest one and re-emits the
+  rest as :attr:`InferenceBridge.results_ready` / :attr:`InferenceBridge.request_failed`.
+
+Only plain data crosses the thread boundary: uint8 numpy images, strings, and the numpy-only
+:class:`~carzero_viewer.types.PromptResult` dataclasses.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from carzero_viewer.inference.cancel import CancelToken
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelState:
+    """What the status bar shows about the loaded model (plain data, built in the worker)."""
+
+    checkpoint: str
+    short_checksum: str
+    status: str
+    status_detail: str
+    device: str
+    is_untrained: bool
+    note: str = ""
+
+    @property
+    def summary(self) -> str:
+        return f"{self.checkpoint} · {self.short_checksum} · {self.status} · {self.device}"
+
+
+class InferenceWorker(QObject):
+    """Owns the engine; every slot runs in the worker thread. Never touches widgets."""
+
+    model_ready = Signal(object)  # ModelState
+    model_failed = Signal(str)
+    results_ready = Signal(int, object)  # request id, list[PromptResult]
+    request_failed = Signal(int, str)  # request id, message
+    request_cancelled = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._engine: Any = None
+        self._load_error = "no model loaded yet"
+
+    @Slot(object, str)
+    def load_model(self, candidates: list[Path], device: str) -> None:
+        """Load the first candidate weights folder that works (the list ends with the demo fixture)."""
+        errors: list[str] = []
+        try:
+            from carzero_viewer.errors import CarzeroError
+            from carzero_viewer.inference.device import select_device
+            from carzero_viewer.inference.engine import InferenceEngine
+            from carzero_viewer.model.loader import load_model
+            from carzero_viewer.paths import resolve_weights_folder
+
+            choice: Any = device  # validated by select_device
+            spec = select_device(choice, "fp32")
+        except Exception as exc:  # a broken torch install must not kill the viewer
+            LOG.exception("cannot start the inference stack")
+            self._load_error = f"no model: {exc}"
+            self.model_failed.emit(self._load_error)
+            return
+        for index, candidate in enumerate(candidates):
+            try:
+                loaded = load_model(resolve_weights_folder(Path(candidate)), spec.device)
+                self._engine = InferenceEngine(loaded, spec)
+            except CarzeroError as exc:
+                errors.append(exc.message)
+                continue
+            except Exception as exc:
+                LOG.exception("loading weights from %s failed", candidate)
+                errors.append(f"{candidate}: {exc}")
+                continue
+            info = self._engine.info
+            note = "; ".join(errors) if index > 0 else ""
+            self.model_ready.emit(
+                ModelState(
+                    checkpoint=info.checkpoint.name,
+                    short_checksum=info.short_checksum,
+                    status=info.status.value,
+                    status_detail=info.status_detail,
+                    device=spec.label,
+                    is_untrained=info.is_untrained,
+                    note=note,
+                )
+            )
+            return
+        self._load_error = "no model: " + ("; ".join(errors) or "no weights found")
+        self.model_failed.emit(self._load_error)
+
+    @Slot(int, object, object, str, object)
+    def run(
+        self, request_id: int, gray: np.ndarray, prompts: list[str], template: str, token: CancelToken
+    ) -> None:
+        """Encode the image, then score the prompts; stale requests stop at the next cancel check."""
+        from carzero_viewer.errors import Cancelled, CarzeroError
+
+        if token.cancelled:
+            self.request_cancelled.emit(request_id)
+            return
+        if self._engine is None:
+            self.request_failed.emit(request_id, self._load_error)
+            return
+        try:
+            engine = self._engine
+            image = engine.encode_image(gray, token)
+            token.check()
+            processed = []
+            skipped = []
+            for typed in prompts:
+                try:
+                    processed.append(engine.process(typed, template))
+                except CarzeroError as exc:
+                    skipped.append(exc.message)
+            features = engine.encode_prompts(processed)
+            token.check()
+            results = engine.score(image, features, word_maps=False, cancel=token)
+            token.check()
+        except Cancelled:
+            self.request_cancelled.emit(request_id)
+            return
+        except CarzeroError as exc:
+            self.request_failed.emit(request_id, exc.message)
+            return
+        except Exception as exc:
+            LOG.exception("inference request %d failed", request_id)
+            self.request_failed.emit(request_id, f"inference failed: {exc}")
+            return
+        self.results_ready.emit(request_id, results)
+        if skipped:
+            self.request_failed.emit(request_id, "skipped prompts: " + "; ".join(skipped))
+
+
+class InferenceBridge(QObject):
+    """GUI-thread facade over the worker thread; the only object widgets talk to for inference."""
+
+    model_ready = Signal(object)  # ModelState
+    model_failed = Signal(str)
+    results_ready = Signal(int, object)  # request id, list[PromptResult] (only for the latest request)
+    request_failed = Signal(int, str)
+    busy_changed = Signal(bool)
+
+    # Private signals that carry work into the worker thread (queued connections).
+    _load_requested = Signal(object, str)
+    _run_requested = Signal(int, object, object, str, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._thread.setObjectName("carzero-inference")
+        self._worker = InferenceWorker()
+        self._worker.moveToThread(self._thread)
+        self._load_requested.connect(self._worker.load_model)
+        self._run_requested.connect(self._worker.run)
+        self._worker.model_ready.connect(self._on_model_ready)
+        self._worker.model_failed.connect(self._on_model_failed)
+        self._worker.results_ready.connect(self._on_results)
+        self._worker.request_failed.connect(self._on_failed)
+        self._worker.request_cancelled.connect(self._on_cancelled)
+        self._thread.finished.connect(self._worker.deleteLater)
+        self._latest_id = 0
+        self._token: CancelToken | None = None
+        self._stopped = False
+        self._thread.start()
+
+    @property
+    def latest_id(self) -> int:
+        return self._latest_id
+
+    def load_model(self, candidates: list[Path], device: str = "auto") -> None:
+        """Ask the worker to load the first working weights folder of ``candidates``."""
+        self._load_requested.emit(list(candidates), device)
+
+    def submit(self, gray: np.ndarray, prompts: list[str], template: str) -> int:
+        """Queue a scoring request; cancels the previous one. Returns the new request id."""
+        self.cancel()
+        self._latest_id += 1
+        self._token = CancelToken()
+        if self._stopped:
+            return self._latest_id
+        self.busy_changed.emit(True)
+        self._run_requested.emit(self._latest_id, gray, list(prompts), template, self._token)
+        return self._latest_id
+
+    def cancel(self) -> None:
+        """Cancel the current request (its results, if any arrive, are dropped)."""
+        if self._token is not None:
+            self._token.cancel()
+            self._token = None
+
+    def invalidate(self) -> None:
+        """Cancel and make every outstanding request stale (e.g. the image was closed)."""
+        self.cancel()
+        self._latest_id += 1
+        self.busy_changed.emit(False)
+
+    def shutdown(self, timeout_ms: int = 30000) -> None:
+        """Cancel outstanding work and stop the thread (idempotent; call before the app quits)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.cancel()
+        self._thread.quit()
+        if not self._thread.wait(timeout_ms):
+            LOG.warning("inference thread did not stop within %d ms", timeout_ms)
+
+    def is_running(self) -> bool:
+        return self._thread.isRunning()
+
+    @Slot(object)
+    def _on_model_ready(self, state: ModelState) -> None:
+        self.model_ready.emit(state)
+
+    @Slot(str)
+    def _on_model_failed(self, message: str) -> None:
+        self.model_failed.emit(message)
+
+    @Slot(int, object)
+    def _on_results(self, request_id: int, results: list) -> None:
+        if request_id != self._latest_id:
+            LOG.debug("dropping results of stale request %d (latest %d)", request_id, self._latest_id)
+            return
+        self.busy_changed.emit(False)
+        self.results_ready.emit(request_id, results)
+
+    @Slot(int, str)
+    def _on_failed(self, request_id: int, message: str) -> None:
+        if request_id != self._latest_id:
+            return
+        self.busy_changed.emit(False)
+        self.request_failed.emit(request_id, message)
+
+    @Slot(int)
+    def _on_cancelled(self, request_id: int) -> None:
+        if request_id == self._latest_id:
+            self.busy_changed.emit(False)

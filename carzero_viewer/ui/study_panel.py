@@ -1,0 +1,94 @@
+"""The list of opened files: folders are expanded with :func:`carzero_viewer.imaging.scan_folder`.
+
+Selecting an entry asks the main window to show it; the panel itself never loads pixels, so a large folder
+lists instantly and a corrupt file only fails when it is clicked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """Files as given, folders as their image files (study order); returns (files, problems)."""
+    from carzero_viewer.errors import CarzeroError
+    from carzero_viewer.imaging import scan_folder
+
+    files: list[Path] = []
+    problems: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            try:
+                entries = scan_folder(path)
+            except (CarzeroError, OSError) as exc:
+                problems.append(f"{path}: {getattr(exc, 'message', exc)}")
+                continue
+            if not entries:
+                problems.append(f"{path}: no images found")
+            files.extend(entry.path for entry in entries)
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append(f"{path}: does not exist")
+    return files, problems
+
+
+class StudyPanel(QWidget):
+    """A flat, ordered list of image files."""
+
+    file_selected = Signal(object)  # Path
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("studyPanel")
+        self.list_widget = QListWidget()
+        self.list_widget.setToolTip("Opened files; click one to show it")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(QLabel("<b>Study</b>"))
+        layout.addWidget(self.list_widget, 1)
+        self.list_widget.currentItemChanged.connect(self._on_current_changed)
+
+    def add_files(self, files: list[Path]) -> int:
+        """Append files not yet listed; returns how many were added (no selection change)."""
+        known = set(self.files())
+        added = 0
+        blocked = self.list_widget.blockSignals(True)
+        try:
+            for path in files:
+                resolved = Path(path).resolve()
+                if resolved in known:
+                    continue
+                known.add(resolved)
+                item = QListWidgetItem(resolved.name)
+                item.setToolTip(str(resolved))
+                item.setData(PATH_ROLE, str(resolved))
+                self.list_widget.addItem(item)
+                added += 1
+        finally:
+            self.list_widget.blockSignals(blocked)
+        return added
+
+    def files(self) -> list[Path]:
+        return [Path(self.list_widget.item(i).data(PATH_ROLE)) for i in range(self.list_widget.count())]
+
+    def current_file(self) -> Path | None:
+        row = self.list_widget.currentRow()
+        return Path(self.list_widget.item(row).data(PATH_ROLE)) if row >= 0 else None
+
+    def select_file(self, path: Path) -> None:
+        """Make ``path`` current (emits :attr:`file_selected` when it changes)."""
+        target = str(Path(path).resolve())
+        for i in range(self.list_widget.count()):
+            if self.list_widget.item(i).data(PATH_ROLE) == target:
+                self.list_widget.setCurrentRow(i)
+                return
+
+    def _on_current_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if current is not None:
+            self.file_selected.emit(Path(current.data(PATH_ROLE)))

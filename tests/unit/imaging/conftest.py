@@ -1,0 +1,87 @@
+"""Shared fixtures for the imaging tests: paths of the real sample files and a synthetic DICOM writer.
+
+Synthetic files are written with pydicom so each pipeline rule (rescale, presets, functions, inversion,
+colour, transfer syntaxes) can be checked against a value computed by hand; the real files check that the
+rules hold on what scanners actually produce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+DICOM_DIR = DATA / "dicom"
+CXR_DIR = DATA / "cxr"
+SECRET_PATIENT_ID = "SECRET-ID-0042"
+SECRET_PATIENT_NAME = "Doe^Jane"
+
+MakeDicom = Callable[..., Path]
+
+
+def write_dicom(
+    path: Path,
+    pixels: np.ndarray,
+    *,
+    syntax: str = "1.2.840.10008.1.2.1",
+    preamble: bool = True,
+    photometric: str | None = None,
+    bits_stored: int | None = None,
+    frames: int | None = None,
+    **attributes: Any,
+) -> Path:
+    """Write a minimal but valid DX image (frames along axis 0 when ``frames`` is given)."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import RLELossless, generate_uid
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1.1"
+    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.1" if syntax == RLELossless else syntax
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    ds.Modality = "DX"
+    ds.PatientName = SECRET_PATIENT_NAME
+    ds.PatientID = SECRET_PATIENT_ID
+    ds.PatientBirthDate = "19700101"
+    ds.StudyInstanceUID = generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    colour = pixels.ndim == (4 if frames else 3)
+    ds.Rows, ds.Columns = pixels.shape[-3:-1] if colour else pixels.shape[-2:]
+    if frames:
+        ds.NumberOfFrames = frames
+    ds.SamplesPerPixel = 3 if colour else 1
+    ds.PhotometricInterpretation = photometric or ("RGB" if colour else "MONOCHROME2")
+    if colour:
+        ds.PlanarConfiguration = 0
+    ds.BitsAllocated = pixels.dtype.itemsize * 8
+    ds.BitsStored = bits_stored or ds.BitsAllocated
+    ds.HighBit = ds.BitsStored - 1
+    ds.PixelRepresentation = 1 if pixels.dtype.kind == "i" else 0
+    for keyword, value in attributes.items():
+        setattr(ds, keyword, value)
+    ds.PixelData = np.ascontiguousarray(pixels).tobytes()
+    if syntax == RLELossless:
+        ds.compress(RLELossless)
+    if preamble:
+        ds.preamble = b"\0" * 128
+        ds.save_as(path, enforce_file_format=True)
+    else:
+        del ds.file_meta
+        ds.save_as(path, implicit_vr=True, little_endian=True)
+    return path
+
+
+@pytest.fixture
+def make_dicom(tmp_path: Path) -> MakeDicom:
+    """``make_dicom(pixels, name="x.dcm", **kw)`` writes a synthetic DICOM into ``tmp_path``."""
+
+    def _make(pixels: np.ndarray, name: str = "synthetic.dcm", **kwargs: Any) -> Path:
+        return write_dicom(tmp_path / name, pixels, **kwargs)
+
+    return _make
