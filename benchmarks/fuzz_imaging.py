@@ -244,7 +244,8 @@ def main() -> int:
                     counts[outcome] += 1
                     peak[0] = max(peak[0], peak_mb)
                     if outcome == "image_load_error":
-                        reasons[detail.split(" (")[0][:80]] += 1
+                        generic = detail.startswith("file is damaged or not supported")
+                        reasons[detail[:80] if generic else detail.split(" (")[0][:80]] += 1
                     elif outcome != "ok":
                         problems.append({"input": index, "seed": name, "mutation": kind, "outcome": outcome})
                         problems[-1]["detail"] = detail

@@ -82,7 +82,10 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=2000)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    results: dict[str, object] = {"size": f"{args.size}x{args.size} uint16 (12 bits stored)", "repeat": args.repeat}
+    results: dict[str, object] = {
+        "size": f"{args.size}x{args.size} uint16 (12 bits stored)",
+        "repeat": args.repeat,
+    }
     with tempfile.TemporaryDirectory() as folder:
         cases = {
             "uncompressed_windowed": write_dicom(Path(folder) / "a.dcm", args.size, window=True),

@@ -77,13 +77,14 @@ def run(args: argparse.Namespace) -> int:
     install_excepthook(user_data_dir())
     settings = load_settings()
     window = MainWindow(settings)
+    app.aboutToQuit.connect(window.bridge.shutdown)  # stop the inference thread however the app quits
     window.show()
     candidates, problems = weights_candidates(args.weights, settings.weights_path)
     for problem in problems:
         LOG.warning("%s", problem)
     window.start_model(candidates, args.device or settings.device or "auto")
     if problems and len(candidates) <= 1:
-        window.show_error(problems[0])
+        window.show_error("no CARZero weights found (see weights/README.md); trying the untrained demo model")
     if args.paths:
         window.open_paths(list(args.paths))
     return int(app.exec())

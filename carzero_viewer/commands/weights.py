@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from carzero_viewer.checksums import lookup, sha256_file
+    from carzero_viewer.checksums import load_manifest, lookup, sha256_file
     from carzero_viewer.model.loader import load_model
     from carzero_viewer.paths import find_weights
 
@@ -44,6 +44,13 @@ def _verify(args: argparse.Namespace) -> int:
     entry = lookup(digest)
     print(f"checkpoint: {location.checkpoint}")
     print(f"sha256:     {digest}")
+    same_name = [e for e in load_manifest() if Path(e.name).name == location.checkpoint.name]
+    if entry is None and same_name:
+        raise WeightsError(
+            f"checksum mismatch: expected {same_name[0].sha256} for {same_name[0].name}; the file is "
+            "incomplete, corrupt or has been modified",
+            location.checkpoint,
+        )
     if entry is None:
         print("manifest:   no reference checksum for this file (not in weights/manifest.json)")
     else:

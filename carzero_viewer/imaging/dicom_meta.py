@@ -191,7 +191,7 @@ def pixel_spacing(ds: Dataset, frame: int, notes: list[str]) -> tuple[tuple[floa
         numbers = floats(value)
         if len(numbers) >= 2 and all(0.0 < v <= 10.0 for v in numbers[:2]):
             return (numbers[0], numbers[1]), label
-        notes.append(f"{label} {text(value)!r} is degenerate, ignored")
+        notes.append(f"{label} '{text(value)}' is degenerate, ignored")
     return None, ""
 
 
@@ -236,7 +236,8 @@ def full_tag_dump(path: str | Path) -> list[str]:
     lines: list[str] = []
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # real files break VR length rules; the dump shows them as they are
+            # Real files break VR length rules; the dump shows them as they are.
+            warnings.simplefilter("ignore")
             ds = pydicom.dcmread(io.BytesIO(Path(path).read_bytes()), force=True, stop_before_pixels=True)
             if getattr(ds, "file_meta", None) is not None:
                 lines.extend(str(elem) for elem in ds.file_meta)

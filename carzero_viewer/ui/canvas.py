@@ -10,7 +10,8 @@ MONOCHROME1 inversion already applied), so the default window is levels ``(0, 1)
 shifts that range. The overlay is a second ``ImageItem``: the map (original-image pixels, NaN outside the
 model's field of view) is min-max normalised over its finite values to indices 0..254 of a 256-entry
 matplotlib colormap LUT whose last entry (255) is fully transparent and reserved for NaN ("no data", not "low
-attention"). Opacity is the item's opacity.
+attention"). The LUT's alpha ramps up with the value (10 % at the minimum, opaque from 75 % of the range) so
+low-attention regions tint the radiograph instead of washing it out; the opacity slider scales the whole item.
 """
 
 from __future__ import annotations
@@ -19,15 +20,30 @@ import numpy as np
 import pyqtgraph as pg
 from matplotlib import colormaps
 from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
 
 NO_DATA = 255
 MIN_WIDTH = 1.0 / 512.0
+DEFAULT_OPACITY = 0.6
+COLORMAP = "jet"
 
 
 def colormap_lut(name: str = "jet") -> np.ndarray:
     """(256, 4) uint8 RGBA: 255 colormap entries, then one transparent entry for NaN."""
-    rgba = (colormaps[name](np.linspace(0.0, 1.0, NO_DATA)) * 255.0).round().astype(np.uint8)
-    return np.vstack([rgba, np.zeros((1, 4), dtype=np.uint8)])
+    ramp = np.linspace(0.0, 1.0, NO_DATA)
+    rgba = colormaps[name](ramp)
+    rgba[:, 3] = np.clip(0.1 + 1.2 * ramp, 0.0, 1.0)
+    lut = (rgba * 255.0).round().astype(np.uint8)
+    return np.vstack([lut, np.zeros((1, 4), dtype=np.uint8)])
+
+
+def lut_pixmap(lut: np.ndarray, width: int = 120, height: int = 14) -> QPixmap:
+    """A horizontal colour bar (low -> high) of the LUT's opaque colours, for the toolbar legend."""
+    index = np.linspace(0, NO_DATA - 1, width).round().astype(int)
+    row = np.ascontiguousarray(lut[index, :3])
+    rgb = np.ascontiguousarray(np.repeat(row[None], height, axis=0))
+    image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(image.copy())
 
 
 def overlay_indices(values: np.ndarray) -> np.ndarray:
@@ -78,9 +94,9 @@ class ImageCanvas(pg.GraphicsView):
         self.setCentralItem(self.view)
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.overlay_item = pg.ImageItem(axisOrder="row-major")
-        self.overlay_item.setLookupTable(colormap_lut())
+        self.overlay_item.setLookupTable(colormap_lut(COLORMAP))
         self.overlay_item.setZValue(10)
-        self.overlay_item.setOpacity(0.45)
+        self.overlay_item.setOpacity(DEFAULT_OPACITY)
         self.overlay_item.setVisible(False)
         self.view.addItem(self.image_item)
         self.view.addItem(self.overlay_item)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from carzero_viewer.imaging import ImageRecord
 from carzero_viewer.inference.geometry import map_to_original
 from carzero_viewer.settings import Settings, load_settings, save_settings
-from carzero_viewer.ui.canvas import ImageCanvas
+from carzero_viewer.ui.canvas import COLORMAP, DEFAULT_OPACITY, ImageCanvas, colormap_lut, lut_pixmap
 from carzero_viewer.ui.inference_bridge import InferenceBridge, ModelState
 from carzero_viewer.ui.prompt_panel import DEFAULT_PROMPTS, PromptPanel
 from carzero_viewer.ui.scores_panel import ScoresPanel
@@ -128,7 +128,7 @@ class MainWindow(QMainWindow):
         self.overlay_check.toggled.connect(self.canvas.set_overlay_enabled)
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
         self.opacity_slider.setRange(0, 100)
-        self.opacity_slider.setValue(45)
+        self.opacity_slider.setValue(round(DEFAULT_OPACITY * 100))
         self.opacity_slider.setFixedWidth(140)
         self.opacity_slider.setToolTip("Heatmap opacity")
         self.opacity_slider.valueChanged.connect(self._on_opacity_changed)
@@ -138,6 +138,17 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.overlay_check)
         bar.addWidget(QLabel(" opacity "))
         bar.addWidget(self.opacity_slider)
+        bar.addSeparator()
+        legend = QLabel()
+        legend.setPixmap(lut_pixmap(colormap_lut(COLORMAP)))
+        legend.setToolTip(
+            "Heatmap colours: relative attention within the shown map, low (left) to high (right)"
+        )
+        bar.addWidget(QLabel(" low "))
+        bar.addWidget(legend)
+        bar.addWidget(QLabel(" high   "))
+        self.map_label = QLabel("")
+        bar.addWidget(self.map_label)
 
     def _build_status_bar(self) -> None:
         self.cursor_label = QLabel("")
@@ -180,6 +191,7 @@ class MainWindow(QMainWindow):
         self.record = record
         self.bridge.invalidate()
         self.scores_panel.clear("Scoring…")
+        self.map_label.setText("")
         self.canvas.set_image(record.display())
         self.setWindowTitle(f"CARZero Viewer — {Path(path).name}")
         self.request_scores()
@@ -230,6 +242,7 @@ class MainWindow(QMainWindow):
             self.show_error(f"map size {values.shape} does not match the image {self.record.shape}")
             return
         self.canvas.set_overlay(values)
+        self.map_label.setText(f"map: {typed}")
 
     @Slot(int, str)
     def _on_request_failed(self, _request_id: int, message: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -50,7 +50,6 @@ class StudyPanel(QWidget):
         self.list_widget.setToolTip("Opened files; click one to show it")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(QLabel("<b>Study</b>"))
         layout.addWidget(self.list_widget, 1)
         self.list_widget.currentItemChanged.connect(self._on_current_changed)
 

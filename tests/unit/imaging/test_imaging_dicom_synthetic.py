@@ -200,3 +200,25 @@ def test_huge_dimensions_are_refused_before_decoding(make_dicom: Any, tmp_path: 
     with pytest.raises(ImageLoadError, match="megapixel limit"):
         load_image(tmp_path / "huge.dcm")
     assert MAX_PIXELS < 10000 * 10000
+
+
+def test_jpeg2000_lossless_round_trip(make_dicom: Any, tmp_path: Path) -> None:
+    ds = pydicom.dcmread(make_dicom(RAMP, bits_stored=12))
+    ds.compress("1.2.840.10008.1.2.4.90")
+    ds.save_as(tmp_path / "j2k.dcm")
+    record = load_image(tmp_path / "j2k.dcm")
+    np.testing.assert_array_equal(record.pixels, RAMP.astype(np.float32))
+    assert record.pipeline[0].startswith("decoded JPEG 2000 data")
+
+
+def test_explicit_big_endian(make_dicom: Any, tmp_path: Path) -> None:
+    from pydicom.filewriter import dcmwrite
+
+    ds = pydicom.dcmread(make_dicom(RAMP, bits_stored=12))
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.2"
+    ds.PixelData = RAMP.byteswap().tobytes()  # big-endian words on disk
+    ds.RescaleSlope = "2"
+    dcmwrite(tmp_path / "be.dcm", ds, little_endian=False, implicit_vr=False, force_encoding=True)
+    record = load_image(tmp_path / "be.dcm")
+    np.testing.assert_array_equal(record.pixels, RAMP.astype(np.float32) * 2.0)
+    assert "Big Endian" in record.metadata["transfer_syntax"]

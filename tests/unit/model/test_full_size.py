@@ -63,7 +63,9 @@ def test_full_size_loads_strictly_and_counts_parameters(official_folder: Path) -
 
 def test_convert_to_safetensors_and_back_is_lossless(official_folder: Path, tmp_path: Path) -> None:
     reference = _outputs(official_folder)
-    assert main(["weights", "convert", str(official_folder), str(tmp_path / "st"), "--to", "safetensors"]) == 0
+    assert (
+        main(["weights", "convert", str(official_folder), str(tmp_path / "st"), "--to", "safetensors"]) == 0
+    )
     converted = _outputs(tmp_path / "st")
     assert main(["weights", "convert", str(tmp_path / "st"), str(tmp_path / "back"), "--to", "ckpt"]) == 0
     back = _outputs(tmp_path / "back")

@@ -1,0 +1,158 @@
+"""Median latency of the fast engine next to the official computation, on a random full-size CARZero.
+
+Prints one JSON document. Each measurement is paired with the same computation done the official way (text
+padded to 97 tokens, the full 98-token t2i memory, the fusion module called per image with the query set
+repeated, nothing cached), so the ratio and the maximum output deviation come from one run on one machine.
+
+    .venv/bin/python benchmarks/latency.py [--repeats 7] [--weights DIR]
+
+Measurements:
+* ``image_encoding``: preprocessing + ViT for one new image.
+* ``one_prompt``: one new prompt on an already-encoded image (text encoding, both fusion directions, the prompt
+  map and the per-word maps). The official way has no cache, so it re-encodes the image too.
+* ``one_image_ten_prompts``: a new image and ten new prompts, everything from scratch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from carzero_viewer.inference.device import select_device
+from carzero_viewer.inference.engine import InferenceEngine
+from carzero_viewer.model.loader import load_model
+from carzero_viewer.model.official import official_outputs, official_text
+from carzero_viewer.model.random_init import released_config, write_weights_folder
+from carzero_viewer.paths import resolve_weights_folder
+
+FINDINGS = [
+    "pneumothorax", "pleural effusion", "cardiomegaly", "atelectasis", "consolidation", "pulmonary edema",
+    "lung nodule", "lung mass", "pneumonia", "emphysema", "fibrosis", "hernia", "pleural thickening",
+    "infiltration", "fracture", "support devices",
+]  # fmt: skip
+SIDES = ["left", "right", "bilateral", "small", "large", "mild", "moderate", "severe"]
+
+
+def _prompt(index: int) -> str:
+    """A distinct, typical prompt per index (no two share a cache entry)."""
+    finding = FINDINGS[index % len(FINDINGS)]
+    side = SIDES[(index // len(FINDINGS)) % len(SIDES)]
+    return f"There is a {side} {finding} in the lower lobe {index}."
+
+
+def _image(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = np.linspace(0, 255, 2048 * 2048, dtype=np.float32).reshape(2048, 2048)
+    return np.clip(base + rng.normal(0, 20, base.shape), 0, 255).astype(np.uint8)
+
+
+def _median_ms(fn: Callable[[int], Any], repeats: int) -> tuple[float, Any]:
+    fn(10_000)  # warm-up (allocator, thread pools, lazy initialisation)
+    times, last = [], None
+    for rep in range(repeats):
+        start = time.perf_counter()
+        last = fn(rep)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), last
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--weights", type=Path, help="weights folder (default: a random full-size model)")
+    args = parser.parse_args()
+
+    device = select_device("cpu")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.weights or Path(tmp)
+        if args.weights is None:
+            write_weights_folder(folder, released_config(), seed=0, fmt="safetensors")
+        loaded = load_model(resolve_weights_folder(folder))
+    engine = InferenceEngine(loaded, device)
+    model, tokenizer = loaded.model, loaded.tokenizer
+    images = [_image(seed) for seed in range(args.repeats + 1)] + [_image(99)]
+
+    def ours_image(rep: int) -> Any:
+        engine.clear_caches()
+        return engine.encode_image(images[rep % len(images)])
+
+    def official_image(rep: int) -> Any:
+        with torch.inference_mode():
+            pixels = model.pixels_from_crops([engine.prepare_image(images[rep % len(images)]).crop])
+            return model.image_memory_tokens(pixels)
+
+    cached_image = engine.encode_image(images[-1])
+
+    def ours_prompt(rep: int) -> Any:
+        engine._prompts.clear()
+        prompts = engine.encode_prompts([engine.process(_prompt(rep))])
+        return engine.score(cached_image, prompts, word_maps=True)
+
+    def official_prompts(texts: list[str]) -> Any:
+        texts = [engine.process(t).text for t in texts]
+        with torch.inference_mode():
+            pixels = model.pixels_from_crops([engine.prepare_image(images[-1]).crop])
+            text = official_text(model, tokenizer, texts)
+            return official_outputs(model, pixels, text.features)
+
+    def ten_prompts(rep: int) -> list[str]:
+        return [_prompt(rep * 10 + i) for i in range(10)]
+
+    def ours_ten(rep: int) -> Any:
+        engine.clear_caches()
+        return engine.score_texts(images[-1], ten_prompts(rep), word_maps=True)
+
+    report: dict[str, Any] = {
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+        },
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "device": device.label,
+        "precision": device.precision,
+        "model": "random full-size CARZero (220.8M parameters), fp32",
+        "repeats": args.repeats,
+        "results": {},
+    }
+    pairs = {
+        "image_encoding": (ours_image, official_image),
+        "one_prompt": (ours_prompt, lambda rep: official_prompts([_prompt(rep)])),
+        "one_image_ten_prompts": (ours_ten, lambda rep: official_prompts(ten_prompts(rep))),
+    }
+    for name, (ours, official) in pairs.items():
+        ours_ms, ours_out = _median_ms(ours, args.repeats)
+        official_ms, official_out = _median_ms(official, args.repeats)
+        entry: dict[str, Any] = {
+            "ours_ms": round(ours_ms, 1),
+            "official_ms": round(official_ms, 1),
+            "speedup": round(official_ms / ours_ms, 2),
+        }
+        if name != "image_encoding":
+            ours_scores = np.array([r.score for r in ours_out])
+            ours_maps = np.stack([r.grounding_map for r in ours_out])
+            entry["max_score_deviation"] = float(np.abs(ours_scores - official_out.scores[0].numpy()).max())
+            entry["max_map_deviation"] = float(
+                np.abs(ours_maps - official_out.grounding_map[0].numpy()).max()
+            )
+        report["results"][name] = entry
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Application setup and the crash handler (logs to the data dir and shows a message instead of dying)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from carzero_viewer.commands import gui
+from carzero_viewer.ui.app import CRASH_LOG, create_application, make_excepthook
+
+pytestmark = pytest.mark.gui
+
+
+def test_excepthook_logs_the_traceback_and_shows_a_summary(tmp_path: Path) -> None:
+    shown: list[tuple[str, str]] = []
+    hook = make_excepthook(tmp_path / "logs", lambda summary, path: shown.append((summary, path)))
+    try:
+        raise RuntimeError("boom in a slot")
+    except RuntimeError as exc:
+        hook(type(exc), exc, exc.__traceback__)
+    log = (tmp_path / "logs" / CRASH_LOG).read_text(encoding="utf-8")
+    assert "Traceback" in log
+    assert "boom in a slot" in log
+    assert shown == [("RuntimeError: boom in a slot", str(tmp_path / "logs" / CRASH_LOG))]
+
+
+def test_create_application_reuses_the_running_instance(qapp) -> None:
+    assert create_application() is qapp
+    import pyqtgraph as pg
+
+    assert pg.getConfigOption("imageAxisOrder") == "row-major"
+
+
+def test_gui_parser_and_weights_fallback_to_the_demo(tmp_path: Path) -> None:
+    parser = argparse.ArgumentParser()
+    gui.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["gui", "a.png", "folder", "--weights", "w", "--device", "cpu"])
+    assert args.paths == [Path("a.png"), Path("folder")]
+    assert (args.weights, args.device) == ("w", "cpu")
+
+    candidates, problems = gui.weights_candidates(str(tmp_path / "nowhere"), "")
+    assert candidates[-1] == gui.demo_weights()
+    assert any("nowhere" in p for p in problems)

@@ -1,0 +1,78 @@
+"""The inference bridge with the tiny fixture weights: results for the latest request only, clean shutdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from carzero_viewer.imaging import load_image
+from carzero_viewer.ui.inference_bridge import InferenceBridge, ModelState
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def bridge(qtbot):
+    instance = InferenceBridge()
+    yield instance
+    instance.shutdown()
+    assert not instance.is_running(), "the inference thread must be stopped after each test"
+
+
+@pytest.fixture
+def loaded_bridge(bridge, qtbot, test_data_dir: Path):
+    with qtbot.waitSignal(bridge.model_ready, timeout=TIMEOUT_MS) as blocker:
+        bridge.load_model([test_data_dir / "carzero-tiny"], "cpu")
+    state = blocker.args[0]
+    assert isinstance(state, ModelState)
+    assert state.is_untrained
+    assert state.status == "untrained"
+    assert len(state.short_checksum) == 12
+    return bridge
+
+
+def test_results_for_the_fixture_image(loaded_bridge, qtbot, test_data_dir: Path) -> None:
+    record = load_image(test_data_dir / "carzero-tiny" / "image.png")
+    prompts = ["There is pneumothorax.", "cardiomegaly"]
+    with qtbot.waitSignal(loaded_bridge.results_ready, timeout=TIMEOUT_MS) as blocker:
+        request_id = loaded_bridge.submit(record.model_input, prompts, "There is {}.")
+    got_id, results = blocker.args
+    assert got_id == request_id
+    assert [r.prompt.typed for r in results] == prompts
+    assert results[1].prompt.text == "There is cardiomegaly."
+    for result in results:
+        assert result.grounding_map.shape == (14, 14)
+        assert result.geometry.original_size == record.shape
+
+
+def test_stale_requests_are_cancelled_and_their_results_dropped(
+    loaded_bridge, qtbot, test_data_dir: Path
+) -> None:
+    record = load_image(test_data_dir / "carzero-tiny" / "image.png")
+    received: list[int] = []
+    loaded_bridge.results_ready.connect(lambda rid, _results: received.append(rid))
+    first = loaded_bridge.submit(record.model_input, ["pneumothorax"], "There is {}.")
+    second = loaded_bridge.submit(record.model_input, ["effusion"], "There is {}.")
+    assert second > first
+    with qtbot.waitSignal(loaded_bridge.results_ready, timeout=TIMEOUT_MS) as blocker:
+        pass
+    assert blocker.args[0] == second
+    assert blocker.args[1][0].prompt.typed == "effusion"
+    # A late result for an old id (as if the worker finished it anyway) never reaches the widgets.
+    with qtbot.assertNotEmitted(loaded_bridge.results_ready):
+        loaded_bridge._on_results(first, blocker.args[1])
+    qtbot.wait(200)
+    assert received == [second]
+
+
+def test_missing_weights_report_no_model_and_requests_fail(bridge, qtbot, tmp_path: Path) -> None:
+    with qtbot.waitSignal(bridge.model_failed, timeout=TIMEOUT_MS) as blocker:
+        bridge.load_model([tmp_path / "nowhere"], "cpu")
+    assert blocker.args[0].startswith("no model")
+    import numpy as np
+
+    with qtbot.waitSignal(bridge.request_failed, timeout=TIMEOUT_MS) as failed:
+        bridge.submit(np.zeros((32, 32), np.uint8), ["pneumothorax"], "There is {}.")
+    assert "no model" in failed.args[1]

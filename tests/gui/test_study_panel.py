@@ -1,0 +1,31 @@
+"""The study list: folders expand to their images, clicking a file reports it, duplicates are skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from carzero_viewer.ui.study_panel import StudyPanel, expand_paths
+
+pytestmark = pytest.mark.gui
+
+
+def test_expand_paths_lists_folder_images_and_reports_problems(repo_root: Path, tmp_path: Path) -> None:
+    files, problems = expand_paths([repo_root / "resources" / "sample_study", tmp_path / "missing.png"])
+    assert len(files) == 3
+    assert all(f.suffix == ".png" for f in files)
+    assert len(problems) == 1
+    assert "does not exist" in problems[0]
+
+
+def test_selecting_a_file_emits_its_path(qtbot, test_data_dir: Path) -> None:
+    panel = StudyPanel()
+    qtbot.addWidget(panel)
+    image = test_data_dir / "carzero-tiny" / "image.png"
+    assert panel.add_files([image, image]) == 1
+    assert panel.current_file() is None
+    with qtbot.waitSignal(panel.file_selected) as blocker:
+        panel.select_file(image)
+    assert blocker.args == [image.resolve()]
+    assert panel.current_file() == image.resolve()

@@ -1,0 +1,99 @@
+"""Engine behaviour beyond fidelity: caches, templates, cancellation and batching invariance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from carzero_viewer.errors import Cancelled, PromptError
+from carzero_viewer.inference.cancel import CancelToken
+from carzero_viewer.inference.device import select_device
+from carzero_viewer.inference.engine import InferenceEngine
+from carzero_viewer.inference.prompts import is_bare_finding, process_prompt
+from carzero_viewer.model.loader import load_model
+from carzero_viewer.model.preprocessing import decode_grayscale
+from carzero_viewer.paths import resolve_weights_folder
+from tests.unit.model.conftest import FIXTURE
+
+
+@pytest.fixture(scope="module")
+def engine() -> InferenceEngine:
+    return InferenceEngine(load_model(resolve_weights_folder(FIXTURE)), select_device("cpu"))
+
+
+@pytest.fixture(scope="module")
+def gray() -> np.ndarray:
+    return decode_grayscale(FIXTURE / "image.png")
+
+
+def test_bare_finding_is_templated_and_recorded() -> None:
+    prompt = process_prompt("Pneumothorax")
+    assert prompt.templated and prompt.text == "There is pneumothorax."
+    assert prompt.cleaned == "there is pneumothorax"
+    raw = process_prompt("Pneumothorax", raw=True)
+    assert not raw.templated and raw.is_empty
+    sentence = process_prompt("There is a small left effusion.")
+    assert not sentence.templated and sentence.text == "There is a small left effusion."
+
+
+@pytest.mark.parametrize(
+    ("text", "bare"),
+    [("pleural effusion", True), ("No acute findings.", True), ("Heart is enlarged. Lungs clear.", False)],
+)
+def test_bare_finding_rule(text: str, bare: bool) -> None:
+    assert is_bare_finding(text) is bare
+
+
+def test_bad_prompts_and_templates() -> None:
+    with pytest.raises(PromptError, match="empty"):
+        process_prompt(" \n ")
+    with pytest.raises(PromptError, match="characters long"):
+        process_prompt("word " * 10_000)
+    with pytest.raises(PromptError, match="placeholder"):
+        process_prompt("Pneumothorax", template="There is disease.")
+
+
+def test_long_pasted_report_truncated_like_the_original(engine: InferenceEngine, gray: np.ndarray) -> None:
+    report = "There is cardiomegaly with bilateral pleural effusions. " * 200
+    result = engine.score_texts(gray, [report], word_maps=False)[0]
+    assert result.truncated
+    assert len(result.words) <= 97
+
+
+def test_template_equivalent_prompts_share_the_cache(engine: InferenceEngine, gray: np.ndarray) -> None:
+    engine.clear_caches()
+    first = engine.score_texts(gray, ["Pneumothorax"])[0]
+    second = engine.score_texts(gray, ["There is pneumothorax."])[0]
+    assert first.score == second.score
+    assert first.prompt.typed == "Pneumothorax" and second.prompt.typed == "There is pneumothorax."
+    assert len(engine._prompts) == 1 and len(engine._images) == 1
+
+
+def test_scores_do_not_depend_on_prompt_batching(engine: InferenceEngine, gray: np.ndarray) -> None:
+    prompts = [
+        "There is pneumothorax.",
+        "Small bilateral pleural effusions with bibasilar atelectasis.",
+        "Pneumonia",
+    ]
+    engine.clear_caches()
+    together = [r.score for r in engine.score_texts(gray, prompts)]
+    engine.clear_caches()
+    alone = [engine.score_texts(gray, [p])[0].score for p in prompts]
+    np.testing.assert_allclose(together, alone, atol=1e-6)
+
+
+def test_cancel_token_stops_work(engine: InferenceEngine, gray: np.ndarray) -> None:
+    engine.clear_caches()
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        engine.encode_image(gray, cancel=token)
+    assert len(engine._images) == 0
+
+
+def test_word_weights_align_with_words(engine: InferenceEngine, gray: np.ndarray) -> None:
+    result = engine.score_texts(gray, ["There is a left pleural effusion."])[0]
+    assert result.word_weights.shape == (len(result.words),)
+    assert result.word_maps.shape == (len(result.words), 14, 14)
+    total = result.word_attention.sum()
+    assert total == pytest.approx(1.0, abs=1e-5)  # head-averaged softmax rows sum to one
