@@ -70,7 +70,7 @@ def test_truncated_checkpoint(fixture_dir: Path, tmp_path: Path) -> None:
     path = tmp_path / "truncated.ckpt"
     data = (fixture_dir / "checkpoint.ckpt").read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(WeightsError, match="truncated|corrupt"):
+    with pytest.raises(WeightsError, match=r"truncated|corrupt"):
         read_official_checkpoint(path)
 
 
@@ -123,7 +123,7 @@ def test_known_unused_keys_accepted_and_fixture_marked_untrained(tiny_model: obj
 def test_bert_folder_without_vocab(fixture_dir: Path, tmp_path: Path) -> None:
     folder = _copy_fixture(fixture_dir, tmp_path)
     (folder / "bert" / "vocab.txt").unlink()
-    with pytest.raises(WeightsError, match="vocab.txt missing"):
+    with pytest.raises(WeightsError, match=r"vocab\.txt missing"):
         resolve_weights_folder(folder)
 
 
