@@ -42,14 +42,14 @@ FINDINGS = [
     "lung nodule", "lung mass", "pneumonia", "emphysema", "fibrosis", "hernia", "pleural thickening",
     "infiltration", "fracture", "support devices",
 ]  # fmt: skip
-SIDES = ["left", "right", "bilateral", "small", "large", "mild", "moderate", "severe"]
+MODIFIERS = ["", "left ", "right ", "bilateral ", "small ", "large ", "mild ", "moderate ", "severe "]
 
 
 def _prompt(index: int) -> str:
-    """A distinct, typical prompt per index (no two share a cache entry)."""
+    """A distinct prompt of the form the template produces ("There is <finding>."), 5-9 word pieces."""
     finding = FINDINGS[index % len(FINDINGS)]
-    side = SIDES[(index // len(FINDINGS)) % len(SIDES)]
-    return f"There is a {side} {finding} in the lower lobe {index}."
+    modifier = MODIFIERS[(index // len(FINDINGS)) % len(MODIFIERS)]
+    return f"There is {modifier}{finding}."
 
 
 def _image(seed: int) -> np.ndarray:
@@ -142,6 +142,10 @@ def main() -> int:
             "official_ms": round(official_ms, 1),
             "speedup": round(official_ms / ours_ms, 2),
         }
+        if name == "one_image_ten_prompts":
+            entry["word_pieces_per_prompt"] = [
+                len(tokenizer.tokenize(r.prompt.cleaned)) + 2 for r in ours_out
+            ]
         if name != "image_encoding":
             ours_scores = np.array([r.score for r in ours_out])
             ours_maps = np.stack([r.grounding_map for r in ours_out])

@@ -87,30 +87,29 @@ def encode_prompts(
     """Encode a batch of tokenised prompts and prepare their t2i memories."""
     features: TextFeatures = model.text_encoder(batch)
     max_slots = model.config.text.max_length
-    result = []
-    for p, prompt in enumerate(prompts):
-        n = features.num_slots[p]
-        padding = max_slots - n
-        slots = features.slots[p, :n]
-        tokens = [features.sentence[p : p + 1], slots]
-        counts = [1.0] * (n + 1)
-        if padding:
-            tokens.append(features.slots[p, n : n + 1])  # a zero vector, like every padding slot
-            counts.append(float(padding))
-        memory_tokens = torch.cat(tokens).unsqueeze(0)
-        multiplicity = torch.tensor([counts], device=memory_tokens.device)
-        result.append(
-            PromptFeatures(
-                prompt=prompt,
-                words=batch.slots[p].words,
-                truncated=batch.truncated[p],
-                sentence=features.sentence[p],
-                slots=slots,
-                padding_slots=padding,
-                memory=model.fusion_module.prepare_memory(memory_tokens, multiplicity),
-            )
+    # One t2i memory per prompt, [sentence; slots; one padding key], prepared in a single stacked call: the
+    # shorter memories are filled with zero-multiplicity tokens, which receive exactly zero attention.
+    longest = max(features.num_slots) + 2
+    tokens = features.slots.new_zeros((len(prompts), longest, features.slots.shape[-1]))
+    counts = features.slots.new_zeros((len(prompts), longest))
+    for p, n in enumerate(features.num_slots):
+        tokens[p, 0] = features.sentence[p]
+        tokens[p, 1 : 1 + n] = features.slots[p, :n]  # slot n (zero when n < max_slots) is the padding key
+        counts[p, : 1 + n] = 1.0
+        counts[p, 1 + n] = float(max_slots - n)
+    memories = model.fusion_module.prepare_memory(tokens, counts)
+    return [
+        PromptFeatures(
+            prompt=prompt,
+            words=batch.slots[p].words,
+            truncated=batch.truncated[p],
+            sentence=features.sentence[p],
+            slots=features.slots[p, : features.num_slots[p]],
+            padding_slots=max_slots - features.num_slots[p],
+            memory=memories.select(p),
         )
-    return result
+        for p, prompt in enumerate(prompts)
+    ]
 
 
 def stack_memories(memories: Sequence[PreparedMemory]) -> PreparedMemory:

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from carzero_viewer.model.config import FusionConfig
+from carzero_viewer.model.cpu_packing import PackedLinear
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,30 @@ class CrossAttention(nn.Module):
         self.in_proj_weight = nn.Parameter(torch.empty(3 * dim, dim))
         self.in_proj_bias = nn.Parameter(torch.empty(3 * dim))
         self.out_proj = nn.Linear(dim, dim)
+        self.packed_q: PackedLinear | None = None
+        self.packed_kv: PackedLinear | None = None
+
+    def pack(self) -> None:
+        """Hold the q and kv projections as oneDNN-packed weights (see :mod:`.cpu_packing`)."""
+        dim = self.in_proj_weight.shape[1]
+        self.packed_q = PackedLinear.from_weights(self.in_proj_weight[:dim], self.in_proj_bias[:dim])
+        self.packed_kv = PackedLinear.from_weights(self.in_proj_weight[dim:], self.in_proj_bias[dim:])
+        del self.in_proj_weight, self.in_proj_bias
+
+    def _project_q(self, x: Tensor) -> Tensor:
+        if self.packed_q is not None:
+            projected: Tensor = self.packed_q(x)
+            return projected
+        dim = x.shape[-1]
+        return F.linear(x, self.in_proj_weight[:dim], self.in_proj_bias[:dim])
 
     def project_memory(self, memory: Tensor) -> tuple[Tensor, Tensor]:
         """``(Bm, N, D)`` normalised memory -> keys and values ``(Bm, H, N, head_dim)``."""
         dim = memory.shape[-1]
-        kv = F.linear(memory, self.in_proj_weight[dim:], self.in_proj_bias[dim:])
+        if self.packed_kv is not None:
+            kv = self.packed_kv(memory)
+        else:
+            kv = F.linear(memory, self.in_proj_weight[dim:], self.in_proj_bias[dim:])
         k, v = kv.split(dim, dim=-1)
         return self._heads(k), self._heads(v)
 
@@ -101,8 +121,7 @@ class CrossAttention(nn.Module):
             the attention output ``(B, Nq, D)`` and the head-averaged weights ``(B, Nq, N)``.
         """
         dim = query.shape[-1]
-        q = F.linear(query, self.in_proj_weight[:dim], self.in_proj_bias[:dim])
-        q = self._heads(q) * (1.0 / math.sqrt(self.head_dim))
+        q = self._heads(self._project_q(query)) * (1.0 / math.sqrt(self.head_dim))
         scores = q @ keys.transpose(-2, -1)
         if log_multiplicity is not None:
             scores = scores + log_multiplicity[:, None, None, :]

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from carzero_viewer.model.config import CarzeroConfig
+from carzero_viewer.model.cpu_packing import pack_linears, packing_available
 from carzero_viewer.model.fusion import FusionModule
 from carzero_viewer.model.preprocessing import normalise
 from carzero_viewer.model.text import TextEncoder
@@ -34,6 +35,21 @@ class CarzeroModel(nn.Module):
     @property
     def device(self) -> torch.device:
         return self.fusion_module.decoder_norm.weight.device
+
+    def pack_for_cpu(self) -> bool:
+        """Switch BERT and the fusion module to oneDNN-packed weights (CPU); False when unavailable.
+
+        Only the few-row consumers are packed: on a 2-core AVX2 machine a prompt's BERT pass went from 58 to
+        30 ms, while the ViT (197 rows per image) got slower (256 -> 280 ms) and keeps MKL's ``addmm``.
+        Irreversible: the packed modules release their plain weights.
+        """
+        if self.device.type != "cpu" or not packing_available():
+            return False
+        for layer in self.fusion_module.layers():
+            layer.multihead_attn.pack()
+        pack_linears(self.fusion_module)
+        pack_linears(self.text_encoder)
+        return True
 
     def pixels_from_crops(self, crops: list[npt.NDArray[np.uint8]]) -> Tensor:
         """Stack 224x224 uint8 crops into the normalised ``(B, 3, S, S)`` float32 network input."""

@@ -123,6 +123,12 @@ _DEMO_WORDS = (
     "line",
     "catheter",
     "pacemaker",
+    "pulmonary",
+    "acute",
+    "clear",
+    "nodules",
+    "masses",
+    "devices",
 )
 UNTRAINED_INFO = {
     "trained": False,

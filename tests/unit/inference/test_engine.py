@@ -97,3 +97,38 @@ def test_word_weights_align_with_words(engine: InferenceEngine, gray: np.ndarray
     assert result.word_maps.shape == (len(result.words), 14, 14)
     total = result.word_attention.sum()
     assert total == pytest.approx(1.0, abs=1e-5)  # head-averaged softmax rows sum to one
+
+
+def test_prompt_filling_all_97_slots_matches_official_path(engine: InferenceEngine, gray: np.ndarray) -> None:
+    """No padding slot at all: the collapsed padding key must vanish (multiplicity 0), not count once."""
+    import torch
+
+    from carzero_viewer.model.official import official_outputs, official_text
+
+    text = "there is " * 60
+    engine.clear_caches()
+    result = engine.score_texts(gray, [text, "There is pneumothorax."], raw=True)
+    assert len(result[0].words) == 97 and result[0].truncated
+    model = engine.model
+    with torch.inference_mode():
+        pixels = model.pixels_from_crops([engine.prepare_image(gray).crop])
+        official = official_outputs(
+            model,
+            pixels,
+            official_text(model, engine.loaded.tokenizer, [text, "There is pneumothorax."]).features,
+        )
+    np.testing.assert_allclose([r.score for r in result], official.scores[0].numpy(), atol=1e-5)
+    np.testing.assert_allclose(result[0].word_attention, official.word_attention[0, 0].numpy(), atol=1e-6)
+
+
+def test_packed_weights_used_on_cpu_and_match_unpacked(gray: np.ndarray) -> None:
+    plain = InferenceEngine(
+        load_model(resolve_weights_folder(FIXTURE)), select_device("cpu"), pack_weights=False
+    )
+    packed = InferenceEngine(load_model(resolve_weights_folder(FIXTURE)), select_device("cpu"))
+    assert not plain.packed
+    assert packed.packed
+    prompts = ["There is pneumothorax.", "Small bilateral pleural effusions."]
+    a, b = plain.score_texts(gray, prompts), packed.score_texts(gray, prompts)
+    np.testing.assert_allclose([r.score for r in a], [r.score for r in b], atol=1e-5)
+    np.testing.assert_allclose(a[1].word_maps, b[1].word_maps, atol=1e-6)
