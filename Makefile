@@ -12,7 +12,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SAMPLE ?= resources/sample_study
+SAMPLE ?= resources/samples
 PYTEST_ARGS ?=
 
 # The app and the tests never reach the network for models or tokenizers.

@@ -48,6 +48,14 @@ def user_config_dir() -> Path:
     return Path(override) if override else Path(platformdirs.user_config_dir(APP_ID, appauthor=False))
 
 
+def user_log_dir() -> Path:
+    """Where the rotating log lives (inside ``$CARZERO_DATA_DIR`` when that is set, e.g. in tests)."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override) / "logs"
+    return Path(platformdirs.user_log_dir(APP_ID, appauthor=False))
+
+
 def user_data_dir() -> Path:
     override = os.environ.get(DATA_DIR_ENV)
     return Path(override) if override else Path(platformdirs.user_data_dir(APP_ID, appauthor=False))

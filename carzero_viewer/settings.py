@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -55,16 +56,33 @@ def settings_path() -> Path:
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """Read settings; a missing or corrupt file gives the defaults (logged, never fatal)."""
+    """Read settings; a corrupt file is kept as a backup and replaced by the defaults (never fatal)."""
     path = path or settings_path()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return Settings()
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        LOG.warning("settings file %s unreadable (%s); using defaults", path, exc)
+        _back_up_corrupt(path, str(exc))
         return Settings()
-    return Settings.from_dict(data) if isinstance(data, dict) else Settings()
+    if not isinstance(data, dict):
+        _back_up_corrupt(path, "not a JSON object")
+        return Settings()
+    return Settings.from_dict(data)
+
+
+def _back_up_corrupt(path: Path, reason: str) -> None:
+    backup = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        path.replace(backup)
+        LOG.warning(
+            "settings file %s was unreadable (%s); kept it as %s and started from defaults",
+            path,
+            reason,
+            backup,
+        )
+    except OSError as exc:
+        LOG.warning("settings file %s unreadable (%s) and could not be backed up (%s)", path, reason, exc)
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:

@@ -1,9 +1,9 @@
 """QApplication setup and the global crash handler.
 
 pyqtgraph is configured once here (``imageAxisOrder='row-major'`` so numpy ``(row, column)`` arrays display
-as they are stored). The excepthook follows Picard/qutebrowser: an unexpected exception in a slot is logged
-with its traceback to ``crash.log`` in the user data folder and shown in a dialog, and the app keeps running
-instead of dying silently.
+as they are stored). The excepthook follows Picard/qutebrowser: an unexpected exception in a slot is logged with
+its traceback to a rotating log file (``carzero-viewer.log`` in the user log folder, 1 MB x 3 backups) and
+shown in a dialog with the details, and the app keeps running instead of dying silently.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from carzero_viewer import APP_ID, __version__
 
 LOG = logging.getLogger(__name__)
-CRASH_LOG = "crash.log"
+LOG_FILE = "carzero-viewer.log"
 
 
 def configure_pyqtgraph() -> None:
@@ -43,36 +44,43 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def _log_file(log_dir: Path) -> Path:
-    log_dir.mkdir(parents=True, exist_ok=True)
-    return log_dir / CRASH_LOG
+def setup_logging(log_dir: Path) -> Path:
+    """Attach a rotating file handler (1 MB x 3) to the root logger; returns the log file path."""
+    path = log_dir / LOG_FILE
+    root = logging.getLogger()
+    if any(isinstance(h, RotatingFileHandler) and Path(h.baseFilename) == path for h in root.handlers):
+        return path
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    except OSError as exc:  # a read-only home must not stop the viewer
+        LOG.warning("cannot write the log file %s: %s", path, exc)
+        return path
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    root.addHandler(handler)
+    root.setLevel(min(root.level or logging.WARNING, logging.INFO))
+    return path
 
 
 def make_excepthook(
-    log_dir: Path, show: Callable[[str, str], None] | None = None
+    log_dir: Path, show: Callable[[str, str, str], None] | None = None
 ) -> Callable[[type[BaseException], BaseException, TracebackType | None], None]:
-    """An excepthook that appends the traceback to ``log_dir/crash.log`` and shows a dialog."""
+    """An excepthook that logs the traceback to the rotating log and shows a dialog with the details."""
+    path = setup_logging(log_dir)
 
     def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc, tb)
             return
         text = "".join(traceback.format_exception(exc_type, exc, tb))
-        path = log_dir / CRASH_LOG
-        try:
-            path = _log_file(log_dir)
-            with path.open("a", encoding="utf-8") as handle:
-                handle.write(f"--- {APP_ID} {__version__}\n{text}\n")
-        except OSError:
-            LOG.exception("cannot write %s", path)
-        LOG.error("unexpected error:\n%s", text)
-        summary = f"{exc_type.__name__}: {exc}"
-        (show or _show_dialog)(summary, str(path))
+        LOG.error("unexpected error (%s %s):\n%s", APP_ID, __version__, text)
+        (show or _show_dialog)(f"{exc_type.__name__}: {exc}", text, str(path))
 
     return hook
 
 
-def _show_dialog(summary: str, log_path: str) -> None:
+def _show_dialog(summary: str, details: str, log_path: str) -> None:
     if QApplication.instance() is None:
         print(summary, file=sys.stderr)
         return
@@ -80,8 +88,8 @@ def _show_dialog(summary: str, log_path: str) -> None:
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle("Unexpected error")
     box.setText("Something went wrong. The viewer keeps running; the details were written to the log.")
-    box.setInformativeText(summary)
-    box.setDetailedText(f"Log file: {log_path}")
+    box.setInformativeText(f"{summary}\n\nLog file: {log_path}")
+    box.setDetailedText(details)
     box.exec()
 
 

@@ -33,6 +33,32 @@ LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class ScoreRequest:
+    """One scoring job: the 8-bit model input, the typed prompts and optional negations.
+
+    Attributes:
+        gray: (H, W) uint8 model input of the shown image.
+        prompts: typed prompts, in display order.
+        template: template applied to bare findings.
+        negated: (typed prompt, negated text) pairs for the "contrast with a negation" mode.
+    """
+
+    gray: np.ndarray
+    prompts: tuple[str, ...]
+    template: str
+    negated: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ScoreResponse:
+    """The results of a :class:`ScoreRequest` (plain data)."""
+
+    results: list[Any]
+    negations: dict[str, Any]
+    skipped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ModelState:
     """What the status bar shows about the loaded model (plain data, built in the worker)."""
 
@@ -54,9 +80,11 @@ class InferenceWorker(QObject):
 
     model_ready = Signal(object)  # ModelState
     model_failed = Signal(str)
-    results_ready = Signal(int, object)  # request id, list[PromptResult]
+    results_ready = Signal(int, object)  # request id, ScoreResponse
     request_failed = Signal(int, str)  # request id, message
     request_cancelled = Signal(int)
+    progress = Signal(int, str)  # request id, stage
+    notice = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
@@ -109,10 +137,8 @@ class InferenceWorker(QObject):
         self._load_error = "no model: " + ("; ".join(errors) or "no weights found")
         self.model_failed.emit(self._load_error)
 
-    @Slot(int, object, object, str, object)
-    def run(
-        self, request_id: int, gray: np.ndarray, prompts: list[str], template: str, token: CancelToken
-    ) -> None:
+    @Slot(int, object, object)
+    def run(self, request_id: int, request: ScoreRequest, token: CancelToken) -> None:
         """Encode the image, then score the prompts; stale requests stop at the next cancel check."""
         from carzero_viewer.errors import Cancelled, CarzeroError
 
@@ -123,20 +149,7 @@ class InferenceWorker(QObject):
             self.request_failed.emit(request_id, self._load_error)
             return
         try:
-            engine = self._engine
-            image = engine.encode_image(gray, token)
-            token.check()
-            processed = []
-            skipped = []
-            for typed in prompts:
-                try:
-                    processed.append(engine.process(typed, template))
-                except CarzeroError as exc:
-                    skipped.append(exc.message)
-            features = engine.encode_prompts(processed)
-            token.check()
-            results = engine.score(image, features, word_maps=False, cancel=token)
-            token.check()
+            response = self._score(request_id, request, token)
         except Cancelled:
             self.request_cancelled.emit(request_id)
             return
@@ -144,12 +157,60 @@ class InferenceWorker(QObject):
             self.request_failed.emit(request_id, exc.message)
             return
         except Exception as exc:
+            if self._is_out_of_memory(exc) and self._fall_back_to_cpu():
+                self.notice.emit("GPU out of memory: switched to the CPU for the rest of this session")
+                self.run(request_id, request, token)
+                return
             LOG.exception("inference request %d failed", request_id)
             self.request_failed.emit(request_id, f"inference failed: {exc}")
             return
-        self.results_ready.emit(request_id, results)
-        if skipped:
-            self.request_failed.emit(request_id, "skipped prompts: " + "; ".join(skipped))
+        self.results_ready.emit(request_id, response)
+
+    def _score(self, request_id: int, request: ScoreRequest, token: CancelToken) -> ScoreResponse:
+        from carzero_viewer.errors import CarzeroError
+
+        engine = self._engine
+        self.progress.emit(request_id, "encoding the image")
+        image = engine.encode_image(request.gray, token)
+        token.check()
+        processed, skipped = [], []
+        for typed in request.prompts:
+            try:
+                processed.append(engine.process(typed, request.template))
+            except CarzeroError as exc:
+                skipped.append(exc.message)
+        negated = [engine.process(text, request.template) for _, text in request.negated]
+        self.progress.emit(request_id, f"encoding {len(processed) + len(negated)} prompt(s)")
+        features = engine.encode_prompts(processed + negated)
+        token.check()
+        self.progress.emit(request_id, "scoring")
+        results = engine.score(image, features, word_maps=True, cancel=token)
+        token.check()
+        positives = results[: len(processed)]
+        negatives = dict(zip((typed for typed, _ in request.negated), results[len(processed) :], strict=True))
+        return ScoreResponse(results=positives, negations=negatives, skipped=tuple(skipped))
+
+    @staticmethod
+    def _is_out_of_memory(exc: Exception) -> bool:
+        import torch
+
+        return isinstance(exc, torch.cuda.OutOfMemoryError)
+
+    def _fall_back_to_cpu(self) -> bool:
+        """Rebuild the engine on the CPU after a GPU out-of-memory error; False when already on the CPU."""
+        from carzero_viewer.inference.device import select_device
+        from carzero_viewer.inference.engine import InferenceEngine
+
+        engine = self._engine
+        if engine is None or engine.device.device.type == "cpu":
+            return False
+        import torch
+
+        torch.cuda.empty_cache()
+        loaded = engine.loaded
+        loaded.model.to("cpu")
+        self._engine = InferenceEngine(loaded, select_device("cpu"))
+        return True
 
 
 class InferenceBridge(QObject):
@@ -157,13 +218,15 @@ class InferenceBridge(QObject):
 
     model_ready = Signal(object)  # ModelState
     model_failed = Signal(str)
-    results_ready = Signal(int, object)  # request id, list[PromptResult] (only for the latest request)
+    results_ready = Signal(int, object)  # request id, ScoreResponse (only for the latest request)
     request_failed = Signal(int, str)
     busy_changed = Signal(bool)
+    progress = Signal(str)  # stage of the latest request
+    notice = Signal(str)  # worker notices (e.g. fell back to the CPU)
 
     # Private signals that carry work into the worker thread (queued connections).
     _load_requested = Signal(object, str)
-    _run_requested = Signal(int, object, object, str, object)
+    _run_requested = Signal(int, object, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -178,6 +241,8 @@ class InferenceBridge(QObject):
         self._worker.results_ready.connect(self._on_results)
         self._worker.request_failed.connect(self._on_failed)
         self._worker.request_cancelled.connect(self._on_cancelled)
+        self._worker.progress.connect(self._on_progress)
+        self._worker.notice.connect(self._on_notice)
         self._thread.finished.connect(self._worker.deleteLater)
         self._latest_id = 0
         self._token: CancelToken | None = None
@@ -192,7 +257,13 @@ class InferenceBridge(QObject):
         """Ask the worker to load the first working weights folder of ``candidates``."""
         self._load_requested.emit(list(candidates), device)
 
-    def submit(self, gray: np.ndarray, prompts: list[str], template: str) -> int:
+    def submit(
+        self,
+        gray: np.ndarray,
+        prompts: list[str],
+        template: str,
+        negated: tuple[tuple[str, str], ...] = (),
+    ) -> int:
         """Queue a scoring request; cancels the previous one. Returns the new request id."""
         self.cancel()
         self._latest_id += 1
@@ -200,7 +271,8 @@ class InferenceBridge(QObject):
         if self._stopped:
             return self._latest_id
         self.busy_changed.emit(True)
-        self._run_requested.emit(self._latest_id, gray, list(prompts), template, self._token)
+        request = ScoreRequest(gray=gray, prompts=tuple(prompts), template=template, negated=negated)
+        self._run_requested.emit(self._latest_id, request, self._token)
         return self._latest_id
 
     def cancel(self) -> None:
@@ -237,12 +309,21 @@ class InferenceBridge(QObject):
         self.model_failed.emit(message)
 
     @Slot(int, object)
-    def _on_results(self, request_id: int, results: list) -> None:
+    def _on_results(self, request_id: int, response: ScoreResponse) -> None:
         if request_id != self._latest_id:
             LOG.debug("dropping results of stale request %d (latest %d)", request_id, self._latest_id)
             return
         self.busy_changed.emit(False)
-        self.results_ready.emit(request_id, results)
+        self.results_ready.emit(request_id, response)
+
+    @Slot(int, str)
+    def _on_progress(self, request_id: int, stage: str) -> None:
+        if request_id == self._latest_id:
+            self.progress.emit(stage)
+
+    @Slot(str)
+    def _on_notice(self, message: str) -> None:
+        self.notice.emit(message)
 
     @Slot(int, str)
     def _on_failed(self, request_id: int, message: str) -> None:

@@ -1,24 +1,39 @@
-"""The prompt list: add with a line edit + Enter, delete, enable/disable with a checkbox.
+"""The prompt list: type, edit in place, reorder, enable/disable and delete the prompts to score.
 
 The panel only holds the list and reports changes; the main window persists it through
-:mod:`carzero_viewer.settings` and sends the enabled prompts to the inference bridge. Prompts are kept as
-typed (the engine applies the template), and duplicates are refused so one prompt is one score row.
+:mod:`carzero_viewer.settings` and sends the enabled prompts to the inference bridge. Prompts are kept *as
+typed* (the engine applies the template), so the panel shows what the model will actually read in each row's
+tooltip, computed with the same :func:`~carzero_viewer.inference.prompts.process_prompt` the engine uses.
+
+Duplicates are refused (compared case- and whitespace-insensitively) so that one prompt is one score row. The
+template for bare findings is editable here; an invalid template (not exactly one ``{}``) is shown in red and
+never applied, so the engine only ever receives a template it accepts.
+
+Reordering by drag and drop uses ``InternalMove`` in a small :class:`QListWidget` subclass that reports the
+drop once it is complete, instead of watching the model's insert/remove signals (which fire half-way through
+a move with the list in an intermediate state).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QDropEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
+
+from carzero_viewer.errors import PromptError
+from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE, process_prompt, validate_template
 
 DEFAULT_PROMPTS = (
     "There is pneumothorax.",
@@ -28,78 +43,224 @@ DEFAULT_PROMPTS = (
     "There is a lung nodule.",
 )
 
+# The 14 labels of NIH ChestX-ray14 (Wang et al., 2017), in the dataset's usual order.
+CHESTXRAY14_LABELS = (
+    "Atelectasis",
+    "Cardiomegaly",
+    "Effusion",
+    "Infiltration",
+    "Mass",
+    "Nodule",
+    "Pneumonia",
+    "Pneumothorax",
+    "Consolidation",
+    "Edema",
+    "Emphysema",
+    "Fibrosis",
+    "Pleural Thickening",
+    "Hernia",
+)
+# The five CheXpert competition labels (Irvin et al., 2019).
+CHEXPERT_COMPETITION_LABELS = (
+    "Atelectasis",
+    "Cardiomegaly",
+    "Consolidation",
+    "Edema",
+    "Pleural Effusion",
+)
+
+EMPTY_WARNING = "empty after cleaning (every sentence ≤ 1 word)"
+MESSAGE_MS = 4000
+_WARNING_COLOR = QColor(190, 90, 0)
+_INVALID_STYLE = "QLineEdit { color: #c00000; border: 1px solid #c00000; }"
+
+
+def finding_text(label: str) -> str:
+    """A dataset label as a bare finding the template turns into a sentence: ``"Pleural Effusion"`` ->
+    ``"Pleural effusion"``."""
+    return label[:1].upper() + label[1:].lower()
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _key(text: str) -> str:
+    return _normalise(text).casefold()
+
+
+class _PromptList(QListWidget):
+    """A list that reports a completed internal drag-and-drop move."""
+
+    reordered = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        before = [self.item(i) for i in range(self.count())]
+        super().dropEvent(event)
+        if [self.item(i) for i in range(self.count())] != before:
+            self.reordered.emit()
+
 
 class PromptPanel(QWidget):
-    """Editable, checkable prompt list."""
+    """Editable, reorderable, checkable prompt list with quick-add findings and the template setting."""
 
     prompts_changed = Signal(list)  # enabled prompts, in list order
+    template_changed = Signal(str)  # a new *valid* template
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("promptPanel")
+        self._template = DEFAULT_TEMPLATE
+        self._updating = False
+
         title = QLabel("<b>Prompts</b>")
-        self.list_widget = QListWidget()
-        self.list_widget.setToolTip("Tick a prompt to score it; untick to keep it without scoring.")
+        self.list_widget = _PromptList()
+        self.list_widget.setToolTip(
+            "Tick a prompt to score it; untick to keep it without scoring.\n"
+            "Double-click or F2 edits, drag or Move up/down reorders, Del deletes."
+        )
         self.line_edit = QLineEdit()
         self.line_edit.setPlaceholderText("Type a finding, e.g. pneumothorax, and press Enter")
         self.line_edit.setClearButtonEnabled(True)
         self.add_button = QPushButton("Add")
+        self.quick_add_button = QToolButton()
+        self.quick_add_button.setText("Quick add")
+        self.quick_add_button.setToolTip("Add a standard finding (the template makes it a sentence)")
+        self.quick_add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.quick_add_menu = self._build_quick_add_menu()
+        self.quick_add_button.setMenu(self.quick_add_menu)
+
+        self.message_label = QLabel()
+        self.message_label.setStyleSheet("color: #c00000;")
+        self.message_label.setWordWrap(True)
+        self.message_label.hide()
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.setInterval(MESSAGE_MS)
+        self._message_timer.timeout.connect(self._clear_message)
+
+        self.up_button = QPushButton("Move up")
+        self.down_button = QPushButton("Move down")
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Delete the selected prompt (Del)")
+
+        self.template_edit = QLineEdit(self._template)
+        self.template_edit.setToolTip(self._template_tooltip())
+        self.template_reset_button = QToolButton()
+        self.template_reset_button.setText("Reset")
+        self.template_reset_button.setToolTip(f"Back to the default template {DEFAULT_TEMPLATE!r}")
 
         entry = QHBoxLayout()
         entry.addWidget(self.line_edit, 1)
         entry.addWidget(self.add_button)
+        entry.addWidget(self.quick_add_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.up_button)
+        buttons.addWidget(self.down_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.delete_button)
+        template_row = QHBoxLayout()
+        template_label = QLabel("Template for bare findings:")
+        template_label.setBuddy(self.template_edit)
+        template_row.addWidget(template_label)
+        template_row.addWidget(self.template_edit, 1)
+        template_row.addWidget(self.template_reset_button)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(title)
         layout.addWidget(self.list_widget, 1)
+        layout.addLayout(buttons)
         layout.addLayout(entry)
-        layout.addWidget(self.delete_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.message_label)
+        layout.addLayout(template_row)
 
         self.line_edit.returnPressed.connect(self._add_from_line_edit)
+        self.line_edit.textEdited.connect(self._clear_message)
         self.add_button.clicked.connect(self._add_from_line_edit)
+        self.up_button.clicked.connect(self.move_selected_up)
+        self.down_button.clicked.connect(self.move_selected_down)
         self.delete_button.clicked.connect(self.delete_selected)
         self.list_widget.itemChanged.connect(self._on_item_changed)
+        self.list_widget.reordered.connect(self._emit)
+        self.list_widget.currentRowChanged.connect(self._update_buttons)
+        self.template_edit.textEdited.connect(self._on_template_edited)
+        self.template_reset_button.clicked.connect(self._reset_template)
         shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list_widget)
         shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
         shortcut.activated.connect(self.delete_selected)
-        self._updating = False
+        self.list_widget.installEventFilter(self)
+        self._update_buttons()
 
     # --- state -------------------------------------------------------------------------------------------
     def set_prompts(self, prompts: list[str], disabled: list[str] | tuple[str, ...] = ()) -> None:
-        """Replace the list (no signal: this is how saved settings are restored)."""
+        """Replace the list (no signal: this is how saved settings are restored); duplicates are dropped."""
         self._updating = True
         try:
             self.list_widget.clear()
-            for text in prompts:
-                self._append(text, text not in disabled)
+            seen: set[str] = set()
+            for raw in prompts:
+                text = _normalise(raw)
+                if text and _key(text) not in seen:
+                    seen.add(_key(text))
+                    self._insert(self.list_widget.count(), text, raw not in disabled and text not in disabled)
         finally:
             self._updating = False
+        self._update_buttons()
 
     def all_prompts(self) -> list[str]:
-        return [self.list_widget.item(i).text() for i in range(self.list_widget.count())]
+        return [self._text(self.list_widget.item(i)) for i in range(self.list_widget.count())]
 
     def enabled_prompts(self) -> list[str]:
         items = (self.list_widget.item(i) for i in range(self.list_widget.count()))
-        return [item.text() for item in items if item.checkState() == Qt.CheckState.Checked]
+        return [self._text(item) for item in items if item.checkState() == Qt.CheckState.Checked]
 
     def disabled_prompts(self) -> list[str]:
-        enabled = set(self.enabled_prompts())
-        return [p for p in self.all_prompts() if p not in enabled]
+        items = (self.list_widget.item(i) for i in range(self.list_widget.count()))
+        return [self._text(item) for item in items if item.checkState() != Qt.CheckState.Checked]
+
+    def set_template(self, template: str) -> None:
+        """Show and apply ``template`` without a signal (restoring settings); an invalid one is shown in red
+        and the current template stays in force."""
+        self.template_edit.setText(template)
+        self._apply_template(template, emit=False)
+
+    def template(self) -> str:
+        """The template in force (always valid)."""
+        return self._template
+
+    def message(self) -> str:
+        """The inline message currently shown (e.g. why a prompt was refused), or ``""``."""
+        return self.message_label.text() if not self.message_label.isHidden() else ""
 
     # --- editing -----------------------------------------------------------------------------------------
     def add_prompt(self, text: str) -> bool:
-        """Add (enabled) unless empty or already listed; returns whether the list changed."""
-        text = " ".join(text.split())
-        if not text or text in self.all_prompts():
+        """Add ``text`` (enabled, at the end) unless it is empty or already listed.
+
+        Returns whether the list changed; a refused duplicate shows a short inline message.
+        """
+        text = _normalise(text)
+        if not text:
+            return False
+        if self._is_duplicate(text):
+            self._show_message(f"Already in the list: {text}")
             return False
         self._updating = True
         try:
-            item = self._append(text, True)
+            item = self._insert(self.list_widget.count(), text, True)
         finally:
             self._updating = False
         self.list_widget.setCurrentItem(item)
+        self._clear_message()
         self._emit()
         return True
 
@@ -108,22 +269,196 @@ class PromptPanel(QWidget):
         if row < 0:
             return
         self.list_widget.takeItem(row)
+        self._update_buttons()
         self._emit()
 
-    def _append(self, text: str, enabled: bool) -> QListWidgetItem:
+    def move_selected_up(self) -> None:
+        self._move_selected(-1)
+
+    def move_selected_down(self) -> None:
+        self._move_selected(1)
+
+    def edit_selected(self) -> None:
+        """Open the in-place editor on the selected row (what F2 and double-click do)."""
+        item = self.list_widget.currentItem()
+        if item is not None:
+            self.list_widget.editItem(item)
+
+    # --- Qt plumbing -------------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # F2 is the EditKeyPressed trigger on most platforms but not on macOS; make it universal.
+        if (
+            watched is self.list_widget
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_F2
+            and self.list_widget.state() != QAbstractItemView.State.EditingState
+        ):
+            self.edit_selected()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _build_quick_add_menu(self) -> QMenu:
+        menu = QMenu(self)
+        for title, labels in (
+            ("ChestX-ray14", CHESTXRAY14_LABELS),
+            ("CheXpert competition", CHEXPERT_COMPETITION_LABELS),
+        ):
+            submenu = menu.addMenu(title)
+            for label in labels:
+                action = submenu.addAction(label)
+                action.setData(finding_text(label))
+                action.setToolTip(f"Adds {finding_text(label)!r}")
+            submenu.triggered.connect(self._on_quick_add)
+        return menu
+
+    def _on_quick_add(self, action) -> None:
+        data = action.data()
+        if isinstance(data, str):
+            self.add_prompt(data)
+
+    def _insert(self, row: int, text: str, enabled: bool) -> QListWidgetItem:
         item = QListWidgetItem(text)
-        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setFlags(
+            item.flags()
+            | Qt.ItemFlag.ItemIsUserCheckable
+            | Qt.ItemFlag.ItemIsEditable
+            | Qt.ItemFlag.ItemIsDragEnabled
+        )
+        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
+        item.setData(Qt.ItemDataRole.UserRole, text)
         item.setCheckState(Qt.CheckState.Checked if enabled else Qt.CheckState.Unchecked)
-        self.list_widget.addItem(item)
+        self._decorate(item)
+        self.list_widget.insertItem(row, item)
         return item
+
+    @staticmethod
+    def _text(item: QListWidgetItem) -> str:
+        stored = item.data(Qt.ItemDataRole.UserRole)
+        return stored if isinstance(stored, str) else item.text()
+
+    def _is_duplicate(self, text: str, ignore: QListWidgetItem | None = None) -> bool:
+        key = _key(text)
+        for i in range(self.list_widget.count()):
+            item = self.list_widget.item(i)
+            if item is not ignore and _key(self._text(item)) == key:
+                return True
+        return False
+
+    def _decorate(self, item: QListWidgetItem) -> None:
+        """Tooltip with the processed text; warning colour when the model would see nothing."""
+        typed = self._text(item)
+        warn = False
+        try:
+            processed = process_prompt(typed, self._template)
+        except PromptError as exc:
+            lines = [f"Cannot be scored: {exc}"]
+            warn = True
+        else:
+            lines = [f"Model text: {processed.text}", f"Cleaned: {processed.cleaned}"]
+            if processed.templated:
+                lines.append(f"(bare finding: template {self._template!r} applied)")
+            if processed.is_empty:
+                lines.append(f"⚠ Warning: {EMPTY_WARNING}")
+                warn = True
+        item.setToolTip("\n".join(lines))
+        item.setForeground(QBrush(_WARNING_COLOR) if warn else QBrush())
+
+    def _decorate_all(self) -> None:
+        self._updating = True
+        try:
+            for i in range(self.list_widget.count()):
+                self._decorate(self.list_widget.item(i))
+        finally:
+            self._updating = False
+
+    def _on_item_changed(self, item: QListWidgetItem) -> None:
+        if self._updating:
+            return
+        old = self._text(item)
+        new = _normalise(item.text())
+        if new != old:
+            self._updating = True
+            try:
+                if not new:
+                    item.setText(old)
+                    self._show_message("A prompt cannot be empty; edit reverted")
+                    return
+                if self._is_duplicate(new, ignore=item):
+                    item.setText(old)
+                    self._show_message(f"Already in the list: {new}")
+                    return
+                item.setText(new)
+                item.setData(Qt.ItemDataRole.UserRole, new)
+                self._decorate(item)
+            finally:
+                self._updating = False
+        self._emit()
+
+    def _move_selected(self, step: int) -> None:
+        row = self.list_widget.currentRow()
+        target = row + step
+        if row < 0 or not 0 <= target < self.list_widget.count():
+            return
+        self._updating = True
+        try:
+            item = self.list_widget.takeItem(row)
+            self.list_widget.insertItem(target, item)
+            self.list_widget.setCurrentRow(target)
+        finally:
+            self._updating = False
+        self._emit()
+
+    def _update_buttons(self, *_args: object) -> None:
+        row = self.list_widget.currentRow()
+        count = self.list_widget.count()
+        self.up_button.setEnabled(row > 0)
+        self.down_button.setEnabled(0 <= row < count - 1)
+        self.delete_button.setEnabled(row >= 0)
 
     def _add_from_line_edit(self) -> None:
         if self.add_prompt(self.line_edit.text()):
             self.line_edit.clear()
 
-    def _on_item_changed(self, _item: QListWidgetItem) -> None:
-        if not self._updating:
-            self._emit()
+    def _show_message(self, text: str) -> None:
+        self.message_label.setText(text)
+        self.message_label.show()
+        self._message_timer.start()
+
+    def _clear_message(self, *_args: object) -> None:
+        self._message_timer.stop()
+        self.message_label.clear()
+        self.message_label.hide()
+
+    def _template_tooltip(self, error: str = "") -> str:
+        text = (
+            "Bare findings (a short phrase without sentence punctuation, e.g. 'pneumothorax') are put into "
+            "this template before scoring; full sentences are scored as typed. It must contain exactly one {}."
+        )
+        return f"{error}\n\n{text}" if error else text
+
+    def _on_template_edited(self, text: str) -> None:
+        self._apply_template(text, emit=True)
+
+    def _reset_template(self) -> None:
+        self.template_edit.setText(DEFAULT_TEMPLATE)
+        self._apply_template(DEFAULT_TEMPLATE, emit=True)
+
+    def _apply_template(self, template: str, emit: bool) -> None:
+        try:
+            validate_template(template)
+        except PromptError as exc:
+            self.template_edit.setStyleSheet(_INVALID_STYLE)
+            self.template_edit.setToolTip(self._template_tooltip(f"Not applied: {exc}"))
+            return
+        self.template_edit.setStyleSheet("")
+        self.template_edit.setToolTip(self._template_tooltip())
+        if template == self._template:
+            return
+        self._template = template
+        self._decorate_all()
+        if emit:
+            self.template_changed.emit(template)
 
     def _emit(self) -> None:
         self.prompts_changed.emit(self.enabled_prompts())

@@ -3,27 +3,43 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
 import pytest
 
 from carzero_viewer.commands import gui
-from carzero_viewer.ui.app import CRASH_LOG, create_application, make_excepthook
+from carzero_viewer.ui.app import LOG_FILE, create_application, make_excepthook
 
 pytestmark = pytest.mark.gui
 
 
 def test_excepthook_logs_the_traceback_and_shows_a_summary(tmp_path: Path) -> None:
-    shown: list[tuple[str, str]] = []
-    hook = make_excepthook(tmp_path / "logs", lambda summary, path: shown.append((summary, path)))
+    shown: list[tuple[str, str, str]] = []
+    hook = make_excepthook(
+        tmp_path / "logs", lambda summary, details, path: shown.append((summary, details, path))
+    )
     try:
         raise RuntimeError("boom in a slot")
     except RuntimeError as exc:
         hook(type(exc), exc, exc.__traceback__)
-    log = (tmp_path / "logs" / CRASH_LOG).read_text(encoding="utf-8")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    log = (tmp_path / "logs" / LOG_FILE).read_text(encoding="utf-8")
     assert "Traceback" in log
     assert "boom in a slot" in log
-    assert shown == [("RuntimeError: boom in a slot", str(tmp_path / "logs" / CRASH_LOG))]
+    assert shown[0][0] == "RuntimeError: boom in a slot"
+    assert "Traceback" in shown[0][1]
+    assert shown[0][2] == str(tmp_path / "logs" / LOG_FILE)
+    _remove_file_handlers(tmp_path)
+
+
+def _remove_file_handlers(folder: Path) -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.FileHandler) and str(folder) in handler.baseFilename:
+            root.removeHandler(handler)
+            handler.close()
 
 
 def test_create_application_reuses_the_running_instance(qapp) -> None:

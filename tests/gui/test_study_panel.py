@@ -12,7 +12,7 @@ pytestmark = pytest.mark.gui
 
 
 def test_expand_paths_lists_folder_images_and_reports_problems(repo_root: Path, tmp_path: Path) -> None:
-    files, problems = expand_paths([repo_root / "resources" / "sample_study", tmp_path / "missing.png"])
+    files, problems = expand_paths([repo_root / "resources" / "samples", tmp_path / "missing.png"])
     assert len(files) == 3
     assert all(f.suffix == ".png" for f in files)
     assert len(problems) == 1

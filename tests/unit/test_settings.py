@@ -1,0 +1,35 @@
+"""Versioned settings: round trip, unknown keys kept, corrupt files backed up and replaced by defaults."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from carzero_viewer.settings import SETTINGS_VERSION, Settings, load_settings, save_settings
+
+
+def test_round_trip_keeps_unknown_keys(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"version": 99, "prompts": ["There is edema."], "future_key": [1, 2]}))
+    settings = load_settings(path)
+    assert settings.prompts == ["There is edema."]
+    save_settings(settings, path)
+    saved = json.loads(path.read_text())
+    assert saved["future_key"] == [1, 2]
+    assert saved["version"] == SETTINGS_VERSION
+
+
+def test_wrong_types_fall_back_to_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"prompts": "not a list", "prompt_template": 3}))
+    assert load_settings(path) == Settings()
+
+
+def test_corrupt_file_is_backed_up(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("{ half written")
+    assert load_settings(path) == Settings()
+    backups = list(tmp_path.glob("settings.json.corrupt-*"))
+    assert len(backups) == 1
+    assert backups[0].read_text() == "{ half written"
+    assert not path.exists()
