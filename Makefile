@@ -37,7 +37,7 @@ sysdeps: ## install the Qt runtime libraries (apt; needs root, or prints the sud
 	bash scripts/install_system_deps.sh
 
 run: sysdeps venv ## start the viewer on the bundled sample study (SAMPLE=path to override)
-	$(BIN)/carzero-viewer $(SAMPLE)
+	$(BIN)/carzero-viewer --demo $(SAMPLE)
 
 test: sysdeps venv lint typecheck contracts ## everything CI checks: lint, types, import contracts, pytest
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)

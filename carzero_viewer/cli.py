@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "weights": "carzero_viewer.commands.weights",
     "selftest": "carzero_viewer.commands.selftest",
     "inspect": "carzero_viewer.commands.inspect",
+    "eval": "carzero_viewer.commands.eval",
 }
 DEFAULT_COMMAND = "gui"
 
@@ -50,17 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+GLOBAL_FLAGS = frozenset({"--debug"})
+
+
 def _with_default_command(argv: list[str]) -> list[str]:
-    """Insert the default command when the first non-option argument is not a command name."""
-    for index, arg in enumerate(argv):
-        if arg in ("-h", "--help", "--version"):
-            return argv
-        if arg.startswith("-"):
-            continue
-        if arg in COMMANDS:
-            return argv
-        return [*argv[:index], DEFAULT_COMMAND, *argv[index:]]
-    return [*argv, DEFAULT_COMMAND]
+    """Insert the default command unless a command name is given (``carzero-viewer --demo a.png`` = gui)."""
+    if argv[:1] and argv[0] in ("-h", "--help", "--version"):
+        return argv
+    first_word = next((arg for arg in argv if not arg.startswith("-")), None)
+    if first_word in COMMANDS:
+        return argv
+    leading = [arg for arg in argv if arg in GLOBAL_FLAGS]
+    return [*leading, DEFAULT_COMMAND, *(arg for arg in argv if arg not in GLOBAL_FLAGS)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

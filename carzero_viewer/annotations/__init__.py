@@ -1,6 +1,32 @@
-"""Ground-truth box readers: NIH CSV, ChestX-Det10 JSON, COCO, MS-CXR CSV and plain CSV.
+"""Ground-truth boxes: readers for NIH, ChestX-Det10, COCO, MS-CXR, VinDr-CXR, RSNA and a plain format.
 
-Numpy only (no torch, no Qt): readers turn annotation files into the frozen box dataclasses of
-:mod:`carzero_viewer.types`, in original-image pixel coordinates, so that metrics and the exporter can
-compare them with heatmaps without knowing where they came from.
+Numpy only (no torch, no Qt, no inference/ui imports). Every reader produces :class:`Box` (``x1, y1, x2, y2``
+float pixels of the image the box was drawn on, plus label, source and image key); :func:`read_boxes` detects
+the format by content (rules in :mod:`carzero_viewer.annotations.detect`); :class:`AnnotationSet` groups
+boxes by image and :meth:`AnnotationSet.boxes_for` returns them scaled to an opened image with a note for the
+user; :class:`LabelMap` maps labels to prompt findings; :func:`read_image_labels` reads image-level labels
+(NIH Data_Entry format) for classification metrics.
 """
+
+from carzero_viewer.annotations.boxes import AnnotationError, Box
+from carzero_viewer.annotations.detect import FORMATS, detect_format, read_boxes
+from carzero_viewer.annotations.image_labels import ImageLabels, read_image_labels
+from carzero_viewer.annotations.index import AnnotationSet, MatchedBoxes
+from carzero_viewer.annotations.labels import DEFAULT_TEMPLATE, LabelMap, canonical, labels_match, prompt_for
+
+__all__ = [
+    "DEFAULT_TEMPLATE",
+    "FORMATS",
+    "AnnotationError",
+    "AnnotationSet",
+    "Box",
+    "ImageLabels",
+    "LabelMap",
+    "MatchedBoxes",
+    "canonical",
+    "detect_format",
+    "labels_match",
+    "prompt_for",
+    "read_boxes",
+    "read_image_labels",
+]

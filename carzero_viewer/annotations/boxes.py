@@ -117,7 +117,18 @@ def make_box(
     if not image_key.strip():
         raise row_error(path, line, "empty image name")
     return Box(
-        x1, y1, x2, y2, label.strip(), source, image_key.strip(), image_size, polygon, reader, size_assumed, text
+        x1,
+        y1,
+        x2,
+        y2,
+        label.strip(),
+        source,
+        image_key.strip(),
+        image_size,
+        polygon,
+        reader,
+        size_assumed,
+        text,
     )
 
 

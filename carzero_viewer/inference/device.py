@@ -68,3 +68,8 @@ def select_device(choice: DeviceChoice = "auto", precision: Precision = "fp32") 
     if device.type == "cpu" and precision == "fp16":
         raise ModelLoadError("fp16 is only supported on CUDA; use fp32 or bf16 on the CPU")
     return DeviceSpec(device=device, precision=precision)
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True for a CUDA out-of-memory error (the caller may fall back to the CPU)."""
+    return isinstance(exc, torch.cuda.OutOfMemoryError)

@@ -24,7 +24,7 @@ import numpy.typing as npt
 import torch
 
 from carzero_viewer.inference.cancel import CancelToken
-from carzero_viewer.inference.device import DeviceSpec
+from carzero_viewer.inference.device import DeviceSpec, select_device
 from carzero_viewer.inference.features import (
     ImageFeatures,
     PromptFeatures,
@@ -106,6 +106,13 @@ class InferenceEngine:
     def model_id(self) -> str:
         """Identifies the weights and numerics that produced a result (cache keys, exports)."""
         return f"{self.info.short_checksum}@{self.device.device.type}-{self.device.precision}"
+
+    def on_cpu(self) -> InferenceEngine:
+        """A CPU engine over the same weights (after a GPU out-of-memory error); caches start empty."""
+        if self.device.device.type == "cuda":
+            torch.cuda.empty_cache()
+        self.loaded.model.to("cpu")
+        return InferenceEngine(self.loaded, select_device("cpu"))
 
     def clear_caches(self) -> None:
         self._images.clear()

@@ -38,7 +38,11 @@ def is_bare_finding(text: str) -> bool:
 
 def validate_template(template: str) -> None:
     """A template must contain exactly one ``{}`` placeholder."""
-    if template.count("{}") != 1 or re.search(r"\{[^}]", template):
+    if (
+        template.count("{}") != 1
+        or template.replace("{}", "").count("{")
+        or template.replace("{}", "").count("}")
+    ):
         raise PromptError(f"prompt template must contain exactly one '{{}}' placeholder: {template!r}")
 
 

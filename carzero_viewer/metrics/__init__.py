@@ -1,6 +1,56 @@
-"""Grounding and classification metrics: pointing game, IoU, CNR and AUROC.
+"""Grounding and classification metrics (numpy only: no torch, no Qt, no inference/ui imports).
 
-Numpy only (no torch, no Qt). Metrics take heatmaps already mapped back to original-image pixels (NaN where
-the model saw nothing) and boxes in the same frame, so every number is computed on the geometry the user
-sees.
+Grounding (:mod:`carzero_viewer.metrics.grounding`): ``values`` is an ``(H, W)`` map in original-image pixels
+with NaN where the model saw nothing; boxes have ``x1, y1, x2, y2`` in the same frame. NaN pixels are
+excluded everywhere. A pixel ``(r, c)`` belongs to a box iff its centre lies inside it:
+``x1 <= c + 0.5 < x2`` and ``y1 <= r + 0.5 < y2`` (several boxes: union).
+
+* :func:`pointing_game` -> bool: some pixel attaining the map's maximum lies inside a box (False for a
+  constant map, without boxes or without valid pixels).
+* :func:`energy_in_box` -> float: ``sum(max(v, 0) inside) / sum(max(v, 0))``; NaN when the total is 0.
+* :func:`cnr` -> float: ``|mean_in - mean_out| / sqrt(var_in + var_out)`` (population variances); NaN when a
+  region is empty or both variances are 0.
+* :func:`miou` -> float: mean over thresholds ``t`` in (0.1, 0.2, 0.3, 0.4, 0.5) of
+  ``IoU(normalised > t, union of boxes)`` with ``normalised = (v - min) / (max - min)`` (0 for a constant
+  map); a threshold where both sets are empty is skipped.
+* :func:`pixel_auroc` -> float: ROC-AUC of the values as a classifier of "pixel inside a box".
+* :func:`box_mask` -> ``(H, W)`` bool: the pixel-centre rasterisation above.
+
+Classification (:mod:`carzero_viewer.metrics.classification`):
+
+* :func:`roc_auc(labels, scores)`: Mann-Whitney ``(R_pos - n_pos (n_pos + 1) / 2) / (n_pos n_neg)`` with
+  average ranks for ties (a tied positive/negative pair counts 1/2); NaN scores dropped; NaN when one class
+  is missing.
+* :func:`bootstrap_ci(labels, scores, n=1000, seed=0, level=0.95)` -> ``(low, high)``: percentile bootstrap
+  over resampled (label, score) pairs, single-class resamples dropped.
 """
+
+from carzero_viewer.metrics.classification import average_ranks, bootstrap_ci, roc_auc
+from carzero_viewer.metrics.grounding import (
+    DEFAULT_THRESHOLDS,
+    BoxLike,
+    box_mask,
+    cnr,
+    energy_in_box,
+    iou_at,
+    miou,
+    normalise_minmax,
+    pixel_auroc,
+    pointing_game,
+)
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "BoxLike",
+    "average_ranks",
+    "bootstrap_ci",
+    "box_mask",
+    "cnr",
+    "energy_in_box",
+    "iou_at",
+    "miou",
+    "normalise_minmax",
+    "pixel_auroc",
+    "pointing_game",
+    "roc_auc",
+]

@@ -1,193 +1,642 @@
-"""The image canvas: a pyqtgraph ``ImageItem`` in a ``ViewBox`` with a heatmap overlay on top.
+"""The image canvas: one radiograph at full resolution with window/level, a heatmap overlay, boxes and a ruler.
 
-Interaction (what a radiologist expects): wheel zooms about the cursor, left-drag pans, right-drag changes
-window (horizontal) and level (vertical), double-click resets the view and the window. Window/level only
-changes the display levels of the base item -- the model input is fixed by the file's default VOI, so nothing
-here ever re-runs the model.
+Layers (z order, bottom to top) inside one pyqtgraph ``ViewBox`` (locked aspect, y pointing down as in the
+image): the grey image, the heatmap (an RGBA ``ImageItem`` coloured by the shared
+:func:`~carzero_viewer.export.heatmap_style.heatmap_rgba`, so screen and exports agree), isolines, the field
+of view outline, boxes with labels, the argmax marker and the measurement line. The model-input view swaps all
+of that for the 224x224 crop the network saw, with the same heatmap style.
 
-The base image is the record's normalised display rendering (:meth:`ImageRecord.display`, in [0, 1], with
-MONOCHROME1 inversion already applied), so the default window is levels ``(0, 1)`` and dragging narrows or
-shifts that range. The overlay is a second ``ImageItem``: the map (original-image pixels, NaN outside the
-model's field of view) is min-max normalised over its finite values to indices 0..254 of a 256-entry
-matplotlib colormap LUT whose last entry (255) is fully transparent and reserved for NaN ("no data", not "low
-attention"). The LUT's alpha ramps up with the value (10 % at the minimum, opaque from 75 % of the range) so
-low-attention regions tint the radiograph instead of washing it out; the opacity slider scales the whole item.
+Why window/level is instant: a grey record is converted ONCE to a uint16 *index image* (``idx = pixels - min``
+when the pixels are integers spanning at most 65536 values, which covers every stored bit depth up to 16 bits;
+otherwise ``idx = round((pixels - min) / step)`` with ``step = (max - min) / 65535``). Each value ``i`` of the
+index stands for the modality value ``min + i * step``, so any VOI preset -- LINEAR, LINEAR_EXACT, SIGMOID
+and VOI LUTs alike -- becomes a 65536-entry uint8 grey table computed with the very same
+:func:`~carzero_viewer.imaging.voi.apply_voi` the record uses, with the MONOCHROME1 / user inversion folded
+in. A window change rebuilds only that table (65536 values, well under a millisecond) and pyqtgraph does one
+table lookup per frame instead of a float rescale of millions of pixels. For integer pixels the result is
+bit-identical to ``record.render(preset)``; for scaled indices it is within one grey level.
+
+Colour (RGB) records are shown as stored; window/level is a linear stretch of every channel (``ImageItem``
+levels, ``low..high`` in 0..255 units, whatever the preset's function) and inversion flips the channels.
+
+Inversion: :meth:`ImageCanvas.inverted` is the *user's* inversion relative to the file's own rule, so a
+MONOCHROME1 file is displayed correctly (bone white) with ``inverted() == False``; the effective inversion is
+``record.invert != inverted()``.
+
+Mouse (PACS conventions): right-drag = window/level (right widens, down raises the centre; one screen pixel
+changes the window by a fixed fraction of the current width, so fine control at narrow windows and fast
+sweeps at wide ones), wheel = zoom about the cursor, left- and middle-drag = pan, double-click = fit. In
+measure mode left-drag draws a ruler instead. Window/level only ever emits :attr:`ImageCanvas.window_changed`;
+the model input is fixed at load time, so nothing here can re-run the model.
+
+Size: just over 600 lines on purpose -- every layer shares the one ViewBox, the record's geometry and the
+model-input switch (which hides/shows all of them), so splitting would only move that shared state around.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
+import numpy.typing as npt
 import pyqtgraph as pg
-from matplotlib import colormaps
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
-NO_DATA = 255
-MIN_WIDTH = 1.0 / 512.0
-DEFAULT_OPACITY = 0.6
-COLORMAP = "jet"
+from carzero_viewer.export.heatmap_style import HeatmapStyle, heatmap_rgba, normalise
+from carzero_viewer.imaging.record import ImageRecord
+from carzero_viewer.imaging.voi import VoiFunction, VoiLut, VoiPreset, Window, apply_voi, to_uint8
+
+pg.setConfigOptions(imageAxisOrder="row-major")
+
+LUT_SIZE = 65536
+# (name, low percentile, high percentile) of the exposed-field values, for MONOCHROME2 orientation.
+CHEST_PRESETS: tuple[tuple[str, float, float], ...] = (
+    ("Lung", 2.0, 60.0),
+    ("Mediastinum", 30.0, 90.0),
+    ("Bone", 60.0, 99.5),
+)
+HISTOGRAM_BINS = 256
+MAX_SAMPLES = 1_000_000
+# Right-drag: one screen pixel changes the width / centre by this fraction of the current width.
+WIDTH_PER_PIXEL = 1.0 / 200.0
+CENTER_PER_PIXEL = 1.0 / 400.0
+# Isolines are traced on a map subsampled to at most this many pixels per side (the maps are smooth).
+ISOLINE_GRID = 256
+MODEL_INPUT_SIZE = 224
 
 
-def colormap_lut(name: str = "jet") -> np.ndarray:
-    """(256, 4) uint8 RGBA: 255 colormap entries, then one transparent entry for NaN."""
-    ramp = np.linspace(0.0, 1.0, NO_DATA)
-    rgba = colormaps[name](ramp)
-    rgba[:, 3] = np.clip(0.1 + 1.2 * ramp, 0.0, 1.0)
-    lut = (rgba * 255.0).round().astype(np.uint8)
-    return np.vstack([lut, np.zeros((1, 4), dtype=np.uint8)])
+@dataclass(frozen=True)
+class BoxSpec:
+    """A box to draw, in original-image pixels (x = column, y = row; x2/y2 are the far edges)."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    label: str
+    color: tuple[int, int, int]
 
 
-def lut_pixmap(lut: np.ndarray, width: int = 120, height: int = 14) -> QPixmap:
-    """A horizontal colour bar (low -> high) of the LUT's opaque colours, for the toolbar legend."""
-    index = np.linspace(0, NO_DATA - 1, width).round().astype(int)
-    row = np.ascontiguousarray(lut[index, :3])
-    rgb = np.ascontiguousarray(np.repeat(row[None], height, axis=0))
-    image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888)
-    return QPixmap.fromImage(image.copy())
+@dataclass(frozen=True)
+class Measurement:
+    """A ruler between two points (x, y) in original-image pixels; ``length_mm`` is None without spacing."""
+
+    start: tuple[float, float]
+    end: tuple[float, float]
+    length_px: float
+    length_mm: float | None
 
 
-def overlay_indices(values: np.ndarray) -> np.ndarray:
-    """(H, W) float map -> (H, W) uint8 LUT indices; NaN -> :data:`NO_DATA`, finite values -> 0..254."""
-    finite = np.isfinite(values)
-    out = np.full(values.shape, NO_DATA, dtype=np.uint8)
-    if not finite.any():
-        return out
-    low = float(values[finite].min())
-    high = float(values[finite].max())
+@dataclass(frozen=True)
+class _IndexedImage:
+    """A grey image as uint16 indices: index ``i`` stands for the modality value ``offset + i * step``."""
+
+    index: npt.NDArray[np.uint16]
+    offset: float
+    step: float
+
+    def values(self) -> npt.NDArray[np.float32]:
+        """(65536,) modality value of every index (what the VOI table is computed on)."""
+        return (self.offset + np.arange(LUT_SIZE, dtype=np.float64) * self.step).astype(np.float32)
+
+
+def index_image(pixels: npt.NDArray[np.float32]) -> _IndexedImage:
+    """Convert (H, W) modality values once to a uint16 index image (exact for integer data within 16 bits)."""
+    low, high = float(pixels.min()), float(pixels.max())
     span = high - low
-    scaled = (values[finite] - low) / span if span > 0 else np.zeros(int(finite.sum()))
-    out[finite] = np.clip(np.round(scaled * (NO_DATA - 1)), 0, NO_DATA - 1).astype(np.uint8)
+    if span <= LUT_SIZE - 1 and np.array_equal(pixels, np.rint(pixels)):
+        return _IndexedImage(np.asarray(pixels - np.float32(low), dtype=np.uint16), low, 1.0)
+    step = span / (LUT_SIZE - 1) if span > 0 else 1.0
+    scaled = np.rint((pixels.astype(np.float64) - low) / step)
+    return _IndexedImage(np.clip(scaled, 0, LUT_SIZE - 1).astype(np.uint16), low, step)
+
+
+def voi_table(indexed: _IndexedImage, preset: VoiPreset, invert: bool) -> npt.NDArray[np.uint8]:
+    """(65536,) uint8 grey table: VOI of each index's value, then inversion (the record's own pipeline)."""
+    display = apply_voi(indexed.values(), preset)
+    if invert:
+        display = np.float32(1.0) - display
+    return to_uint8(display)
+
+
+def _exposed_sample(pixels: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Values inside the collimated field: central 80 %, strided to <= 1M samples, without min/max plateaus."""
+    h, w = pixels.shape[:2]
+    step = max(1, math.ceil(math.sqrt(h * w / MAX_SAMPLES)))
+    sample = pixels[int(h * 0.1) : h - int(h * 0.1) : step, int(w * 0.1) : w - int(w * 0.1) : step].ravel()
+    if sample.size < 16:
+        sample = pixels[::step, ::step].ravel()
+    lo, hi = float(pixels.min()), float(pixels.max())
+    inside = sample[(sample != lo) & (sample != hi) & np.isfinite(sample)]
+    return inside if inside.size >= 16 else sample
+
+
+def chest_presets(record: ImageRecord) -> list[Window]:
+    """Radiograph windows relative to the image: "Lung", "Mediastinum", "Bone".
+
+    A radiograph has no Hounsfield scale, so CT windows (lung W 1500 / C -600) are meaningless here. Each
+    window instead spans percentiles of the values inside the collimated field (the central 80 % of the
+    image, minus the flat minimum/maximum plateaus of blades and saturation): Lung 2nd..60th, Mediastinum
+    30th..90th, Bone 60th..99.5th. These are for MONOCHROME2 (low value = dark = air); for MONOCHROME1
+    (``record.invert``) the percentiles are mirrored (p -> 100 - p) so "Lung" still covers the air-filled
+    lung values. Windows are LINEAR_EXACT. Colour records get no chest presets (an empty list).
+    """
+    if record.is_color:
+        return []
+    sample = _exposed_sample(record.pixels)
+    out: list[Window] = []
+    for name, p_low, p_high in CHEST_PRESETS:
+        lo_pct, hi_pct = (100.0 - p_high, 100.0 - p_low) if record.invert else (p_low, p_high)
+        lo, hi = (float(v) for v in np.percentile(sample, [lo_pct, hi_pct]))
+        width = max(hi - lo, 1e-3)
+        out.append(Window((lo + hi) / 2.0, width, VoiFunction.LINEAR_EXACT, name))
     return out
 
 
-class _WindowLevelViewBox(pg.ViewBox):
-    """A ViewBox whose right-drag reports window/level deltas instead of zooming."""
+def window_of(preset: VoiPreset) -> tuple[float, float]:
+    """(center, width) of a preset; a VOI LUT reports the range of modality values its table covers."""
+    if isinstance(preset, VoiLut):
+        n = float(preset.table.size)
+        return preset.first_mapped + n / 2.0, n
+    return float(preset.center), float(preset.width)
+
+
+class _CanvasViewBox(pg.ViewBox):
+    """ViewBox with PACS mouse bindings: right-drag window/level, left-drag pan or ruler, double-click fit."""
 
     def __init__(self, canvas: ImageCanvas) -> None:
         super().__init__(lockAspect=True, invertY=True, enableMenu=False)
         self._canvas = canvas
+        self.setMouseMode(pg.ViewBox.PanMode)
 
     def mouseDragEvent(self, ev, axis=None):  # noqa: N802 (pyqtgraph API name)
-        if ev.button() == Qt.MouseButton.RightButton:
+        button = ev.button()
+        if button == Qt.MouseButton.RightButton:
             ev.accept()
             delta = ev.screenPos() - ev.lastScreenPos()
-            self._canvas.adjust_window(delta.x(), delta.y())
+            self._canvas.drag_window(delta.x(), delta.y())
+            return
+        if button == Qt.MouseButton.LeftButton and self._canvas.measure_mode():
+            ev.accept()
+            start = self.mapSceneToView(ev.buttonDownScenePos())
+            end = self.mapSceneToView(ev.scenePos())
+            self._canvas._set_ruler((start.x(), start.y()), (end.x(), end.y()))
+            return
+        if button in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
+            # Both buttons pan (pyqtgraph's PanMode only pans with the left one).
+            ev.accept()
+            tr = self.childGroup.transform()
+            tr = pg.functions.invertQTransform(tr)
+            diff = tr.map(ev.lastPos()) - tr.map(ev.pos())
+            self._resetTarget()
+            self.translateBy(x=diff.x(), y=diff.y())
+            self.sigRangeChangedManually.emit(self.state["mouseEnabled"])
             return
         super().mouseDragEvent(ev, axis)
 
-    def mouseDoubleClickEvent(self, ev):  # noqa: N802 (Qt API name)
-        self._canvas.reset_view()
-        self._canvas.reset_window()
-        ev.accept()
+    def mouseClickEvent(self, ev):  # noqa: N802 (pyqtgraph API name)
+        if ev.double() and ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self._canvas.fit()
+            return
+        super().mouseClickEvent(ev)
 
 
-class ImageCanvas(pg.GraphicsView):
-    """Shows one image record, an optional heatmap overlay, and reports the pixel under the cursor."""
+def _cosmetic_pen(color: QColor, width: float = 2.0, dashed: bool = False) -> QPen:
+    pen = QPen(color)
+    pen.setWidthF(width)
+    pen.setCosmetic(True)
+    if dashed:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    return pen
 
-    cursor_moved = Signal(int, int)  # (row, column) in original-image pixels; (-1, -1) when outside
-    window_changed = Signal(float, float)  # (low, high) display levels in [0, 1] units
 
-    def __init__(self, parent=None) -> None:
+class ImageCanvas(QWidget):
+    """Shows one image record with window/level, heatmap, boxes, marker and ruler (see module docstring)."""
+
+    cursor_moved = Signal(int, int)  # (row, column) in original pixels; (-1, -1) outside the image
+    window_changed = Signal(float, float)  # (center, width) in the record's modality units
+    measurement_changed = Signal(object)  # Measurement | None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setBackground("k")
-        self.view = _WindowLevelViewBox(self)
-        self.setCentralItem(self.view)
+        pg.setConfigOptions(imageAxisOrder="row-major")
+        self.graphics = pg.GraphicsView(self, background="k")
+        self.view = _CanvasViewBox(self)
+        self.graphics.setCentralItem(self.view)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.graphics)
+
         self.image_item = pg.ImageItem(axisOrder="row-major")
-        self.overlay_item = pg.ImageItem(axisOrder="row-major")
-        self.overlay_item.setLookupTable(colormap_lut(COLORMAP))
-        self.overlay_item.setZValue(10)
-        self.overlay_item.setOpacity(DEFAULT_OPACITY)
-        self.overlay_item.setVisible(False)
-        self.view.addItem(self.image_item)
-        self.view.addItem(self.overlay_item)
-        self._levels = (0.0, 1.0)
-        self._shape: tuple[int, int] | None = None
-        self._overlay_enabled = True
-        self._has_overlay = False
-        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.heatmap_item = pg.ImageItem(axisOrder="row-major")
+        self.heatmap_item.setZValue(10)
+        self.model_item = pg.ImageItem(axisOrder="row-major")
+        self.model_heatmap_item = pg.ImageItem(axisOrder="row-major")
+        self.model_heatmap_item.setZValue(10)
+        self.fov_item = QGraphicsRectItem()
+        self.fov_item.setPen(_cosmetic_pen(QColor(255, 255, 255, 200), 1.5, dashed=True))
+        self.fov_item.setZValue(20)
+        self.marker_item = pg.ScatterPlotItem(
+            symbol="+", size=22, pen=pg.mkPen("w", width=2), brush=pg.mkBrush(None)
+        )
+        self.marker_item.setZValue(40)
+        self.ruler_item = pg.PlotCurveItem(pen=pg.mkPen((255, 220, 0), width=2))
+        self.ruler_item.setZValue(50)
+        self.ruler_label = pg.TextItem(color=(255, 220, 0), anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 160))
+        self.ruler_label.setZValue(50)
+        for item in (
+            self.image_item,
+            self.heatmap_item,
+            self.model_item,
+            self.model_heatmap_item,
+            self.fov_item,
+            self.marker_item,
+            self.ruler_item,
+            self.ruler_label,
+        ):
+            self.view.addItem(item)
+        for item in (self.heatmap_item, self.model_item, self.model_heatmap_item, self.fov_item):
+            item.setVisible(False)
+        self.ruler_label.setVisible(False)
 
-    # --- image -------------------------------------------------------------------------------------------
-    def set_image(self, display: np.ndarray) -> None:
-        """Show a display rendering: (H, W) or (H, W, 3) float in [0, 1]; resets view and window."""
-        self._shape = (int(display.shape[0]), int(display.shape[1]))
-        self.clear_overlay()
-        self.image_item.setImage(np.ascontiguousarray(display), autoLevels=False, levels=(0.0, 1.0))
-        self.reset_window()
-        self.reset_view()
+        self._record: ImageRecord | None = None
+        self._indexed: _IndexedImage | None = None
+        self._rgb: npt.NDArray[np.uint8] | None = None
+        self._preset: VoiPreset | None = None
+        self._inverted = False
+        self._histogram: tuple[np.ndarray, np.ndarray] | None = None
+        self._style = HeatmapStyle()
+        self._heat_values: npt.NDArray[np.float32] | None = None
+        self._isolines: list[pg.IsocurveItem] = []
+        self._model_isolines: list[pg.IsocurveItem] = []
+        self._fov: tuple[float, float, float, float] | None = None
+        self._boxes: list[tuple[QGraphicsRectItem, pg.TextItem]] = []
+        self._marker: tuple[float, float] | None = None
+        self._model_crop: npt.NDArray[np.uint8] | None = None
+        self._model_heat: npt.NDArray[np.float32] | None = None
+        self._measure_mode = False
+        self._measurement: Measurement | None = None
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
-    def clear(self) -> None:
-        self._shape = None
-        self.clear_overlay()
-        self.image_item.clear()
+    # --- record and VOI ----------------------------------------------------------------------------------
+    def record(self) -> ImageRecord | None:
+        return self._record
 
-    @property
-    def has_image(self) -> bool:
-        return self._shape is not None
+    def set_record(self, record: ImageRecord) -> None:
+        """Show ``record`` at full resolution with its default VOI and inversion, fitted to the view."""
+        self._record = record
+        self._histogram = None
+        self._inverted = False
+        self._preset = record.default_voi
+        self.show_model_input(None)
+        self.set_heatmap(None, self._style)
+        self.set_field_of_view(None)
+        self.set_boxes([])
+        self.set_marker(None)
+        self.clear_measurement()
+        if record.is_color:
+            self._indexed = None
+            self._rgb = np.clip(np.rint(record.pixels), 0, 255).astype(np.uint8)
+        else:
+            self._rgb = None
+            self._indexed = index_image(record.pixels)
+            self.image_item.setImage(
+                self._indexed.index, autoLevels=False, levels=(0, LUT_SIZE), lut=self._current_table()
+            )
+        self._render_base()
+        self.fit()
+        self.window_changed.emit(*self.window())
 
-    def reset_view(self) -> None:
-        if self._shape is not None:
-            h, w = self._shape
-            self.view.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
+    def _current_table(self) -> npt.NDArray[np.uint8]:
+        assert self._indexed is not None and self._record is not None and self._preset is not None
+        return voi_table(self._indexed, self._preset, self._record.invert != self._inverted)
 
-    # --- window / level ----------------------------------------------------------------------------------
-    @property
-    def levels(self) -> tuple[float, float]:
-        return self._levels
+    def _render_base(self) -> None:
+        """Push the current preset/inversion to the base item (a table swap for grey images)."""
+        if self._record is None or self._preset is None:
+            return
+        if self._indexed is not None:
+            self.image_item.setLookupTable(self._current_table())
+            return
+        assert self._rgb is not None
+        low, high = self.window()[0] - self.window()[1] / 2.0, self.window()[0] + self.window()[1] / 2.0
+        rgb = 255 - self._rgb if self._inverted else self._rgb
+        self.image_item.setImage(rgb, autoLevels=False, levels=(low, max(high, low + 1e-3)), lut=None)
 
-    def set_levels(self, low: float, high: float) -> None:
-        """Display levels of the base image only (the model input never changes)."""
-        if high - low < MIN_WIDTH:
-            high = low + MIN_WIDTH
-        self._levels = (float(low), float(high))
-        self.image_item.setLevels(self._levels)
-        self.window_changed.emit(*self._levels)
+    def set_preset(self, preset: VoiPreset) -> None:
+        """Apply a VOI preset (a DICOM window or VOI LUT, or one of :func:`chest_presets`)."""
+        if self._record is None:
+            return
+        self._preset = preset
+        self._render_base()
+        self.window_changed.emit(*self.window())
 
-    def reset_window(self) -> None:
-        self.set_levels(0.0, 1.0)
+    def preset(self) -> VoiPreset | None:
+        return self._preset
 
-    def adjust_window(self, dx: float, dy: float) -> None:
-        """Right-drag: dx widens/narrows the window, dy moves the level (1 px = 1/500 of the range)."""
-        low, high = self._levels
-        width = max(MIN_WIDTH, (high - low) * (1.0 + dx / 250.0))
-        center = (low + high) / 2.0 - dy / 500.0
-        self.set_levels(center - width / 2.0, center + width / 2.0)
+    def window(self) -> tuple[float, float]:  # type: ignore[override]  # the lead's API name
+        """(center, width) of the current window in modality units ((0, 0) without a record)."""
+        return window_of(self._preset) if self._preset is not None else (0.0, 0.0)
 
-    # --- overlay -----------------------------------------------------------------------------------------
-    def set_overlay(self, values: np.ndarray) -> None:
-        """Show a (H, W) map in original-image pixels (NaN = no data) over the image."""
-        if self._shape is None or values.shape != self._shape:
-            raise ValueError(f"overlay shape {values.shape} does not match the image {self._shape}")
-        self.overlay_item.setImage(overlay_indices(values), autoLevels=False, levels=(0, 255))
-        self._has_overlay = True
-        self.overlay_item.setVisible(self._overlay_enabled)
+    def _min_width(self) -> float:
+        if isinstance(self._preset, Window) and self._preset.function is VoiFunction.LINEAR:
+            return 1.0
+        if self._indexed is not None:
+            return max(self._indexed.step, 1e-6)
+        return 1e-3
 
-    def clear_overlay(self) -> None:
-        self._has_overlay = False
-        self.overlay_item.setVisible(False)
-        self.overlay_item.clear()
+    def set_window(self, center: float, width: float) -> None:
+        """Set a window by center/width, keeping the current window's VOI function (LUTs become LINEAR)."""
+        if self._record is None:
+            return
+        function = self._preset.function if isinstance(self._preset, Window) else VoiFunction.LINEAR
+        width = max(float(width), self._min_width())
+        self.set_preset(Window(float(center), width, function, "Custom"))
 
-    def set_overlay_enabled(self, enabled: bool) -> None:
-        self._overlay_enabled = bool(enabled)
-        self.overlay_item.setVisible(self._overlay_enabled and self._has_overlay)
+    def drag_window(self, dx: float, dy: float) -> None:
+        """The right-drag code path: ``dx`` screen pixels scale the width, ``dy`` shift the centre."""
+        center, width = self.window()
+        new_width = width * math.exp(dx * WIDTH_PER_PIXEL)
+        self.set_window(center + dy * width * CENTER_PER_PIXEL, new_width)
 
-    def set_overlay_opacity(self, opacity: float) -> None:
-        self.overlay_item.setOpacity(float(np.clip(opacity, 0.0, 1.0)))
+    def set_inverted(self, inverted: bool) -> None:
+        """User inversion relative to the file's own rule (MONOCHROME1 is already shown bone-white)."""
+        if bool(inverted) == self._inverted:
+            return
+        self._inverted = bool(inverted)
+        self._render_base()
 
-    def set_colormap(self, name: str) -> None:
-        self.overlay_item.setLookupTable(colormap_lut(name))
+    def inverted(self) -> bool:
+        return self._inverted
 
-    @property
-    def overlay_visible(self) -> bool:
-        return self._has_overlay and self.overlay_item.isVisible()
+    def toggle_invert(self) -> None:
+        self.set_inverted(not self._inverted)
+
+    def reset(self) -> None:
+        """Default window, no user inversion, fitted view."""
+        if self._record is None:
+            return
+        self._inverted = False
+        self.set_preset(self._record.default_voi)
+        self.fit()
+
+    def levels_histogram(self) -> tuple[np.ndarray, np.ndarray]:
+        """(bin edges (257,), counts (256,)) of the modality values on a <= 1M-pixel strided subsample."""
+        if self._histogram is None:
+            if self._record is None:
+                return np.linspace(0.0, 1.0, HISTOGRAM_BINS + 1), np.zeros(HISTOGRAM_BINS, dtype=np.int64)
+            pixels = self._record.pixels
+            h, w = pixels.shape[:2]
+            step = max(1, math.ceil(math.sqrt(h * w / MAX_SAMPLES)))
+            sample = pixels[::step, ::step].ravel()
+            low, high = float(sample.min()), float(sample.max())
+            counts, edges = np.histogram(sample, bins=HISTOGRAM_BINS, range=(low, max(high, low + 1.0)))
+            self._histogram = (edges, counts)
+        return self._histogram
+
+    # --- view --------------------------------------------------------------------------------------------
+    def _content_size(self) -> tuple[int, int] | None:
+        if self._model_crop is not None:
+            return self._model_crop.shape[0], self._model_crop.shape[1]
+        return self._record.shape if self._record is not None else None
+
+    def fit(self) -> None:
+        """Show the whole image (or model input) as large as the view allows."""
+        size = self._content_size()
+        if size is not None:
+            self.view.setRange(xRange=(0, size[1]), yRange=(0, size[0]), padding=0.0)
+
+    def actual_size(self) -> None:
+        """One screen pixel = one image pixel, keeping the current view centre."""
+        if self._content_size() is None:
+            return
+        rect = self.view.viewRect()
+        px = max(self.view.width(), 1.0)
+        py = max(self.view.height(), 1.0)
+        centre = rect.center()
+        self.view.setRange(
+            xRange=(centre.x() - px / 2.0, centre.x() + px / 2.0),
+            yRange=(centre.y() - py / 2.0, centre.y() + py / 2.0),
+            padding=0.0,
+        )
+
+    # --- heatmap -----------------------------------------------------------------------------------------
+    def set_heatmap(self, values: np.ndarray | None, style: HeatmapStyle) -> None:
+        """Overlay ``values`` ((H, W) float, original pixels, NaN = not seen by the model); None clears.
+
+        The values are drawn as given: ``style.interpolation`` is applied by whoever maps the grid to the
+        image (``map_to_original(mode=...)``), the canvas has no geometry to redo it.
+        """
+        self._style = style
+        if values is not None:
+            if self._record is None or values.shape != self._record.shape:
+                shape = None if self._record is None else self._record.shape
+                raise ValueError(f"heatmap shape {values.shape} does not match the image {shape}")
+            self._heat_values = np.asarray(values, dtype=np.float32)
+        else:
+            self._heat_values = None
+        self._render_heatmap()
+
+    def set_heatmap_style(self, style: HeatmapStyle) -> None:
+        """Re-render the current map (and the model-input map) with a new style."""
+        self._style = style
+        self._render_heatmap()
+        self._render_model_heatmap()
+        self._update_fov()
+
+    def heatmap_style(self) -> HeatmapStyle:
+        return self._style
+
+    def heatmap_visible(self) -> bool:
+        return self._heat_values is not None and self._model_crop is None
+
+    def _render_heatmap(self) -> None:
+        values = self._heat_values
+        if values is None:
+            self.heatmap_item.clear()
+            self.heatmap_item.setVisible(False)
+            self._isolines = self._set_isolines(self._isolines, None, self.view)
+        else:
+            self.heatmap_item.setImage(heatmap_rgba(values, self._style), autoLevels=False, levels=None)
+            self.heatmap_item.setVisible(self._model_crop is None)
+            self._isolines = self._set_isolines(self._isolines, values, self.view)
+            for item in self._isolines:
+                item.setVisible(self._model_crop is None)
+        self._update_fov()
+
+    def _set_isolines(
+        self, old: list[pg.IsocurveItem], values: np.ndarray | None, view: pg.ViewBox
+    ) -> list[pg.IsocurveItem]:
+        """Replace isoline items: ``style.isolines`` evenly spaced levels of the normalised map."""
+        for item in old:
+            view.removeItem(item)
+        if values is None or self._style.isolines <= 0:
+            return []
+        norm = normalise(values, self._style)
+        step = max(1, math.ceil(max(norm.shape) / ISOLINE_GRID))
+        # NaN (not seen) counts as below every level, so contours close at the field-of-view border.
+        sample = np.nan_to_num(norm[::step, ::step], nan=-1.0)
+        transform = QTransform()
+        transform.translate(0.5, 0.5)
+        transform.scale(step, step)
+        items = []
+        count = self._style.isolines
+        for k in range(1, count + 1):
+            item = pg.IsocurveItem(
+                data=sample, level=k / (count + 1), pen=pg.mkPen(255, 255, 255, 170), axisOrder="row-major"
+            )
+            item.setTransform(transform)
+            item.setZValue(15)
+            view.addItem(item)
+            items.append(item)
+        return items
+
+    def set_field_of_view(self, rect: tuple[float, float, float, float] | None) -> None:
+        """Dashed outline (x0, y0, x1, y1) of the part the model saw; shown when style.show_field_of_view."""
+        self._fov = rect
+        self._update_fov()
+
+    def _update_fov(self) -> None:
+        if self._fov is not None:
+            x0, y0, x1, y1 = self._fov
+            self.fov_item.setRect(QRectF(QPointF(x0, y0), QPointF(x1, y1)).normalized())
+        self.fov_item.setVisible(
+            self._fov is not None and self._style.show_field_of_view and self._model_crop is None
+        )
+
+    # --- boxes and marker --------------------------------------------------------------------------------
+    def set_boxes(self, boxes: Sequence[BoxSpec]) -> None:
+        """Draw non-movable labelled rectangles (original pixels); an empty sequence clears them."""
+        for rect_item, text_item in self._boxes:
+            self.view.removeItem(rect_item)
+            self.view.removeItem(text_item)
+        self._boxes = []
+        for box in boxes:
+            color = QColor(*box.color)
+            rect_item = QGraphicsRectItem(
+                QRectF(QPointF(box.x1, box.y1), QPointF(box.x2, box.y2)).normalized()
+            )
+            rect_item.setPen(_cosmetic_pen(color, 2.0))
+            rect_item.setZValue(30)
+            text_item = pg.TextItem(box.label, color=box.color, anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 160))
+            text_item.setPos(min(box.x1, box.x2), min(box.y1, box.y2))
+            text_item.setZValue(31)
+            self.view.addItem(rect_item)
+            self.view.addItem(text_item)
+            visible = self._model_crop is None
+            rect_item.setVisible(visible)
+            text_item.setVisible(visible)
+            self._boxes.append((rect_item, text_item))
+
+    def boxes(self) -> list[tuple[QGraphicsRectItem, pg.TextItem]]:
+        return list(self._boxes)
+
+    def set_marker(self, point: tuple[float, float] | None) -> None:
+        """A cross at (x, y) in original pixels (e.g. the map's argmax); None hides it."""
+        self._marker = point
+        if point is None:
+            self.marker_item.setData([], [])
+        else:
+            self.marker_item.setData([point[0]], [point[1]])
+        self.marker_item.setVisible(point is not None and self._model_crop is None)
+
+    # --- model input view --------------------------------------------------------------------------------
+    def show_model_input(self, crop: np.ndarray | None, heatmap_224: np.ndarray | None = None) -> None:
+        """Show exactly the (224, 224) uint8 crop the model saw (plus its map); None returns to the record."""
+        was_showing = self._model_crop is not None
+        if crop is None:
+            self._model_crop = None
+            self._model_heat = None
+            self.model_item.clear()
+        else:
+            if crop.ndim != 2:
+                raise ValueError(f"expected a 2-D crop, got shape {crop.shape}")
+            self._model_crop = np.ascontiguousarray(crop, dtype=np.uint8)
+            self._model_heat = None if heatmap_224 is None else np.asarray(heatmap_224, dtype=np.float32)
+            if self._model_heat is not None and self._model_heat.shape != self._model_crop.shape:
+                raise ValueError(f"heatmap shape {self._model_heat.shape} does not match {crop.shape}")
+            self.model_item.setImage(self._model_crop, autoLevels=False, levels=(0, 255), lut=None)
+        showing = self._model_crop is not None
+        self.model_item.setVisible(showing)
+        self._render_model_heatmap()
+        for item in self._record_items():
+            item.setVisible(not showing)
+        self.heatmap_item.setVisible(not showing and self._heat_values is not None)
+        self.marker_item.setVisible(not showing and self._marker is not None)
+        self.ruler_label.setVisible(not showing and self._measurement is not None)
+        self._update_fov()
+        if showing or was_showing:
+            self.fit()
+
+    def _record_items(self) -> list:
+        items: list = [self.image_item, self.ruler_item, *self._isolines]
+        for rect_item, text_item in self._boxes:
+            items += [rect_item, text_item]
+        return items
+
+    def _render_model_heatmap(self) -> None:
+        heat = self._model_heat if self._model_crop is not None else None
+        if heat is None:
+            self.model_heatmap_item.clear()
+            self.model_heatmap_item.setVisible(False)
+            self._model_isolines = self._set_isolines(self._model_isolines, None, self.view)
+            return
+        self.model_heatmap_item.setImage(heatmap_rgba(heat, self._style), autoLevels=False, levels=None)
+        self.model_heatmap_item.setVisible(True)
+        self._model_isolines = self._set_isolines(self._model_isolines, heat, self.view)
+
+    def showing_model_input(self) -> bool:
+        return self._model_crop is not None
+
+    # --- measurement -------------------------------------------------------------------------------------
+    def set_measure_mode(self, enabled: bool) -> None:
+        """In measure mode left-drag draws a ruler instead of panning."""
+        self._measure_mode = bool(enabled)
+
+    def measure_mode(self) -> bool:
+        return self._measure_mode
+
+    def measurement(self) -> Measurement | None:
+        return self._measurement
+
+    def clear_measurement(self) -> None:
+        had = self._measurement is not None
+        self._measurement = None
+        self.ruler_item.setData([], [])
+        self.ruler_label.setVisible(False)
+        if had:
+            self.measurement_changed.emit(None)
+
+    def _set_ruler(self, start: tuple[float, float], end: tuple[float, float]) -> None:
+        """Draw the ruler start -> end (original pixels) and emit its length (mm uses row/column spacing)."""
+        if self._record is None or self._model_crop is not None:
+            return
+        dx, dy = end[0] - start[0], end[1] - start[1]
+        length_mm = None
+        if self._record.spacing_mm is not None:
+            row_mm, col_mm = self._record.spacing_mm
+            length_mm = math.hypot(dx * col_mm, dy * row_mm)
+        self._measurement = Measurement(start, end, math.hypot(dx, dy), length_mm)
+        self.ruler_item.setData([start[0], end[0]], [start[1], end[1]])
+        text = f"{length_mm:.1f} mm" if length_mm is not None else f"{self._measurement.length_px:.1f} px"
+        self.ruler_label.setText(text)
+        self.ruler_label.setPos(end[0], end[1])
+        self.ruler_label.setVisible(True)
+        self.measurement_changed.emit(self._measurement)
 
     # --- cursor ------------------------------------------------------------------------------------------
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        if self._shape is None:
+        size = self._content_size()
+        if size is None or self._model_crop is not None:
             return
         point = self.view.mapSceneToView(scene_pos)
-        row, col = int(np.floor(point.y())), int(np.floor(point.x()))
-        h, w = self._shape
-        if 0 <= row < h and 0 <= col < w:
+        row, col = math.floor(point.y()), math.floor(point.x())
+        if 0 <= row < size[0] and 0 <= col < size[1]:
             self.cursor_moved.emit(row, col)
         else:
             self.cursor_moved.emit(-1, -1)

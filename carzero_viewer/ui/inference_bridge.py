@@ -192,24 +192,16 @@ class InferenceWorker(QObject):
 
     @staticmethod
     def _is_out_of_memory(exc: Exception) -> bool:
-        import torch
+        from carzero_viewer.inference.device import is_out_of_memory
 
-        return isinstance(exc, torch.cuda.OutOfMemoryError)
+        return is_out_of_memory(exc)
 
     def _fall_back_to_cpu(self) -> bool:
         """Rebuild the engine on the CPU after a GPU out-of-memory error; False when already on the CPU."""
-        from carzero_viewer.inference.device import select_device
-        from carzero_viewer.inference.engine import InferenceEngine
-
         engine = self._engine
         if engine is None or engine.device.device.type == "cpu":
             return False
-        import torch
-
-        torch.cuda.empty_cache()
-        loaded = engine.loaded
-        loaded.model.to("cpu")
-        self._engine = InferenceEngine(loaded, select_device("cpu"))
+        self._engine = engine.on_cpu()
         return True
 
 

@@ -1,9 +1,9 @@
-"""The main window: creates the panels and the inference bridge and wires their signals -- nothing else.
+"""The main window: creates the panels, the inference bridge and the image loader, and wires their signals.
 
-Each job lives in its own module (canvas, prompt list, scores table, study list, bridge); this class only
-connects them, persists the prompt list and keeps the current image record. Scoring requests are debounced
-with a single-shot QTimer so ticking several prompts in a row sends one request, and every request goes
-through :class:`~carzero_viewer.ui.inference_bridge.InferenceBridge`, which drops stale results.
+Every job lives in its own module (canvas, levels, heatmap controls, prompt list, scores, words, metadata,
+study list, notifications, bridge, loader, presenter); this class only connects them, keeps the current
+record / results / selection, and persists settings. Nothing here computes a map, decodes a file or touches
+torch.
 """
 
 from __future__ import annotations
@@ -12,44 +12,51 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QDockWidget,
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QSlider,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
-from carzero_viewer.imaging import ImageRecord
-from carzero_viewer.inference.geometry import map_to_original
+from carzero_viewer.export.heatmap_style import HeatmapStyle
+from carzero_viewer.imaging import ImageRecord, model_view
 from carzero_viewer.settings import Settings, load_settings, save_settings
-from carzero_viewer.ui.canvas import COLORMAP, DEFAULT_OPACITY, ImageCanvas, colormap_lut, lut_pixmap
-from carzero_viewer.ui.inference_bridge import InferenceBridge, ModelState
+from carzero_viewer.types import PromptResult
+from carzero_viewer.ui.canvas import ImageCanvas, chest_presets
+from carzero_viewer.ui.ground_truth import GroundTruth
+from carzero_viewer.ui.heatmap_controls import HeatmapControls
+from carzero_viewer.ui.heatmap_presenter import MapView, build_map_view
+from carzero_viewer.ui.image_loader import ImageLoader
+from carzero_viewer.ui.inference_bridge import InferenceBridge, ModelState, ScoreResponse
+from carzero_viewer.ui.levels_panel import LevelsPanel
+from carzero_viewer.ui.main_chrome import MainChrome
+from carzero_viewer.ui.metadata_panel import MetadataPanel
+from carzero_viewer.ui.notifications import NotificationArea
 from carzero_viewer.ui.prompt_panel import DEFAULT_PROMPTS, PromptPanel
-from carzero_viewer.ui.scores_panel import ScoresPanel
+from carzero_viewer.ui.scores_panel import ScoresPanel, negation_of
 from carzero_viewer.ui.study_panel import StudyPanel, expand_paths
+from carzero_viewer.ui.word_panel import WordPanel
 
 LOG = logging.getLogger(__name__)
-UNTRAINED_TEXT = "UNTRAINED DEMO MODEL — results carry no medical meaning"
+UNTRAINED_TEXT = "UNTRAINED DEMO MODEL — outputs are meaningless"
 DISABLED_KEY = "disabled_prompts"
-DEBOUNCE_MS = 150
+DEBOUNCE_MS = 300
+MAX_RECENT = 10
 
 
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
         self.setWindowTitle("CARZero Viewer")
-        self.resize(1400, 900)
+        self.resize(1500, 950)
+        self.setAcceptDrops(True)
         self.settings = settings if settings is not None else load_settings()
-        self.record: ImageRecord | None = None  # the shown file
+        self.record: ImageRecord | None = None
         self.model_state: ModelState | None = None
+        self.response: ScoreResponse | None = None
+        self.map_view: MapView | None = None
+        self.weights_searched = ""
+        self._pending_selection: str | None = None  # a prompt just added: show its map when scored
 
         self.canvas = ImageCanvas()
+        self.notifications = NotificationArea()
         self.banner = QLabel(UNTRAINED_TEXT)
         self.banner.setObjectName("untrainedBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -62,145 +69,146 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.banner)
+        column.addWidget(self.notifications)
         column.addWidget(self.canvas, 1)
+        self.central_layout = column
         self.setCentralWidget(central)
 
         self.study_panel = StudyPanel()
+        self.levels_panel = LevelsPanel()
+        self.metadata_panel = MetadataPanel()
         self.prompt_panel = PromptPanel()
         self.scores_panel = ScoresPanel()
-        self._add_dock("Study", self.study_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.prompt_panel)
-        right.addWidget(self.scores_panel)
-        right.setSizes([380, 420])
-        self._add_dock("Prompts and scores", right, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._build_toolbar()
-        self._build_status_bar()
+        self.word_panel = WordPanel()
+        self.heatmap_controls = HeatmapControls()
+        self.chrome = MainChrome(self)
+        self.ground_truth = GroundTruth()
 
+        self.prompt_panel.set_template(self.settings.prompt_template)
         disabled = self.settings.extra.get(DISABLED_KEY, [])
         self.prompt_panel.set_prompts(
             self.settings.prompts or list(DEFAULT_PROMPTS), disabled if isinstance(disabled, list) else []
         )
 
         self.bridge = InferenceBridge(self)
+        self.loader = ImageLoader(self)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.request_scores)
+        self._connect()
 
+    def _connect(self) -> None:
         self.study_panel.file_selected.connect(self.show_file)
+        self.chrome.frame_changed.connect(self._on_frame_changed)
+        self.loader.loaded.connect(self._on_record_loaded)
+        self.loader.failed.connect(self.show_error)
         self.prompt_panel.prompts_changed.connect(self._on_prompts_changed)
-        self.scores_panel.prompt_selected.connect(self._show_map)
+        self.prompt_panel.template_changed.connect(self._on_template_changed)
+        self.scores_panel.prompt_selected.connect(self._on_prompt_selected)
+        self.scores_panel.negation_mode_changed.connect(self._on_negation_mode)
+        self.word_panel.word_selected.connect(self._on_word_selected)
+        self.heatmap_controls.style_changed.connect(self._on_style_changed)
+        self.heatmap_controls.model_input_toggled.connect(self._on_model_input_toggled)
+        self.levels_panel.window_requested.connect(self.canvas.set_window)
+        self.levels_panel.preset_requested.connect(self.canvas.set_preset)
+        self.levels_panel.invert_toggled.connect(self.canvas.set_inverted)
+        self.canvas.window_changed.connect(self.levels_panel.set_window)
         self.canvas.cursor_moved.connect(self._on_cursor_moved)
+        self.canvas.measurement_changed.connect(self.chrome.show_measurement)
         self.bridge.model_ready.connect(self._on_model_ready)
         self.bridge.model_failed.connect(self._on_model_failed)
         self.bridge.results_ready.connect(self._on_results)
         self.bridge.request_failed.connect(self._on_request_failed)
-        self.bridge.busy_changed.connect(self._on_busy_changed)
+        self.bridge.busy_changed.connect(self.chrome.set_busy)
+        self.bridge.progress.connect(self.chrome.set_progress)
+        self.bridge.notice.connect(self._on_notice)
 
-    # --- construction helpers ----------------------------------------------------------------------------
-    def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(title)
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        self.addDockWidget(area, dock)
-        self.resizeDocks(
-            [dock], [220 if area == Qt.DockWidgetArea.LeftDockWidgetArea else 380], Qt.Orientation.Horizontal
-        )
-        return dock
-
-    def _build_toolbar(self) -> None:
-        bar = self.addToolBar("Main")
-        bar.setObjectName("mainToolbar")
-        open_file = QAction("Open file…", self, shortcut=QKeySequence(QKeySequence.StandardKey.Open))
-        open_file.triggered.connect(self._choose_files)
-        open_folder = QAction("Open folder…", self)
-        open_folder.triggered.connect(self._choose_folder)
-        reset = QAction("Reset window", self)
-        reset.setToolTip("Back to the file's default window and the full view (also: double-click)")
-        reset.triggered.connect(self._reset_view)
-        self.overlay_check = QCheckBox("Heatmap")
-        self.overlay_check.setChecked(True)
-        self.overlay_check.setToolTip(
-            "Cross-attention map of the selected prompt (relative: min..max of the map)"
-        )
-        self.overlay_check.toggled.connect(self.canvas.set_overlay_enabled)
-        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
-        self.opacity_slider.setRange(0, 100)
-        self.opacity_slider.setValue(round(DEFAULT_OPACITY * 100))
-        self.opacity_slider.setFixedWidth(140)
-        self.opacity_slider.setToolTip("Heatmap opacity")
-        self.opacity_slider.valueChanged.connect(self._on_opacity_changed)
-        for action in (open_file, open_folder, reset):
-            bar.addAction(action)
-        bar.addSeparator()
-        bar.addWidget(self.overlay_check)
-        bar.addWidget(QLabel(" opacity "))
-        bar.addWidget(self.opacity_slider)
-        bar.addSeparator()
-        legend = QLabel()
-        legend.setPixmap(lut_pixmap(colormap_lut(COLORMAP)))
-        legend.setToolTip(
-            "Heatmap colours: relative attention within the shown map, low (left) to high (right)"
-        )
-        bar.addWidget(QLabel(" low "))
-        bar.addWidget(legend)
-        bar.addWidget(QLabel(" high   "))
-        self.map_label = QLabel("")
-        bar.addWidget(self.map_label)
-
-    def _build_status_bar(self) -> None:
-        self.cursor_label = QLabel("")
-        self.model_label = QLabel("model: loading…")
-        self.busy_label = QLabel("")
-        status = self.statusBar()
-        status.addPermanentWidget(self.busy_label)
-        status.addPermanentWidget(self.cursor_label)
-        status.addPermanentWidget(self.model_label)
-
-    # --- public API (used by the gui command and tests) ------------------------------------------------------
+    # --- model -------------------------------------------------------------------------------------------
     def start_model(self, candidates: list[Path], device: str = "auto") -> None:
+        """Load the first working weights folder of ``candidates`` in the inference thread."""
         if not candidates:
-            self._on_model_failed("no model: no weights found")
+            self._on_model_failed("no weights to load")
             return
-        self.model_label.setText("model: loading…")
+        self.chrome.set_model_text("model: loading…", "")
         self.bridge.load_model(candidates, device)
 
+    def show_missing_weights(self, searched: str) -> None:
+        """No weights found: say where we looked, offer the demo model and the weights dialog."""
+        self.weights_searched = searched
+        self.chrome.show_no_weights(searched)
+
+    # --- files -------------------------------------------------------------------------------------------
     def open_paths(self, paths: list[Path]) -> None:
         """Add files and folders to the study list and show the first new file."""
         files, problems = expand_paths([Path(p) for p in paths])
         for problem in problems:
             self.show_error(problem)
+        for path in paths:
+            self.ground_truth.add_folder(Path(path) if Path(path).is_dir() else Path(path).parent)
         before = len(self.study_panel.files())
         self.study_panel.add_files(files)
         listed = self.study_panel.files()
         if len(listed) > before:
             self.study_panel.select_file(listed[before])
+        self._remember_recent([Path(p) for p in paths])
+
+    def open_annotations(self, paths: list[Path]) -> None:
+        for message in self.ground_truth.add_files(paths):
+            self.show_error(message)
+        self._update_boxes()
 
     @Slot(object)
     def show_file(self, path: Path) -> None:
-        from carzero_viewer.errors import ImageLoadError
-        from carzero_viewer.imaging import load_image
+        """Start loading ``path`` in the background (frame 0)."""
+        self.chrome.set_loading(Path(path).name)
+        self.loader.load(Path(path), 0)
 
-        try:
-            record = load_image(path)
-        except ImageLoadError as exc:
-            self.show_error(exc.message)
-            return
+    @Slot(int)
+    def _on_frame_changed(self, frame: int) -> None:
+        if self.record is not None and frame != self.record.frame:
+            self.loader.load(self.record.path, frame)
+
+    @Slot(object)
+    def _on_record_loaded(self, record: ImageRecord) -> None:
         self.record = record
+        self.response = None
+        self.map_view = None
         self.bridge.invalidate()
+        self.canvas.set_record(record)
+        self.canvas.set_heatmap(None, self.heatmap_controls.style())
+        self.levels_panel.set_histogram(*self.canvas.levels_histogram())
+        self.levels_panel.set_presets([*record.presets, *chest_presets(record)])
+        self.levels_panel.set_window(*self.canvas.window())
+        self.levels_panel.set_inverted(self.canvas.inverted())
+        self.metadata_panel.set_record(record)
+        self.chrome.set_frames(record.frame, record.frame_count)
+        self.chrome.set_loading("")
         self.scores_panel.clear("Scoring…")
-        self.map_label.setText("")
-        self.canvas.set_image(record.display())
-        self.setWindowTitle(f"CARZero Viewer — {Path(path).name}")
+        self.word_panel.clear()
+        self.setWindowTitle(f"CARZero Viewer — {record.path.name}")
+        self._update_boxes()
         self.request_scores()
 
-    def show_error(self, message: str) -> None:
-        """The one place user-facing errors go (status bar + log; never a modal dialog mid-workflow)."""
-        LOG.warning("%s", message)
-        self.statusBar().showMessage(message, 15000)
+    def _update_boxes(self) -> None:
+        if self.record is None:
+            return
+        boxes, note = self.ground_truth.boxes_for(self.record)
+        self.canvas.set_boxes(boxes)
+        if note:
+            self.notifications.notify(note, "info")
 
+    def show_error(self, message: str) -> None:
+        """User-facing problems: a non-modal notification (and the log)."""
+        self.notifications.notify(message, "error")
+
+    def _remember_recent(self, paths: list[Path]) -> None:
+        recent = [str(p.resolve()) for p in paths] + self.settings.recent_files
+        self.settings.recent_files = list(dict.fromkeys(recent))[:MAX_RECENT]
+        self.chrome.set_recent(self.settings.recent_files)
+        self.save_settings()
+
+    # --- prompts and scoring -------------------------------------------------------------------------------
     @Slot()
     def request_scores(self) -> None:
         if self.record is None:
@@ -209,98 +217,162 @@ class MainWindow(QMainWindow):
         if not prompts:
             self.bridge.invalidate()
             self.scores_panel.clear("No prompt enabled")
-            self.canvas.clear_overlay()
+            self.canvas.set_heatmap(None, self.heatmap_controls.style())
             return
-        self.bridge.submit(self.record.model_input, prompts, self.settings.prompt_template)
+        template = self.prompt_panel.template()
+        negated: tuple[tuple[str, str], ...] = ()
+        if self.scores_panel.negation_mode():
+            negated = tuple((typed, negation_of(typed, template)) for typed in prompts)
+        self.bridge.submit(self.record.model_input, prompts, template, negated)
 
-    # --- slots ---------------------------------------------------------------------------------------------
     @Slot(list)
-    def _on_prompts_changed(self, _enabled: list) -> None:
+    def _on_prompts_changed(self, enabled: list[str]) -> None:
+        added = [typed for typed in enabled if typed not in self.settings.prompts]
+        if added:
+            self._pending_selection = added[-1]
         self.settings.prompts = self.prompt_panel.all_prompts()
         self.settings.extra[DISABLED_KEY] = self.prompt_panel.disabled_prompts()
-        try:
-            save_settings(self.settings)
-        except OSError as exc:
-            self.show_error(f"cannot save settings: {exc}")
+        self.save_settings()
         self._debounce.start()
 
+    @Slot(str)
+    def _on_template_changed(self, template: str) -> None:
+        self.settings.prompt_template = template
+        self.save_settings()
+        self._debounce.start()
+
+    @Slot(bool)
+    def _on_negation_mode(self, _enabled: bool) -> None:
+        self.request_scores()
+
     @Slot(int, object)
-    def _on_results(self, _request_id: int, results: list) -> None:
-        keep = self.scores_panel.selected_prompt()
-        self.scores_panel.set_results(results, keep)
+    def _on_results(self, _request_id: int, response: ScoreResponse) -> None:
+        self.response = response
+        keep = self._pending_selection or self.scores_panel.selected_prompt()
+        self._pending_selection = None
+        self.scores_panel.set_results(response.results, response.negations or None, keep)
+        for message in response.skipped:
+            self.show_error(message)
         selected = self.scores_panel.selected_prompt()
         if selected is not None:
-            self._show_map(selected)
+            self._on_prompt_selected(selected)
 
     @Slot(str)
-    def _show_map(self, typed: str) -> None:
+    def _on_prompt_selected(self, typed: str) -> None:
         result = self.scores_panel.result_for(typed)
+        self.word_panel.set_result(result)
+        self._show_map(result, -1)
+
+    @Slot(int)
+    def _on_word_selected(self, slot: int) -> None:
+        typed = self.scores_panel.selected_prompt()
+        self._show_map(self.scores_panel.result_for(typed) if typed else None, slot)
+
+    def _show_map(self, result: PromptResult | None, slot: int) -> None:
         if result is None or self.record is None:
             return
-        values = map_to_original(result.grounding_map, result.geometry, mode="bilinear")
-        if values.shape != self.record.shape:
-            self.show_error(f"map size {values.shape} does not match the image {self.record.shape}")
+        style = self.heatmap_controls.style()
+        untrained = self.model_state is not None and self.model_state.is_untrained
+        view = build_map_view(result, slot, style, untrained)
+        if view.values.shape != self.record.shape[:2]:
+            self.show_error(f"map size {view.values.shape} does not match the image {self.record.shape}")
             return
-        self.canvas.set_overlay(values)
-        self.map_label.setText(f"map: {typed}")
+        self.map_view = view
+        self.canvas.set_heatmap(view.values, style)
+        self.canvas.set_field_of_view(view.field_of_view if style.show_field_of_view else None)
+        self.canvas.set_marker(view.peak)
+        self.heatmap_controls.set_legend_range(view.low, view.high, view.caption)
+        if self.canvas.showing_model_input():
+            self._on_model_input_toggled(True)
+
+    def set_heatmap_style(self, style: HeatmapStyle) -> None:
+        """Apply a style from outside the controls (e.g. the H shortcut) and redraw."""
+        self.heatmap_controls.set_style(style)
+        self._on_style_changed(style)
+
+    @Slot(object)
+    def _on_style_changed(self, style: HeatmapStyle) -> None:
+        typed = self.scores_panel.selected_prompt()
+        if typed is not None:
+            self._show_map(self.scores_panel.result_for(typed), self.word_panel.selected_slot())
+        else:
+            self.canvas.set_heatmap_style(style)
+
+    @Slot(bool)
+    def _on_model_input_toggled(self, enabled: bool) -> None:
+        if not enabled or self.record is None:
+            self.canvas.show_model_input(None)
+            return
+        crop = model_view(self.record).crop
+        values = self.map_view.crop_values(crop.shape[0]) if self.map_view is not None else None
+        self.canvas.show_model_input(crop, values)
 
     @Slot(int, str)
     def _on_request_failed(self, _request_id: int, message: str) -> None:
         self.scores_panel.set_status(message)
         self.show_error(message)
 
-    @Slot(bool)
-    def _on_busy_changed(self, busy: bool) -> None:
-        self.busy_label.setText("scoring…" if busy else "")
+    @Slot(str)
+    def _on_notice(self, message: str) -> None:
+        self.notifications.notify(message, "info")
 
     @Slot(object)
     def _on_model_ready(self, state: ModelState) -> None:
         self.model_state = state
-        self.model_label.setText(f"model: {state.summary}")
-        self.model_label.setToolTip(state.status_detail + (f"\n{state.note}" if state.note else ""))
+        self.chrome.set_model_text(
+            f"model: {state.summary}", state.status_detail + (f"\n{state.note}" if state.note else "")
+        )
+        self.chrome.hide_no_weights()
         self.banner.setVisible(state.is_untrained)
+        self.scores_panel.set_untrained(state.is_untrained)
         if state.note:
-            self.show_error(f"using {state.checkpoint}: {state.note}")
+            self.notifications.notify(f"using {state.checkpoint}: {state.note}", "info")
+        self.request_scores()
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:
         self.model_state = None
-        self.model_label.setText("no model")
-        self.model_label.setToolTip(message)
+        self.chrome.set_model_text("no model", message)
         self.show_error(message)
-        self.scores_panel.clear(message)
+        self.scores_panel.clear("No model loaded")
 
+    # --- status -----------------------------------------------------------------------------------------------
     @Slot(int, int)
     def _on_cursor_moved(self, row: int, col: int) -> None:
         if self.record is None or row < 0:
-            self.cursor_label.setText("")
+            self.chrome.show_cursor("")
             return
         value = self.record.pixel_value(row, col)
         shown = f"{value:.1f}" if isinstance(value, float) else ", ".join(f"{v:.0f}" for v in value)
-        self.cursor_label.setText(f"x {col}  y {row}  value {shown}")
+        text = f"x {col}  y {row}  value {shown}"
+        if self.record.spacing_mm is not None:
+            sy, sx = self.record.spacing_mm
+            text += f"  ({col * sx:.1f}, {row * sy:.1f}) mm"
+        self.chrome.show_cursor(text)
 
-    @Slot(int)
-    def _on_opacity_changed(self, value: int) -> None:
-        self.canvas.set_overlay_opacity(value / 100.0)
+    def save_settings(self) -> None:
+        try:
+            save_settings(self.settings)
+        except OSError as exc:
+            self.show_error(f"cannot save settings: {exc}")
 
-    @Slot()
-    def _reset_view(self) -> None:
-        self.canvas.reset_window()
-        self.canvas.reset_view()
+    # --- Qt events ------------------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt API name)
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
 
-    @Slot()
-    def _choose_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Open images")
-        if names:
-            self.open_paths([Path(n) for n in names])
-
-    @Slot()
-    def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open folder")
-        if folder:
-            self.open_paths([Path(folder)])
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt API name)
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        annotations = [p for p in paths if p.suffix.lower() in (".csv", ".json")]
+        if annotations:
+            self.open_annotations(annotations)
+        images = [p for p in paths if p not in annotations]
+        if images:
+            self.open_paths(images)
+        event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API name)
         self._debounce.stop()
         self.bridge.shutdown()
+        self.loader.shutdown()
         super().closeEvent(event)

@@ -17,7 +17,7 @@ a move with the list in an intermediate state).
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QDropEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -103,7 +103,7 @@ class _PromptList(QListWidget):
             QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
         )
 
-    def dropEvent(self, event: QDropEvent) -> None:
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt API name)
         before = [self.item(i) for i in range(self.count())]
         super().dropEvent(event)
         if [self.item(i) for i in range(self.count())] != before:
@@ -122,7 +122,6 @@ class PromptPanel(QWidget):
         self._template = DEFAULT_TEMPLATE
         self._updating = False
 
-        title = QLabel("<b>Prompts</b>")
         self.list_widget = _PromptList()
         self.list_widget.setToolTip(
             "Tick a prompt to score it; untick to keep it without scoring.\n"
@@ -159,6 +158,11 @@ class PromptPanel(QWidget):
         self.template_reset_button.setText("Reset")
         self.template_reset_button.setToolTip(f"Back to the default template {DEFAULT_TEMPLATE!r}")
 
+        self._build_layout()
+        self._connect()
+        self._update_buttons()
+
+    def _build_layout(self) -> None:
         entry = QHBoxLayout()
         entry.addWidget(self.line_edit, 1)
         entry.addWidget(self.add_button)
@@ -177,13 +181,14 @@ class PromptPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(title)
+        layout.addWidget(QLabel("<b>Prompts</b>"))
         layout.addWidget(self.list_widget, 1)
         layout.addLayout(buttons)
         layout.addLayout(entry)
         layout.addWidget(self.message_label)
         layout.addLayout(template_row)
 
+    def _connect(self) -> None:
         self.line_edit.returnPressed.connect(self._add_from_line_edit)
         self.line_edit.textEdited.connect(self._clear_message)
         self.add_button.clicked.connect(self._add_from_line_edit)
@@ -195,11 +200,7 @@ class PromptPanel(QWidget):
         self.list_widget.currentRowChanged.connect(self._update_buttons)
         self.template_edit.textEdited.connect(self._on_template_edited)
         self.template_reset_button.clicked.connect(self._reset_template)
-        shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list_widget)
-        shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
-        shortcut.activated.connect(self.delete_selected)
         self.list_widget.installEventFilter(self)
-        self._update_buttons()
 
     # --- state -------------------------------------------------------------------------------------------
     def set_prompts(self, prompts: list[str], disabled: list[str] | tuple[str, ...] = ()) -> None:
@@ -285,17 +286,22 @@ class PromptPanel(QWidget):
             self.list_widget.editItem(item)
 
     # --- Qt plumbing -------------------------------------------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # F2 is the EditKeyPressed trigger on most platforms but not on macOS; make it universal.
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API name)
+        # Del deletes and F2 edits (F2 is not the platform edit key on macOS). Handled here rather than with
+        # QShortcut so the keys work whenever the list has focus; while a row is being edited its editor gets
+        # the keys instead.
         if (
             watched is self.list_widget
             and event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
-            and event.key() == Qt.Key.Key_F2
             and self.list_widget.state() != QAbstractItemView.State.EditingState
         ):
-            self.edit_selected()
-            return True
+            if event.matches(QKeySequence.StandardKey.Delete) or event.key() == Qt.Key.Key_Delete:
+                self.delete_selected()
+                return True
+            if event.key() == Qt.Key.Key_F2:
+                self.edit_selected()
+                return True
         return super().eventFilter(watched, event)
 
     def _build_quick_add_menu(self) -> QMenu:
@@ -447,7 +453,9 @@ class PromptPanel(QWidget):
     def _apply_template(self, template: str, emit: bool) -> None:
         try:
             validate_template(template)
-        except PromptError as exc:
+            # validate_template lets a stray trailing "{" through ("{} and {"); format() does not.
+            template.format("finding")
+        except (PromptError, ValueError, IndexError, KeyError) as exc:
             self.template_edit.setStyleSheet(_INVALID_STYLE)
             self.template_edit.setToolTip(self._template_tooltip(f"Not applied: {exc}"))
             return

@@ -1,19 +1,30 @@
-"""The scores table: one row per scored prompt, highest score first, with a relative bar.
+"""The scores table: one row per scored prompt with its raw score, a relative bar and, optionally, a contrast
+with the prompt's negation.
 
 The score is the official CARZero score ``(i2t + t2i) / 2``: a raw logit, comparable between prompts on the
-same image, not a probability. The bar length is relative to the lowest and highest score in the table, so
-it ranks prompts and says nothing absolute. Selecting a row chooses the prompt whose map the canvas shows.
+same image, not a probability. The bar is relative to the lowest and highest score in the table, so it ranks
+prompts and says nothing absolute. With "Contrast with negation" on, each prompt is also scored in a negated
+form (:func:`negation_of`) and the panel shows the two-way softmax of the two raw scores: a way to read one
+prompt against its opposite, still not a calibrated probability. Selecting a row chooses the prompt whose map
+the canvas shows.
+
+Sorting is numeric (items compare a sort key stored in ``SORT_ROLE``), and each row keeps its typed prompt in
+``Qt.UserRole`` of the prompt cell, so selection survives any sort order.
 """
 
 from __future__ import annotations
 
+import math
+import re
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableWidget,
@@ -22,98 +33,242 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE, is_bare_finding
 from carzero_viewer.types import PromptResult
 
+PROMPT_COLUMN, SCORE_COLUMN, BAR_COLUMN, NEGATION_COLUMN = range(4)
 SCORE_TOOLTIP = (
-    "Official CARZero score (i2t+t2i)/2: raw logit, higher = more likely, not a probability.\n"
-    "Compare prompts on the same image; the bar is relative to the other rows."
+    "Official CARZero score = (i2t + t2i) / 2: a raw logit, higher = more likely; not a calibrated "
+    "probability. Compare prompts on the same image."
 )
+BAR_TOOLTIP = "Relative position of the score between the lowest and the highest score shown (a ranking aid)."
+NEGATION_HEADER = "P(positive vs negation)"
+NEGATION_TOOLTIP = (
+    "Two-way softmax of two raw scores: exp(s_pos) / (exp(s_pos) + exp(s_neg)), where s_pos is the prompt's "
+    "score and s_neg the score of its negation (e.g. 'There is no pneumothorax.'); not a calibrated "
+    "probability."
+)
+UNTRAINED_SUFFIX = "(UNTRAINED DEMO MODEL — outputs are meaningless)"
+NEGATION_TEMPLATE = "There is no {}."
+NO_EVIDENCE_PREFIX = "No evidence of: "
 BAR_ROLE = Qt.ItemDataRole.UserRole + 1
-BAR_COLOR = QColor(70, 130, 200, 150)
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+BAR_COLOR = QColor(70, 130, 200, 170)
+UNTRAINED_COLOR = QColor(128, 128, 128)
+_THERE_IS = re.compile(r"^\s*(there\s+(?:is|are))(\s+no\b)?\s*", re.IGNORECASE)
+_ARTICLE = re.compile(r"^(?:a|an|any)\s+", re.IGNORECASE)
+
+
+def two_way_softmax(positive: float, negative: float) -> float:
+    """``exp(p) / (exp(p) + exp(n))`` computed as a logistic of the difference, so it never overflows.
+
+    ``two_way_softmax(1000, 999) == 1 / (1 + e**-1)``; NaN in, NaN out.
+    """
+    diff = negative - positive
+    if math.isnan(diff):
+        return math.nan
+    if diff >= 0:
+        e = math.exp(-diff)
+        return e / (1.0 + e)
+    return 1.0 / (1.0 + math.exp(diff))
+
+
+def negation_of(typed: str, template: str = DEFAULT_TEMPLATE) -> str:
+    """The negated prompt whose score is contrasted with ``typed``.
+
+    The rule, in order:
+
+    1. A bare finding (:func:`~carzero_viewer.inference.prompts.is_bare_finding`, e.g. ``"Pneumothorax"``)
+       becomes ``"There is no pneumothorax."`` (lower-cased as the template does). When ``template`` itself
+       starts with "There is/are", the templated sentence is negated by rule 2 instead, so a custom template
+       such as ``"There are {} findings."`` gives ``"There are no pneumothorax findings."``.
+    2. A sentence starting with "There is" / "There are" gets "no" after those words, dropping a following
+       article: ``"There is a lung nodule."`` -> ``"There is no lung nodule."``. A sentence that already says
+       "There is no ..." is negated by removing the "no".
+    3. Anything else is prefixed: ``"The heart size is enlarged."`` -> ``"No evidence of: The heart size is
+       enlarged."``.
+
+    "Bare finding" is the same test the engine uses to apply the template, so the negation follows what the
+    model actually reads: a short phrase such as ``"Heart enlarged."`` is templated, and so is its negation.
+    """
+    text = " ".join(typed.split())
+    if is_bare_finding(text):
+        finding = text.rstrip(".").strip().lower()
+        if _THERE_IS.match(template) and template.count("{}") == 1:
+            return _negate_there_is(template.format(finding))
+        return NEGATION_TEMPLATE.format(finding)
+    if _THERE_IS.match(text):
+        return _negate_there_is(text)
+    return NO_EVIDENCE_PREFIX + text
+
+
+def _negate_there_is(sentence: str) -> str:
+    match = _THERE_IS.match(sentence)
+    if match is None:  # pragma: no cover - callers check first
+        return NO_EVIDENCE_PREFIX + sentence
+    rest = sentence[match.end() :]
+    if match.group(2):  # "There is no X" -> "There is X"
+        return f"{match.group(1)} {rest}".strip()
+    return f"{match.group(1)} no {_ARTICLE.sub('', rest)}".strip()
+
+
+class _SortItem(QTableWidgetItem):
+    """A cell that sorts by the number in ``SORT_ROLE`` rather than by its text; NaN (e.g. a negation not
+    scored) counts as the smallest value, so it ends up last in the usual descending order."""
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        mine, theirs = self.data(SORT_ROLE), other.data(SORT_ROLE)
+        if isinstance(mine, float) and isinstance(theirs, float):
+            if math.isnan(mine) or math.isnan(theirs):
+                return math.isnan(mine) and not math.isnan(theirs)
+            return mine < theirs
+        return super().__lt__(other)
 
 
 class _BarDelegate(QStyledItemDelegate):
-    """Paints a horizontal bar (fraction in ``BAR_ROLE``) behind the score text."""
+    """Paints a horizontal bar whose length is the fraction in ``BAR_ROLE``."""
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
-        fraction = index.data(BAR_ROLE)
-        if isinstance(fraction, float) and not option.state & QStyle.StateFlag.State_Selected:
-            rect: QRect = option.rect.adjusted(2, 3, -2, -3)
-            rect.setWidth(max(1, int(rect.width() * max(0.0, min(1.0, fraction)))))
-            painter.save()
-            painter.fillRect(rect, BAR_COLOR)
-            painter.restore()
         super().paint(painter, option, index)
+        fraction = index.data(BAR_ROLE)
+        if not isinstance(fraction, float) or math.isnan(fraction):
+            return
+        rect: QRect = option.rect.adjusted(3, 4, -3, -4)
+        rect.setWidth(max(1, int(rect.width() * max(0.0, min(1.0, fraction)))))
+        painter.save()
+        painter.fillRect(rect, BAR_COLOR)
+        painter.restore()
 
 
 class ScoresPanel(QWidget):
-    """Read-only table of :class:`PromptResult` rows."""
+    """Sortable read-only table of :class:`PromptResult` rows."""
 
     prompt_selected = Signal(str)  # the typed prompt of the selected row
+    negation_mode_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("scoresPanel")
+        self._results: list[PromptResult] = []
+        self._negations: dict[str, PromptResult] = {}
+        self._untrained = False
+
+        self.title_label = QLabel()
+        self.title_label.setWordWrap(True)
         self.status_label = QLabel("No scores yet")
         self.status_label.setWordWrap(True)
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderItem(0, QTableWidgetItem("Prompt"))
-        score_header = QTableWidgetItem("Score")
-        score_header.setToolTip(SCORE_TOOLTIP)
-        self.table.setHorizontalHeaderItem(1, score_header)
-        self.table.setToolTip(SCORE_TOOLTIP)
+        self.negation_checkbox = QCheckBox("Contrast with negation")
+        self.negation_checkbox.setToolTip(
+            "Also score each prompt's negation (e.g. 'There is no pneumothorax.') and show the two-way "
+            "softmax of the two raw scores."
+        )
+
+        self.table = QTableWidget(0, 4)
+        for column, (title, tip) in enumerate(
+            (
+                ("Prompt", "The prompt as typed; the tooltip shows the text the model reads."),
+                ("Score", SCORE_TOOLTIP),
+                ("Relative", BAR_TOOLTIP),
+                (NEGATION_HEADER, NEGATION_TOOLTIP),
+            )
+        ):
+            header_item = QTableWidgetItem(title)
+            header_item.setToolTip(tip)
+            self.table.setHorizontalHeaderItem(column, header_item)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
-        self.table.setColumnWidth(1, 110)
-        self.table.setItemDelegateForColumn(1, _BarDelegate(self.table))
+        header.setSectionResizeMode(PROMPT_COLUMN, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((SCORE_COLUMN, 70), (BAR_COLUMN, 90), (NEGATION_COLUMN, 175)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(column, width)
+        self.table.setItemDelegateForColumn(BAR_COLUMN, _BarDelegate(self.table))
+        self.table.setColumnHidden(NEGATION_COLUMN, True)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(SCORE_COLUMN, Qt.SortOrder.DescendingOrder)
+
+        top = QHBoxLayout()
+        top.addWidget(self.title_label, 1)
+        top.addWidget(self.negation_checkbox)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(QLabel("<b>Scores</b> (raw logits, not probabilities)"))
+        layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status_label)
-        self.table.itemSelectionChanged.connect(self._on_selection_changed)
-        self._results: list[PromptResult] = []
 
-    def set_results(self, results: list[PromptResult], keep: str | None = None) -> None:
-        """Fill the table (highest score first) and select ``keep`` if present, else the top row."""
-        self._results = sorted(results, key=lambda r: r.score, reverse=True)
-        scores = [r.score for r in self._results]
+        self.table.itemSelectionChanged.connect(self._on_selection_changed)
+        self.negation_checkbox.toggled.connect(self._on_negation_toggled)
+        self._update_title()
+
+    # --- state -------------------------------------------------------------------------------------------
+    def set_results(
+        self,
+        results: list[PromptResult],
+        negations: dict[str, PromptResult] | None = None,
+        keep: str | None = None,
+    ) -> None:
+        """Fill the table and select ``keep`` if present, else the top row (emits ``prompt_selected``).
+
+        Args:
+            results: one result per prompt.
+            negations: typed prompt -> result of its negated prompt (used when negation mode is on).
+            keep: the typed prompt to keep selected.
+        """
+        self._results = list(results)
+        self._negations = dict(negations or {})
+        scores = [r.score for r in self._results if math.isfinite(r.score)]
         low, high = (min(scores), max(scores)) if scores else (0.0, 0.0)
+        header = self.table.horizontalHeader()
         blocked = self.table.blockSignals(True)
+        self.table.setSortingEnabled(False)
         try:
+            self.table.clearContents()
             self.table.setRowCount(len(self._results))
             for row, result in enumerate(self._results):
-                name = QTableWidgetItem(result.prompt.typed)
-                name.setToolTip(
-                    f"model text: {result.prompt.text}" + (" (truncated)" if result.truncated else "")
-                )
-                score = QTableWidgetItem(f"{result.score:.3f}")
-                score.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                score.setToolTip(f"{SCORE_TOOLTIP}\ni2t = {result.i2t:.3f}, t2i = {result.t2i:.3f}")
-                score.setData(BAR_ROLE, (result.score - low) / (high - low) if high > low else 1.0)
-                self.table.setItem(row, 0, name)
-                self.table.setItem(row, 1, score)
+                self._fill_row(row, result, low, high)
         finally:
+            self.table.setSortingEnabled(True)
+            self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
             self.table.blockSignals(blocked)
         self.status_label.setText(f"{len(self._results)} prompt(s) scored" if self._results else "No scores")
         names = [r.prompt.typed for r in self._results]
         if names:
-            self.select_prompt(keep if keep in names else names[0])
+            self.select_prompt(keep if keep in names else self._typed_at(0) or names[0])
 
     def clear(self, message: str = "No scores yet") -> None:
         self._results = []
+        self._negations = {}
+        self.table.clearSelection()
         self.table.setRowCount(0)
         self.status_label.setText(message)
 
     def set_status(self, message: str) -> None:
         self.status_label.setText(message)
+
+    def set_untrained(self, untrained: bool) -> None:
+        """Mark every output as coming from the untrained demo model (title suffix, grey-italic scores)."""
+        self._untrained = untrained
+        self._update_title()
+        for row in range(self.table.rowCount()):
+            for column in (SCORE_COLUMN, NEGATION_COLUMN):
+                item = self.table.item(row, column)
+                if item is not None:
+                    self._style_value(item)
+
+    def is_untrained(self) -> bool:
+        return self._untrained
+
+    def negation_mode(self) -> bool:
+        return self.negation_checkbox.isChecked()
+
+    def set_negation_mode(self, on: bool) -> None:
+        """Tick or untick "Contrast with negation" (emits ``negation_mode_changed`` when it changes)."""
+        self.negation_checkbox.setChecked(on)
 
     def results(self) -> list[PromptResult]:
         return list(self._results)
@@ -123,13 +278,85 @@ class ScoresPanel(QWidget):
 
     def selected_prompt(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
-        return self._results[rows[0].row()].prompt.typed if rows else None
+        return self._typed_at(rows[0].row()) if rows else None
 
     def select_prompt(self, typed: str) -> None:
-        for row, result in enumerate(self._results):
-            if result.prompt.typed == typed:
+        for row in range(self.table.rowCount()):
+            if self._typed_at(row) == typed:
                 self.table.selectRow(row)
                 return
+
+    def shown_prompts(self) -> list[str]:
+        """Typed prompts in the table's current (sorted) order."""
+        return [t for t in (self._typed_at(r) for r in range(self.table.rowCount())) if t is not None]
+
+    # --- internals ---------------------------------------------------------------------------------------
+    def _fill_row(self, row: int, result: PromptResult, low: float, high: float) -> None:
+        typed = result.prompt.typed
+        name = _SortItem(typed)
+        name.setData(Qt.ItemDataRole.UserRole, typed)
+        name.setToolTip(
+            f"Model text: {result.prompt.text}\nCleaned: {result.prompt.cleaned}"
+            + ("\n⚠ truncated to the model's 97-token limit" if result.truncated else "")
+        )
+        detail = f"{SCORE_TOOLTIP}\ni2t = {result.i2t:.3f}, t2i = {result.t2i:.3f}"
+        score = _SortItem(f"{result.score:.3f}")
+        score.setData(SORT_ROLE, float(result.score))
+        score.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        score.setToolTip(detail)
+        self._style_value(score)
+        bar = _SortItem()
+        bar.setData(SORT_ROLE, float(result.score))
+        fraction = (result.score - low) / (high - low) if high > low else 1.0
+        bar.setData(BAR_ROLE, float(fraction) if math.isfinite(result.score) else math.nan)
+        bar.setToolTip(f"{BAR_TOOLTIP}\n{detail}")
+        negation = self._negation_item(result)
+        self.table.setItem(row, PROMPT_COLUMN, name)
+        self.table.setItem(row, SCORE_COLUMN, score)
+        self.table.setItem(row, BAR_COLUMN, bar)
+        self.table.setItem(row, NEGATION_COLUMN, negation)
+
+    def _negation_item(self, result: PromptResult) -> QTableWidgetItem:
+        negated = self._negations.get(result.prompt.typed)
+        item = _SortItem()
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if negated is None:
+            item.setText("—")
+            item.setData(SORT_ROLE, math.nan)
+            item.setToolTip(f"{NEGATION_TOOLTIP}\nThe negation of this prompt has not been scored.")
+            return item
+        p = two_way_softmax(result.score, negated.score)
+        item.setText(f"{100.0 * p:.1f} %" if math.isfinite(p) else "—")
+        item.setData(SORT_ROLE, p)
+        item.setToolTip(
+            f"{NEGATION_TOOLTIP}\nnegation: {negated.prompt.typed!r}\n"
+            f"s_pos = {result.score:.3f}, s_neg = {negated.score:.3f}"
+        )
+        self._style_value(item)
+        return item
+
+    def _style_value(self, item: QTableWidgetItem) -> None:
+        font = QFont(item.font())
+        font.setItalic(self._untrained)
+        item.setFont(font)
+        item.setForeground(QBrush(UNTRAINED_COLOR) if self._untrained else QBrush())
+
+    def _update_title(self) -> None:
+        text = "<b>Scores</b> (raw logits, not probabilities)"
+        if self._untrained:
+            text += f" <span style='color:#b00000'><b>{UNTRAINED_SUFFIX}</b></span>"
+        self.title_label.setText(text)
+
+    def _typed_at(self, row: int) -> str | None:
+        item = self.table.item(row, PROMPT_COLUMN)
+        if item is None:
+            return None
+        typed = item.data(Qt.ItemDataRole.UserRole)
+        return typed if isinstance(typed, str) else None
+
+    def _on_negation_toggled(self, on: bool) -> None:
+        self.table.setColumnHidden(NEGATION_COLUMN, not on)
+        self.negation_mode_changed.emit(on)
 
     def _on_selection_changed(self) -> None:
         typed = self.selected_prompt()

@@ -1,6 +1,13 @@
-"""The real main window end to end with the tiny fixture weights: open, add a prompt, see score and map."""
+"""The real main window end to end with the tiny fixture weights (untrained, so the banner must show).
+
+One scenario per test: PNG and DICOM studies with scores and overlays, a word map, window/level that never
+re-runs the model, a corrupt file that only produces a notification, closing while inference runs, and the
+no-weights state.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,8 +15,9 @@ from PySide6.QtCore import Qt
 
 from carzero_viewer.settings import load_settings
 from carzero_viewer.ui.app import create_application
-from carzero_viewer.ui.canvas import NO_DATA
+from carzero_viewer.ui.heatmap_presenter import WORD_MAP_NOTICE
 from carzero_viewer.ui.main_window import UNTRAINED_TEXT, MainWindow
+from carzero_viewer.ui.weights_choice import searched_locations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gui, pytest.mark.slow]
 TIMEOUT_MS = 60_000
@@ -20,9 +28,18 @@ def window(qtbot):
     create_application()
     win = MainWindow()
     qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
     yield win
     win.close()
-    assert not win.bridge.is_running()
+    assert not win.bridge.is_running(), "the inference thread must stop with the window"
+
+
+@pytest.fixture
+def ready(window, qtbot, test_data_dir: Path):
+    with qtbot.waitSignal(window.bridge.model_ready, timeout=TIMEOUT_MS):
+        window.start_model([test_data_dir / "carzero-tiny"], "cpu")
+    return window
 
 
 def scored_prompts(win: MainWindow) -> list[str]:
@@ -30,49 +47,105 @@ def scored_prompts(win: MainWindow) -> list[str]:
     return [table.item(r, 0).text() for r in range(table.rowCount())]
 
 
-def test_open_image_add_prompt_and_see_scores_and_overlay(window, qtbot, test_data_dir, tmp_path) -> None:
-    window.show()
-    qtbot.waitExposed(window)
-    window.start_model([test_data_dir / "carzero-tiny"], "cpu")
-    image = test_data_dir / "carzero-tiny" / "image.png"
-    window.open_paths([image])
+def open_and_wait(win: MainWindow, qtbot, path: Path) -> None:
+    with qtbot.waitSignal(win.bridge.results_ready, timeout=TIMEOUT_MS):
+        win.open_paths([path])
+    qtbot.waitUntil(win.canvas.heatmap_visible, timeout=TIMEOUT_MS)
+
+
+def overlay_alpha(win: MainWindow) -> np.ndarray:
+    return np.asarray(win.canvas.heatmap_item.image)[..., 3]
+
+
+def test_png_prompt_scores_overlay_and_word_map(ready, qtbot, test_data_dir: Path, tmp_path: Path) -> None:
+    window = ready
+    open_and_wait(window, qtbot, test_data_dir / "carzero-tiny" / "image.png")
     assert window.record is not None
-    assert window.study_panel.current_file() == image.resolve()
+    assert len(scored_prompts(window)) == 5  # the default prompts
 
     qtbot.keyClicks(window.prompt_panel.line_edit, "pulmonary edema")
     qtbot.keyClick(window.prompt_panel.line_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "pulmonary edema" in scored_prompts(window), timeout=TIMEOUT_MS)
-    qtbot.waitUntil(lambda: window.canvas.overlay_visible, timeout=TIMEOUT_MS)
-
-    # Every enabled prompt (the five defaults + the new one) has a 3-decimal score.
-    assert len(scored_prompts(window)) == 6
-    score_text = window.scores_panel.table.item(0, 1).text()
-    assert len(score_text.split(".")[1]) == 3
-    # The overlay covers the image and leaves the pixels the model never saw transparent (or none at all).
-    overlay = window.canvas.overlay_item.image
-    assert overlay.shape == window.record.shape
-    assert (overlay != NO_DATA).mean() > 0.8
-    assert len(np.unique(overlay[overlay != NO_DATA])) > 10
-
-    # Selecting another row shows that prompt's map.
-    before = overlay.copy()
-    window.scores_panel.table.selectRow(window.scores_panel.table.rowCount() - 1)
-    assert not np.array_equal(window.canvas.overlay_item.image, before)
-
-    assert window.banner.isVisible()
-    assert window.banner.text() == UNTRAINED_TEXT
-    assert "untrained" in window.model_label.text()
-    assert window.model_state is not None and window.model_state.short_checksum in window.model_label.text()
-
-    assert window.map_label.text() == f"map: {window.scores_panel.selected_prompt()}"
-    window.canvas.cursor_moved.emit(5, 7)
-    assert window.cursor_label.text().startswith("x 7  y 5  value ")
-    window.canvas.cursor_moved.emit(-1, -1)
-    assert window.cursor_label.text() == ""
-
-    # The new prompt was persisted.
+    qtbot.waitUntil(lambda: window.scores_panel.selected_prompt() == "pulmonary edema", timeout=TIMEOUT_MS)
+    assert window.map_view is not None and "There is pulmonary edema." in window.map_view.caption
+    assert "UNTRAINED" in window.map_view.caption
     assert "pulmonary edema" in load_settings().prompts
+
+    # The overlay is registered on the original image; pixels the model never saw stay transparent.
+    alpha = overlay_alpha(window)
+    assert alpha.shape == window.record.shape
+    outside = ~np.isfinite(window.map_view.values)
+    assert outside.any() and (alpha[outside] == 0).all()
+    assert (alpha[~outside] > 0).mean() > 0.8
+
+    # Clicking a word shows that word's map, labelled as the extension it is.
+    prompt_map = alpha.copy()
+    chip = window.word_panel.chip(window.word_panel.chip_slots()[-1])
+    assert chip is not None
+    qtbot.mouseClick(chip, Qt.MouseButton.LeftButton)
+    assert WORD_MAP_NOTICE in window.map_view.caption
+    assert not np.array_equal(overlay_alpha(window), prompt_map)
+
+    assert window.banner.isVisible() and window.banner.text() == UNTRAINED_TEXT
+    assert "untrained" in window.chrome.model_label.text()
+    window.canvas.cursor_moved.emit(5, 7)
+    assert window.chrome.cursor_label.text().startswith("x 7  y 5  value ")
 
     shot = tmp_path / "main_window.png"
     assert window.grab().save(str(shot))
     assert shot.stat().st_size > 10_000
+
+
+def test_window_level_never_reruns_the_model(ready, qtbot, test_data_dir: Path) -> None:
+    window = ready
+    open_and_wait(window, qtbot, test_data_dir / "dicom" / "966_fixed.dcm")
+    center, width = window.canvas.window()
+    with qtbot.assertNotEmitted(window.bridge.busy_changed, wait=300):
+        for step in range(10):
+            window.canvas.drag_window(15.0 * step, -10.0)
+        window.canvas.toggle_invert()
+        window.canvas.reset()
+    assert window.canvas.window() == (center, width)
+    assert window.levels_panel.current_window() == pytest.approx((center, width))
+
+
+def test_dicom_monochrome1_study_scores(ready, qtbot, test_data_dir: Path) -> None:
+    window = ready
+    open_and_wait(window, qtbot, test_data_dir / "dicom" / "RG1_J2KI.dcm")
+    assert window.record is not None and window.record.invert  # MONOCHROME1
+    assert len(scored_prompts(window)) == 5
+    assert window.metadata_panel.rows()
+
+
+def test_corrupt_file_is_a_notification_and_the_app_keeps_going(
+    ready, qtbot, test_data_dir, tmp_path
+) -> None:
+    window = ready
+    open_and_wait(window, qtbot, test_data_dir / "carzero-tiny" / "image.png")
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    window.open_paths([bad])
+    qtbot.waitUntil(
+        lambda: any("broken.png" in m for m in window.notifications.messages()), timeout=TIMEOUT_MS
+    )
+    assert window.record is not None and window.record.path.name == "image.png"
+
+
+def test_close_while_inference_runs(ready, qtbot, test_data_dir: Path) -> None:
+    window = ready
+    window.open_paths([test_data_dir / "carzero-tiny" / "image.png"])
+    qtbot.waitUntil(lambda: window.record is not None, timeout=TIMEOUT_MS)
+    window.prompt_panel.set_prompts([f"There is finding number {i}." for i in range(40)], [])
+    window.request_scores()
+    window.close()
+    assert not window.bridge.is_running()
+
+
+def test_no_weights_state_offers_the_demo(window, qtbot) -> None:
+    window.show_missing_weights(searched_locations())
+    assert window.chrome.no_weights.isVisible()
+    assert "No CARZero weights found" in window.chrome.no_weights_label.text()
+    with qtbot.waitSignal(window.bridge.model_ready, timeout=TIMEOUT_MS):
+        window.chrome.use_demo_model()
+    assert not window.chrome.no_weights.isVisible()
+    assert window.banner.isVisible()

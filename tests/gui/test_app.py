@@ -10,6 +10,7 @@ import pytest
 
 from carzero_viewer.commands import gui
 from carzero_viewer.ui.app import LOG_FILE, create_application, make_excepthook
+from carzero_viewer.ui.weights_choice import candidates, demo_weights
 
 pytestmark = pytest.mark.gui
 
@@ -52,10 +53,12 @@ def test_create_application_reuses_the_running_instance(qapp) -> None:
 def test_gui_parser_and_weights_fallback_to_the_demo(tmp_path: Path) -> None:
     parser = argparse.ArgumentParser()
     gui.add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["gui", "a.png", "folder", "--weights", "w", "--device", "cpu"])
+    args = parser.parse_args(["gui", "a.png", "folder", "--weights", "w", "--device", "cpu", "--demo"])
     assert args.paths == [Path("a.png"), Path("folder")]
-    assert (args.weights, args.device) == ("w", "cpu")
+    assert (args.weights, args.device, args.demo) == ("w", "cpu", True)
 
-    candidates, problems = gui.weights_candidates(str(tmp_path / "nowhere"), "")
-    assert candidates[-1] == gui.demo_weights()
+    found, problems = candidates(str(tmp_path / "nowhere"), "", demo=True)
+    assert found == [demo_weights()]
     assert any("nowhere" in p for p in problems)
+    found, _ = candidates(str(tmp_path / "nowhere"), "", demo=False)
+    assert found == []

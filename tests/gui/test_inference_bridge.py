@@ -38,7 +38,8 @@ def test_results_for_the_fixture_image(loaded_bridge, qtbot, test_data_dir: Path
     prompts = ["There is pneumothorax.", "cardiomegaly"]
     with qtbot.waitSignal(loaded_bridge.results_ready, timeout=TIMEOUT_MS) as blocker:
         request_id = loaded_bridge.submit(record.model_input, prompts, "There is {}.")
-    got_id, results = blocker.args
+    got_id, response = blocker.args
+    results = response.results
     assert got_id == request_id
     assert [r.prompt.typed for r in results] == prompts
     assert results[1].prompt.text == "There is cardiomegaly."
@@ -59,7 +60,7 @@ def test_stale_requests_are_cancelled_and_their_results_dropped(
     with qtbot.waitSignal(loaded_bridge.results_ready, timeout=TIMEOUT_MS) as blocker:
         pass
     assert blocker.args[0] == second
-    assert blocker.args[1][0].prompt.typed == "effusion"
+    assert blocker.args[1].results[0].prompt.typed == "effusion"
     # A late result for an old id (as if the worker finished it anyway) never reaches the widgets.
     with qtbot.assertNotEmitted(loaded_bridge.results_ready):
         loaded_bridge._on_results(first, blocker.args[1])
@@ -76,3 +77,29 @@ def test_missing_weights_report_no_model_and_requests_fail(bridge, qtbot, tmp_pa
     with qtbot.waitSignal(bridge.request_failed, timeout=TIMEOUT_MS) as failed:
         bridge.submit(np.zeros((32, 32), np.uint8), ["pneumothorax"], "There is {}.")
     assert "no model" in failed.args[1]
+
+
+def test_negations_and_word_maps_come_back(loaded_bridge, qtbot, test_data_dir: Path) -> None:
+    record = load_image(test_data_dir / "carzero-tiny" / "image.png")
+    with qtbot.waitSignal(loaded_bridge.results_ready, timeout=TIMEOUT_MS) as blocker:
+        loaded_bridge.submit(
+            record.model_input,
+            ["Pneumothorax"],
+            "There is {}.",
+            (("Pneumothorax", "There is no pneumothorax."),),
+        )
+    response = blocker.args[1]
+    negation = response.negations["Pneumothorax"]
+    assert negation.prompt.text == "There is no pneumothorax."
+    assert negation.score != response.results[0].score
+    assert response.results[0].word_maps.shape == (len(response.results[0].words), 14, 14)
+
+
+def test_progress_stages_are_reported(loaded_bridge, qtbot, test_data_dir: Path) -> None:
+    record = load_image(test_data_dir / "carzero-tiny" / "image.png")
+    stages: list[str] = []
+    loaded_bridge.progress.connect(stages.append)
+    with qtbot.waitSignal(loaded_bridge.results_ready, timeout=TIMEOUT_MS):
+        loaded_bridge.submit(record.model_input, ["There is edema."], "There is {}.")
+    assert stages[0] == "encoding the image"
+    assert stages[-1] == "scoring"

@@ -1,0 +1,442 @@
+"""``carzero-viewer eval``: grounding metrics against ground-truth boxes over a folder, plus image-level AUROC.
+
+For every image that has boxes (or image-level labels) the image is encoded once and scored against the
+prompts of the dataset's classes (every distinct prompt encoded once, up front). Each box label's prompt map
+is mapped back to original-image pixels (NaN outside the model's field of view) and compared with the boxes,
+scaled to the opened image.
+
+Outputs in ``--out`` (each written atomically: temp file + rename):
+
+* ``boxes.csv``: one row per box; ``pointing_hit`` is judged against the union of the image's boxes of the
+  same label and dataset (the pointing-game rule); ``energy_in_box``, ``cnr``, ``miou`` and ``pixel_auroc``
+  against that one box.
+* ``summary.csv`` / ``summary.json``: per (source, class) means (pointing game = hit rate over the (image,
+  class) pairs) and a macro ``mean`` row per source; with ``--labels``, per-class ROC-AUC over the images'
+  scores with a bootstrap 95 % CI.
+* ``report.html``: tables, bar charts and example overlays beside the published CARZero numbers
+  (:mod:`carzero_viewer.commands.eval_report`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from carzero_viewer import __version__
+from carzero_viewer.commands.common import add_model_options, build_engine
+from carzero_viewer.errors import CarzeroError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from carzero_viewer.annotations import AnnotationSet, Box, ImageLabels, LabelMap
+    from carzero_viewer.commands.eval_report import Example
+    from carzero_viewer.inference.engine import InferenceEngine
+    from carzero_viewer.types import PromptResult
+
+BOX_COLUMNS = (
+    "image",
+    "source",
+    "label",
+    "class",
+    "prompt",
+    "x1",
+    "y1",
+    "x2",
+    "y2",
+    "scaled",
+    "score",
+    "pointing_hit",
+    "energy_in_box",
+    "cnr",
+    "miou",
+    "pixel_auroc",
+)
+SUMMARY_COLUMNS = (
+    "source",
+    "class",
+    "n_boxes",
+    "n_images",
+    "pointing_game",
+    "energy_in_box",
+    "cnr",
+    "miou",
+    "pixel_auroc",
+    "n_positive",
+    "auroc",
+    "auroc_ci_low",
+    "auroc_ci_high",
+)
+GROUNDING_METRICS = ("pointing_game", "energy_in_box", "cnr", "miou", "pixel_auroc")
+MAX_EXAMPLES = 4
+
+
+class EvalError(CarzeroError):
+    """The evaluation cannot run (no images, nothing matched, unwritable output folder)."""
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("eval", help="grounding metrics against ground-truth boxes (headless)")
+    parser.add_argument("--images", type=Path, required=True, metavar="DIR", help="folder of images")
+    parser.add_argument(
+        "--annotations",
+        type=Path,
+        action="append",
+        required=True,
+        metavar="FILE",
+        help="box file (NIH CSV, ChestX-Det10/COCO/plain JSON, MS-CXR/VinDr/RSNA/plain CSV); repeatable",
+    )
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        metavar="CSV",
+        help="image-level labels (NIH Data_Entry: Image Index, Finding Labels)",
+    )
+    parser.add_argument(
+        "--template", default=None, help="prompt template for findings (default 'There is {}.')"
+    )
+    parser.add_argument(
+        "--label-map", type=Path, metavar="JSON", help='extra {"Label": "prompt finding"} entries'
+    )
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    parser.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (1000)")
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (0)")
+    add_model_options(parser)
+
+
+@dataclass
+class EvalResult:
+    box_rows: list[dict[str, Any]] = field(default_factory=list)
+    hits: dict[tuple[str, str], list[bool]] = field(default_factory=dict)  # (source, class) -> per image
+    image_scores: dict[str, dict[str, float]] = field(default_factory=dict)  # image -> class -> score
+    image_truth: dict[str, frozenset[str]] = field(default_factory=dict)  # image -> canonical positives
+    examples: list[Example] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    scored: int = 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from carzero_viewer.annotations import AnnotationSet, LabelMap, read_image_labels
+    from carzero_viewer.imaging import scan_folder
+    from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
+
+    started = time.perf_counter()
+    annotations = AnnotationSet.load(args.annotations)
+    label_map = LabelMap.load(args.label_map)
+    image_labels = read_image_labels(args.labels) if args.labels else None
+    entries = scan_folder(args.images)
+    if not entries:
+        raise EvalError("no readable images in the folder", args.images)
+    _prepare_out(args.out)
+    engine = build_engine(args)
+    template = args.template or DEFAULT_TEMPLATE
+    classes = sorted(
+        {label_map.canonical(b.label) for b in annotations.boxes}
+        | ({label_map.canonical(c) for c in image_labels.classes()} if image_labels else set())
+    )
+    processed = [engine.process(label_map.finding(c), template) for c in classes]
+    prompts = engine.encode_prompts(processed)
+    result = EvalResult()
+    from tqdm import tqdm
+
+    for entry in tqdm(entries, desc="eval", unit="image", file=sys.stderr):
+        _evaluate_image(
+            entry.path, entry.kind, engine, prompts, classes, annotations, label_map, image_labels, result
+        )
+    if result.scored == 0:
+        raise EvalError("no image in the folder matched the annotations or labels", args.images)
+    summary = summarise(result, label_map, image_labels, args.bootstrap, args.seed)
+    runtime = time.perf_counter() - started
+    prompt_texts = {c: p.text for c, p in zip(classes, processed, strict=True)}
+    document = _summary_document(args, engine, template, prompt_texts, result, summary, runtime)
+    _write_outputs(args.out, result, summary, document, engine.info.is_untrained)
+    print(
+        f"scored {result.scored} image(s), {len(result.box_rows)} box(es) in {runtime:.1f} s; "
+        f"wrote {args.out / 'report.html'}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _prepare_out(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EvalError(f"cannot create the output folder ({exc.strerror or exc})", out) from None
+
+
+def _sop_uid(path: Path, kind: object) -> str | None:
+    from carzero_viewer.imaging import FileKind
+
+    if kind != FileKind.DICOM:
+        return None
+    import pydicom
+
+    try:
+        dataset = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["SOPInstanceUID"])
+    except Exception:  # a header we cannot read only means no UID match; loading reports real problems
+        return None
+    uid = dataset.get("SOPInstanceUID")
+    return str(uid) if uid else None
+
+
+def _lookup_labels(image_labels: ImageLabels | None, path: Path) -> frozenset[str] | None:
+    if image_labels is None:
+        return None
+    found = image_labels.labels.get(path.name)
+    if found is None:
+        by_stem = {Path(k).stem.lower(): v for k, v in image_labels.labels.items()}
+        found = by_stem.get(path.stem.lower())
+    return found
+
+
+def _evaluate_image(
+    path: Path,
+    kind: object,
+    engine: InferenceEngine,
+    prompts: Sequence[Any],
+    classes: list[str],
+    annotations: AnnotationSet,
+    label_map: LabelMap,
+    image_labels: ImageLabels | None,
+    result: EvalResult,
+) -> None:
+    from carzero_viewer.imaging import load_image
+
+    sop_uid = _sop_uid(path, kind)
+    has_boxes = bool(annotations.lookup(path, sop_uid)[0])
+    truth = _lookup_labels(image_labels, path)
+    if not has_boxes and truth is None:
+        result.skipped.append(path.name)
+        return
+    try:
+        record = load_image(path)
+    except CarzeroError as exc:
+        print(f"warning: skipped {exc.message}", file=sys.stderr)
+        result.failed.append(f"{exc.message}")
+        return
+    matched = annotations.boxes_for(path, record.shape, sop_uid)
+    if matched.note and matched.note not in result.notes:
+        result.notes.append(matched.note)
+    image = engine.encode_image(record.model_input)
+    by_class = dict(zip(classes, engine.score(image, prompts, word_maps=False), strict=True))
+    result.scored += 1
+    if truth is not None:
+        result.image_scores[path.name] = {c: r.score for c, r in by_class.items()}
+        result.image_truth[path.name] = frozenset(label_map.canonical(t) for t in truth)
+    if matched.boxes:
+        _box_metrics(path, record.model_input, matched.boxes, matched.scaled, by_class, label_map, result)
+
+
+def _box_metrics(
+    path: Path,
+    gray: npt.NDArray[np.uint8],
+    boxes: Sequence[Box],
+    scaled: bool,
+    by_class: dict[str, PromptResult],
+    label_map: LabelMap,
+    result: EvalResult,
+) -> None:
+    from carzero_viewer.commands.eval_report import Example
+    from carzero_viewer.inference.geometry import map_to_original
+    from carzero_viewer.metrics import cnr, energy_in_box, miou, pixel_auroc, pointing_game
+
+    groups: dict[tuple[str, str], list[Box]] = {}
+    for box in boxes:  # one group per dataset (reader family, e.g. both ChestX-Det10 splits) and class
+        groups.setdefault((box.source.split(":", 1)[0], label_map.canonical(box.label)), []).append(box)
+    for (source, canonical), group in groups.items():
+        prompt = by_class[canonical]
+        heatmap = map_to_original(prompt.grounding_map, prompt.geometry)
+        hit = pointing_game(heatmap, group)
+        result.hits.setdefault((source, canonical), []).append(hit)
+        for box in group:
+            result.box_rows.append(
+                {
+                    "image": path.name,
+                    "source": box.source,
+                    "label": box.label,
+                    "class": canonical,
+                    "prompt": prompt.prompt.text,
+                    "x1": box.x1,
+                    "y1": box.y1,
+                    "x2": box.x2,
+                    "y2": box.y2,
+                    "scaled": scaled,
+                    "score": prompt.score,
+                    "pointing_hit": hit,
+                    "energy_in_box": energy_in_box(heatmap, [box]),
+                    "cnr": cnr(heatmap, [box]),
+                    "miou": miou(heatmap, [box]),
+                    "pixel_auroc": pixel_auroc(heatmap, [box]),
+                }
+            )
+        if len(result.examples) < MAX_EXAMPLES and all(
+            e.label != canonical and e.image != path.name for e in result.examples
+        ):
+            step = max(1, max(gray.shape) // 512)
+            result.examples.append(
+                Example(
+                    path.name,
+                    canonical,
+                    prompt.prompt.text,
+                    gray[::step, ::step].copy(),
+                    heatmap[::step, ::step].copy(),
+                    [(b.x1, b.y1, b.x2, b.y2) for b in group],
+                    step,
+                )
+            )
+
+
+def _family(source: str) -> str:
+    """The dataset a box source belongs to: its reader name (``chestx_det10:test.json`` -> ``chestx_det10``)."""
+    return source.split(":", 1)[0]
+
+
+def _nanmean(values: Sequence[float]) -> float:
+    finite = [v for v in values if not math.isnan(v)]
+    return sum(finite) / len(finite) if finite else float("nan")
+
+
+def summarise(
+    result: EvalResult, label_map: LabelMap, image_labels: ImageLabels | None, n_boot: int, seed: int
+) -> list[dict[str, Any]]:
+    """Summary rows: per (source, class) grounding means + a mean row per source; then classification."""
+    from carzero_viewer.metrics import bootstrap_ci, roc_auc
+
+    rows: list[dict[str, Any]] = []  # grounding rows are per dataset (reader family) and class
+    for source in sorted({key[0] for key in result.hits}):
+        class_rows = []
+        for (src, canonical), hits in sorted(result.hits.items()):
+            if src != source:
+                continue
+            boxes = [r for r in result.box_rows if _family(r["source"]) == source and r["class"] == canonical]
+            row: dict[str, Any] = {"source": source, "class": canonical, "n_boxes": len(boxes)}
+            row["n_images"] = len(hits)
+            row["pointing_game"] = sum(hits) / len(hits)
+            for metric in GROUNDING_METRICS[1:]:
+                row[metric] = _nanmean([float(r[metric]) for r in boxes])
+            class_rows.append(row)
+        mean: dict[str, Any] = {"source": source, "class": "mean"}
+        mean["n_boxes"] = sum(r["n_boxes"] for r in class_rows)
+        mean["n_images"] = len({r["image"] for r in result.box_rows if _family(r["source"]) == source})
+        for metric in GROUNDING_METRICS:
+            mean[metric] = _nanmean([r[metric] for r in class_rows])
+        rows += [*class_rows, mean]
+    if image_labels is not None and result.image_truth:
+        source = f"labels:{image_labels.source.name}"
+        names = sorted(result.image_truth)
+        auc_rows: list[dict[str, Any]] = []
+        for canonical in sorted({label_map.canonical(c) for c in image_labels.classes()}):
+            truth = [canonical in result.image_truth[n] for n in names]
+            scores = [result.image_scores[n][canonical] for n in names]
+            low, high = bootstrap_ci(truth, scores, n=n_boot, seed=seed)
+            auc_rows.append(
+                {
+                    "source": source,
+                    "class": canonical,
+                    "n_images": len(names),
+                    "n_positive": sum(truth),
+                    "auroc": roc_auc(truth, scores),
+                    "auroc_ci_low": low,
+                    "auroc_ci_high": high,
+                }
+            )
+        mean_row: dict[str, Any] = {"source": source, "class": "mean", "n_images": len(names)}
+        mean_row["auroc"] = _nanmean([r["auroc"] for r in auc_rows])
+        rows += [*auc_rows, mean_row]
+    return rows
+
+
+def _summary_document(
+    args: argparse.Namespace,
+    engine: InferenceEngine,
+    template: str,
+    prompt_texts: dict[str, str],
+    result: EvalResult,
+    summary: list[dict[str, Any]],
+    runtime: float,
+) -> dict[str, Any]:
+    info = engine.info
+    return {
+        "app_version": __version__,
+        "model": {
+            "checkpoint": str(info.checkpoint),
+            "sha256": info.sha256,
+            "status": info.status.value,
+            "status_detail": info.status_detail,
+            "untrained": info.is_untrained,
+            "device": engine.device.label,
+        },
+        "images": str(args.images),
+        "annotations": [str(p) for p in args.annotations],
+        "labels": str(args.labels) if args.labels else None,
+        "template": template,
+        "prompts": prompt_texts,
+        "images_scored": result.scored,
+        "images_skipped_no_ground_truth": len(result.skipped),
+        "images_failed": result.failed,
+        "boxes": len(result.box_rows),
+        "scaling_notes": result.notes,
+        "summary": [{k: _json_value(v) for k, v in row.items()} for row in summary],
+        "runtime_s": round(runtime, 2),
+        "metric_definitions": "see carzero_viewer.metrics (pixel-centre convention, NaN pixels excluded)",
+    }
+
+
+def _json_value(value: Any) -> Any:
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _csv_text(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(row.get(k, "")) for k in columns})
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.6g}"
+    return value
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write next to ``path`` then rename over it, so a reader never sees half a file."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if isinstance(data, str):
+            temp.write_text(data, encoding="utf-8")
+        else:
+            temp.write_bytes(data)
+        temp.replace(path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise EvalError(f"cannot write ({exc.strerror or exc})", path) from None
+
+
+def _write_outputs(
+    out: Path, result: EvalResult, summary: list[dict[str, Any]], document: dict[str, Any], untrained: bool
+) -> None:
+    from carzero_viewer.commands.eval_report import render_report
+
+    write_atomic(out / "boxes.csv", _csv_text(BOX_COLUMNS, result.box_rows))
+    write_atomic(out / "summary.csv", _csv_text(SUMMARY_COLUMNS, summary))
+    write_atomic(out / "summary.json", json.dumps(document, indent=2, allow_nan=False))
+    write_atomic(out / "report.html", render_report(document, summary, result.examples, untrained))

@@ -1,0 +1,72 @@
+"""Image-level classification metrics: rank-based ROC-AUC and its bootstrap confidence interval."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+
+def average_ranks(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """1-based ranks of ``values`` (1-D), tied values sharing the mean of their ranks."""
+    order = np.argsort(values, kind="mergesort")
+    sorted_values = values[order]
+    # start index of every run of equal values
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    ends = np.r_[starts[1:], len(values)]
+    run_ranks = (starts + ends + 1) / 2.0  # mean of 1-based ranks start+1 .. end
+    ranks = np.empty(len(values), dtype=np.float64)
+    ranks[order] = np.repeat(run_ranks, ends - starts)
+    return ranks
+
+
+def roc_auc(labels: npt.ArrayLike, scores: npt.ArrayLike) -> float:
+    """Area under the ROC curve by the Mann-Whitney statistic.
+
+    ``AUC = (R_pos - n_pos (n_pos + 1) / 2) / (n_pos n_neg)`` with ``R_pos`` the sum of the positives' ranks
+    among all scores (ties get their average rank, i.e. a tied positive/negative pair counts 1/2). Pairs whose
+    score is NaN are dropped first.
+
+    Returns:
+        The AUC in [0, 1], or NaN when there is no positive or no negative left.
+    """
+    y = np.asarray(labels, dtype=bool).ravel()
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    if y.shape != s.shape:
+        raise ValueError(f"labels and scores differ in length ({y.size} vs {s.size})")
+    keep = ~np.isnan(s)
+    y, s = y[keep], s[keep]
+    n_pos = int(y.sum())
+    n_neg = y.size - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    rank_sum = float(average_ranks(s)[y].sum())
+    return float((rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+def bootstrap_ci(
+    labels: npt.ArrayLike,
+    scores: npt.ArrayLike,
+    n: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile bootstrap confidence interval of :func:`roc_auc`.
+
+    Draws ``n`` resamples of the (label, score) pairs with replacement (``numpy.random.default_rng(seed)``),
+    computes the AUC of each, drops resamples that hold a single class (AUC undefined), and returns the
+    ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles of the rest. ``(nan, nan)`` when the AUC itself is
+    undefined or no resample is usable.
+    """
+    y = np.asarray(labels, dtype=bool).ravel()
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    if np.isnan(roc_auc(y, s)):
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, y.size, size=(n, y.size))
+    aucs = np.array([roc_auc(y[d], s[d]) for d in draws])
+    aucs = aucs[~np.isnan(aucs)]
+    if aucs.size == 0:
+        return float("nan"), float("nan")
+    alpha = (1.0 - level) / 2.0
+    low, high = np.quantile(aucs, [alpha, 1.0 - alpha])
+    return float(low), float(high)

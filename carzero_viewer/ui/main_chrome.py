@@ -1,0 +1,326 @@
+"""The window's chrome: docks, menus, shortcuts, status bar, frame slider and the no-weights notice.
+
+Separated from :mod:`.main_window` (which wires data between panels) so neither grows into a god object:
+this module only arranges widgets and turns user actions into calls on the window's panels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QWidget,
+)
+
+from carzero_viewer import APP_NAME, __version__
+from carzero_viewer.ui.model_dialog import ModelDialog
+from carzero_viewer.ui.shortcuts import SHORTCUTS, ShortcutsDialog
+from carzero_viewer.ui.weights_choice import candidates, demo_weights, searched_locations
+
+if TYPE_CHECKING:
+    from carzero_viewer.ui.main_window import MainWindow
+
+
+class MainChrome(QObject):
+    """Builds the docks, menus and status bar of ``window`` and handles their actions."""
+
+    frame_changed = Signal(int)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self._build_docks()
+        self._build_status_bar()
+        self._build_frame_slider()
+        self._build_no_weights_notice()
+        self._build_menus()
+
+    # --- construction -----------------------------------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self.window)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.window.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        w = self.window
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        study = self._dock("Study", w.study_panel, left)
+        levels = self._dock("Window / level", w.levels_panel, left)
+        metadata = self._dock("Image information", w.metadata_panel, left)
+        prompts = self._dock("Prompts", w.prompt_panel, right)
+        scores = self._dock("Scores", w.scores_panel, right)
+        words = self._dock("Words", w.word_panel, right)
+        heatmap = self._dock("Heatmap", w.heatmap_controls, right)
+        w.tabifyDockWidget(levels, metadata)
+        levels.raise_()
+        w.tabifyDockWidget(words, heatmap)
+        words.raise_()
+        w.resizeDocks([study, levels], [260, 300], Qt.Orientation.Vertical)
+        w.resizeDocks([study, prompts], [250, 420], Qt.Orientation.Horizontal)
+        w.resizeDocks([prompts, scores, words], [300, 280, 220], Qt.Orientation.Vertical)
+        self.docks = [study, levels, metadata, prompts, scores, words, heatmap]
+
+    def _build_status_bar(self) -> None:
+        status = self.window.statusBar()
+        self.loading_label = QLabel("")
+        self.progress_label = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setFixedWidth(90)
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(self.cancel_inference)
+        self.measure_label = QLabel("")
+        self.cursor_label = QLabel("")
+        self.model_label = QLabel("model: not loaded")
+        for widget in (
+            self.loading_label,
+            self.progress_label,
+            self.progress,
+            self.cancel_button,
+            self.measure_label,
+            self.cursor_label,
+            self.model_label,
+        ):
+            status.addPermanentWidget(widget)
+
+    def _build_frame_slider(self) -> None:
+        self.frame_bar = QWidget()
+        row = QHBoxLayout(self.frame_bar)
+        row.setContentsMargins(6, 2, 6, 2)
+        self.frame_label = QLabel("frame")
+        self.frame_slider = QSlider(Qt.Orientation.Horizontal)
+        self.frame_slider.valueChanged.connect(self._on_frame_slider)
+        row.addWidget(self.frame_label)
+        row.addWidget(self.frame_slider, 1)
+        self.frame_bar.setVisible(False)
+        self.window.central_layout.addWidget(self.frame_bar)
+
+    def _build_no_weights_notice(self) -> None:
+        self.no_weights = QFrame()
+        self.no_weights.setObjectName("noWeights")
+        self.no_weights.setStyleSheet(
+            "QFrame#noWeights { background: #fff8e1; border: 1px solid #ffe082; border-radius: 3px; }"
+        )
+        row = QHBoxLayout(self.no_weights)
+        self.no_weights_label = QLabel("")
+        self.no_weights_label.setWordWrap(True)
+        self.no_weights_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        demo = QPushButton("Use the demo model (untrained)")
+        demo.setObjectName("useDemoModel")
+        demo.clicked.connect(self.use_demo_model)
+        choose = QPushButton("Choose weights folder…")
+        choose.clicked.connect(self.edit_model_settings)
+        row.addWidget(self.no_weights_label, 1)
+        row.addWidget(demo)
+        row.addWidget(choose)
+        self.no_weights.setVisible(False)
+        self.window.central_layout.insertWidget(1, self.no_weights)
+
+    def _action(self, menu: QMenu, text: str, slot: object, key: str | None = None) -> QAction:
+        action = QAction(text, self.window)
+        if key is not None:
+            action.setShortcut(QKeySequence(SHORTCUTS[key][0]))
+            action.setToolTip(f"{SHORTCUTS[key][1]} ({SHORTCUTS[key][0]})")
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        w, canvas = self.window, self.window.canvas
+        bar = w.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "Open file…", self.choose_files, "open_file")
+        self._action(file_menu, "Open folder…", self.choose_folder, "open_folder")
+        self._action(file_menu, "Open ground-truth boxes…", self.choose_annotations)
+        self.recent_menu = file_menu.addMenu("Open recent")
+        self.set_recent(w.settings.recent_files)
+        file_menu.addSeparator()
+        self._action(file_menu, "Next image", w.study_panel.select_next, "next_image")
+        self._action(file_menu, "Previous image", w.study_panel.select_previous, "previous_image")
+        file_menu.addSeparator()
+        self._action(file_menu, "Quit", w.close, "quit")
+        view = bar.addMenu("&View")
+        self._action(view, "Fit", canvas.fit, "fit")
+        self._action(view, "1:1", canvas.actual_size, "actual_size")
+        self._action(view, "Invert", canvas.toggle_invert, "invert")
+        self._action(view, "Reset", canvas.reset, "reset")
+        self.measure_action = self._action(view, "Measure length", self._toggle_measure, "measure")
+        self.measure_action.setCheckable(True)
+        view.addSeparator()
+        self._action(view, "Show/hide heatmap", self._toggle_heatmap, "toggle_heatmap")
+        self._action(view, "Model input (224x224)", self._toggle_model_input, "model_input")
+        view.addSeparator()
+        for dock in self.docks:
+            view.addAction(dock.toggleViewAction())
+        settings = bar.addMenu("&Settings")
+        self._action(settings, "Model…", self.edit_model_settings)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "shortcuts")
+        self._action(help_menu, "About", self.show_about)
+        cancel = QAction("Cancel inference", w)
+        cancel.setShortcut(QKeySequence(SHORTCUTS["cancel"][0]))
+        cancel.triggered.connect(self.cancel_inference)
+        w.addAction(cancel)
+
+    # --- status updates (called by the window) ------------------------------------------------------------
+    def set_model_text(self, text: str, tooltip: str) -> None:
+        self.model_label.setText(text)
+        self.model_label.setToolTip(tooltip)
+
+    def show_cursor(self, text: str) -> None:
+        self.cursor_label.setText(text)
+
+    @Slot(object)
+    def show_measurement(self, measurement: object) -> None:
+        if measurement is None:
+            self.measure_label.setText("")
+            return
+        length_mm = getattr(measurement, "length_mm", None)
+        length_px = float(getattr(measurement, "length_px", 0.0))
+        text = (
+            f"length {length_mm:.1f} mm"
+            if length_mm is not None
+            else f"length {length_px:.1f} px (no spacing)"
+        )
+        self.measure_label.setText(text)
+
+    def set_loading(self, name: str) -> None:
+        self.loading_label.setText(f"opening {name}…" if name else "")
+
+    @Slot(bool)
+    def set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        if not busy:
+            self.progress_label.setText("")
+
+    @Slot(str)
+    def set_progress(self, stage: str) -> None:
+        self.progress_label.setText(stage)
+
+    def set_frames(self, frame: int, count: int) -> None:
+        self.frame_bar.setVisible(count > 1)
+        self.frame_slider.blockSignals(True)
+        self.frame_slider.setRange(0, max(0, count - 1))
+        self.frame_slider.setValue(frame)
+        self.frame_slider.blockSignals(False)
+        self.frame_label.setText(f"frame {frame + 1}/{count}")
+
+    def set_recent(self, paths: list[str]) -> None:
+        self.recent_menu.clear()
+        for path in paths:
+            action = self.recent_menu.addAction(path)
+            action.setData(path)
+            action.triggered.connect(self._open_recent)
+        self.recent_menu.setEnabled(bool(paths))
+
+    def show_no_weights(self, searched: str) -> None:
+        self.no_weights_label.setText(
+            "<b>No CARZero weights found.</b> Put CARZero_best_model.ckpt and the BERT folder (config.json, "
+            "vocab.txt) in one of these places (see weights/README.md), or choose a folder:<br><tt>"
+            + searched.replace("\n", "<br>")
+            + "</tt>"
+        )
+        self.no_weights.setVisible(True)
+
+    def hide_no_weights(self) -> None:
+        self.no_weights.setVisible(False)
+
+    # --- actions -----------------------------------------------------------------------------------------
+    @Slot()
+    def choose_files(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self.window, "Open images")
+        if names:
+            self.window.open_paths([Path(n) for n in names])
+
+    @Slot()
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self.window, "Open folder")
+        if folder:
+            self.window.open_paths([Path(folder)])
+
+    @Slot()
+    def choose_annotations(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(
+            self.window, "Open ground-truth boxes", "", "Boxes (*.csv *.json)"
+        )
+        if names:
+            self.window.open_annotations([Path(n) for n in names])
+
+    @Slot()
+    def _open_recent(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.window.open_paths([Path(str(action.data()))])
+
+    @Slot(int)
+    def _on_frame_slider(self, frame: int) -> None:
+        self.frame_label.setText(f"frame {frame + 1}/{self.frame_slider.maximum() + 1}")
+        self.frame_changed.emit(frame)
+
+    @Slot()
+    def _toggle_measure(self) -> None:
+        self.window.canvas.set_measure_mode(self.measure_action.isChecked())
+
+    @Slot()
+    def _toggle_heatmap(self) -> None:
+        style = self.window.heatmap_controls.style()
+        self.window.set_heatmap_style(style.with_changes(opacity=0.0 if style.opacity > 0 else 0.5))
+
+    @Slot()
+    def _toggle_model_input(self) -> None:
+        self.window.heatmap_controls.toggle_model_input()
+
+    @Slot()
+    def cancel_inference(self) -> None:
+        self.window.bridge.invalidate()
+        self.window.scores_panel.set_status("cancelled")
+
+    @Slot()
+    def use_demo_model(self) -> None:
+        self.window.start_model([demo_weights()], self.window.settings.device)
+
+    @Slot()
+    def edit_model_settings(self) -> None:
+        settings = self.window.settings
+        dialog = ModelDialog(settings.weights_path, settings.device, searched_locations(), self.window)
+        if dialog.exec() != ModelDialog.DialogCode.Accepted:
+            return
+        settings.weights_path, settings.device = dialog.weights_path(), dialog.device()
+        self.window.save_settings()
+        found, problems = candidates(None, settings.weights_path, demo=False)
+        for problem in problems:
+            self.window.show_error(problem)
+        if found:
+            self.window.start_model(found, settings.device)
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.window).exec()
+
+    @Slot()
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self.window,
+            f"About {APP_NAME}",
+            f"<b>{APP_NAME}</b> {__version__}<br>CARZero (Lai et al., CVPR 2024) zero-shot scores and "
+            "cross-attention maps for chest X-rays.<br><b>Not for diagnostic use.</b>",
+        )

@@ -1,0 +1,38 @@
+"""ROC-AUC and bootstrap CI on hand-computed cases."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from carzero_viewer.metrics import average_ranks, bootstrap_ci, roc_auc
+
+
+def test_average_ranks_ties() -> None:
+    assert average_ranks(np.array([3.0, 1.0, 3.0, 2.0])).tolist() == [3.5, 1.0, 3.5, 2.0]
+
+
+def test_roc_auc_by_hand() -> None:
+    # positives 0.9, 0.4; negatives 0.5, 0.1: pairs (0.9>0.5, 0.9>0.1, 0.4<0.5, 0.4>0.1) -> 3/4
+    assert roc_auc([1, 1, 0, 0], [0.9, 0.4, 0.5, 0.1]) == pytest.approx(0.75)
+    # a tie between a positive and a negative counts 1/2: positive 0.5 vs negatives 0.5, 0.1 -> 1.5 / 2
+    assert roc_auc([1, 0, 0], [0.5, 0.5, 0.1]) == pytest.approx(0.75)
+    assert roc_auc([1, 0], [1.0, 0.0]) == 1.0 and roc_auc([0, 1], [1.0, 0.0]) == 0.0
+    # the NaN pair is dropped
+    assert roc_auc([1, 0, 1], [0.2, 0.1, np.nan]) == 1.0
+    assert math.isnan(roc_auc([1, 1], [0.1, 0.2]))
+
+
+def test_bootstrap_ci() -> None:
+    rng = np.random.default_rng(1)
+    labels = np.r_[np.ones(40), np.zeros(40)].astype(bool)
+    scores = np.r_[rng.normal(1, 1, 40), rng.normal(0, 1, 40)]
+    auc = roc_auc(labels, scores)
+    low, high = bootstrap_ci(labels, scores, n=300, seed=3)
+    assert 0.0 <= low < auc < high <= 1.0
+    assert (low, high) == bootstrap_ci(labels, scores, n=300, seed=3)  # reproducible
+    # a perfect separation gives a degenerate interval at 1
+    assert bootstrap_ci([1, 1, 0, 0], [0.9, 0.8, 0.2, 0.1], n=50) == (1.0, 1.0)
+    assert all(math.isnan(v) for v in bootstrap_ci([1, 1], [0.1, 0.2]))
