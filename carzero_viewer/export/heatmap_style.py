@@ -90,7 +90,7 @@ def heatmap_rgba(values: npt.NDArray[np.floating], style: HeatmapStyle) -> npt.N
     rgba = table[index]
     level = np.nan_to_num(scaled, nan=0.0)
     strength = (
-        style.opacity * (0.25 + 0.75 * level) if style.alpha_ramp else np.full(level.shape, style.opacity)
+        style.opacity * (0.1 + 0.9 * level) if style.alpha_ramp else np.full(level.shape, style.opacity)
     )
     alpha = np.where(valid & (level >= style.threshold), strength * 255.0, 0.0)
     rgba[..., 3] = np.round(alpha).astype(np.uint8)

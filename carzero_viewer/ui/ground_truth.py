@@ -74,13 +74,13 @@ class GroundTruth:
         return ""
 
     def boxes_for(self, record: ImageRecord) -> tuple[list[BoxSpec], str]:
-        """Boxes of ``record`` in its pixel frame, coloured per label, and the scaling note (may be "")."""
+        """Boxes of ``record`` in its pixel frame, coloured per label, and a note when they were rescaled."""
         matched = self._set.boxes_for(record.path, record.shape[:2])
         specs = [
             BoxSpec(box.x1, box.y1, box.x2, box.y2, box.label, self._colour(box.label))
             for box in matched.boxes
         ]
-        return specs, matched.note
+        return specs, matched.note if matched.scaled else ""
 
     def _colour(self, label: str) -> tuple[int, int, int]:
         key = self._labels.canonical(label)

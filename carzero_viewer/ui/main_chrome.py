@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSlider,
+    QTabWidget,
     QWidget,
 )
 
@@ -57,24 +58,30 @@ class MainChrome(QObject):
         self.window.addDockWidget(area, dock)
         return dock
 
+    @staticmethod
+    def _tabs(*pages: tuple[str, QWidget]) -> QTabWidget:
+        # Tabs inside one dock rather than tabified docks: Qt 6 leaves a stray tab bar painted in the window
+        # when two dock groups are tabified.
+        tabs = QTabWidget()
+        tabs.setDocumentMode(True)
+        for name, widget in pages:
+            tabs.addTab(widget, name)
+        return tabs
+
     def _build_docks(self) -> None:
         w = self.window
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         study = self._dock("Study", w.study_panel, left)
-        levels = self._dock("Window / level", w.levels_panel, left)
-        metadata = self._dock("Image information", w.metadata_panel, left)
+        image = self._dock(
+            "Image", self._tabs(("Window / level", w.levels_panel), ("Information", w.metadata_panel)), left
+        )
         prompts = self._dock("Prompts", w.prompt_panel, right)
         scores = self._dock("Scores", w.scores_panel, right)
-        words = self._dock("Words", w.word_panel, right)
-        heatmap = self._dock("Heatmap", w.heatmap_controls, right)
-        w.tabifyDockWidget(levels, metadata)
-        levels.raise_()
-        w.tabifyDockWidget(words, heatmap)
-        words.raise_()
-        w.resizeDocks([study, levels], [260, 300], Qt.Orientation.Vertical)
+        maps = self._dock("Maps", self._tabs(("Words", w.word_panel), ("Heatmap", w.heatmap_controls)), right)
+        w.resizeDocks([study, image], [300, 420], Qt.Orientation.Vertical)
         w.resizeDocks([study, prompts], [250, 420], Qt.Orientation.Horizontal)
-        w.resizeDocks([prompts, scores, words], [300, 280, 220], Qt.Orientation.Vertical)
-        self.docks = [study, levels, metadata, prompts, scores, words, heatmap]
+        w.resizeDocks([prompts, scores, maps], [280, 300, 260], Qt.Orientation.Vertical)
+        self.docks = [study, image, prompts, scores, maps]
 
     def _build_status_bar(self) -> None:
         status = self.window.statusBar()

@@ -221,6 +221,10 @@ class WordPanel(QWidget):
         while (item := self.flow.takeAt(0)) is not None:
             widget = item.widget()
             if widget is not None:
+                # Hide and detach now: deleteLater only runs at the next event-loop turn, and until then the
+                # old chip would still be painted under the new ones.
+                widget.hide()
+                widget.setParent(None)
                 widget.deleteLater()
         result = self._result
         if result is None:

@@ -1,0 +1,101 @@
+"""Regenerate docs/screenshots/ from the real window (run under a real X display, e.g. Xvfb).
+
+    Xvfb :99 -screen 0 1600x1000x24 & DISPLAY=:99 .venv/bin/python scripts/take_screenshots.py
+
+Each shot drives the real MainWindow with the bundled untrained demo model and grabs the screen (what a
+person would see), not a widget rendering.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from carzero_viewer.settings import Settings
+from carzero_viewer.ui.app import create_application
+from carzero_viewer.ui.main_window import MainWindow
+from carzero_viewer.ui.weights_choice import demo_weights, searched_locations
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "screenshots"
+
+
+def wait(app: QApplication, condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not reach the expected state")
+        app.processEvents()
+        time.sleep(0.02)
+    for _ in range(20):
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def shoot(app: QApplication, name: str) -> None:
+    screen = app.primaryScreen()
+    assert screen is not None
+    screen.grabWindow(0).save(str(OUT / name))
+    print(f"wrote {OUT / name}")
+
+
+def dispose(app: QApplication, window: MainWindow) -> None:
+    """Close and delete a window in the GUI thread now.
+
+    Left to Python's cyclic garbage collector, a closed window could be collected during a GC pass that
+    happens to run in the inference thread (e.g. while it imports torch), and Qt objects must be destroyed in
+    their own thread.
+    """
+    window.close()
+    window.deleteLater()
+    wait(app, lambda: True)
+    gc.collect()
+
+
+def fresh_window(app: QApplication) -> MainWindow:
+    window = MainWindow(Settings())
+    window.setGeometry(0, 0, 1600, 1000)
+    window.show()
+    wait(app, window.isVisible)
+    return window
+
+
+def main() -> int:
+    app = create_application()
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    window = fresh_window(app)
+    window.show_missing_weights(searched_locations())
+    wait(app, window.chrome.no_weights.isVisible)
+    shoot(app, "no_weights.png")
+    dispose(app, window)
+
+    window = fresh_window(app)
+    window.start_model([demo_weights()], "cpu")
+    wait(app, lambda: window.model_state is not None)
+    window.open_paths([ROOT / "resources" / "samples" / "00000398_003.png"])
+    wait(app, lambda: window.map_view is not None)
+    window.scores_panel.select_prompt("There is cardiomegaly.")
+    wait(app, lambda: window.map_view is not None and "cardiomegaly" in window.map_view.caption)
+    shoot(app, "sample_prompt_map_boxes.png")
+
+    slots = window.word_panel.chip_slots()
+    window.word_panel.chip(slots[-1]).click()
+    wait(app, lambda: window.map_view is not None and "word" in window.map_view.caption)
+    shoot(app, "word_map.png")
+
+    window.open_paths([ROOT / "tests" / "data" / "dicom" / "966_fixed.dcm"])
+    wait(app, lambda: window.record is not None and window.record.path.name == "966_fixed.dcm")
+    wait(app, lambda: window.map_view is not None)
+    shoot(app, "dicom_monochrome1.png")
+    dispose(app, window)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
