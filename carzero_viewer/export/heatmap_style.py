@@ -66,32 +66,45 @@ def colormap_table(name: str, size: int = 256) -> npt.NDArray[np.uint8]:
 
 def normalise(values: npt.NDArray[np.floating], style: HeatmapStyle) -> npt.NDArray[np.float32]:
     """Map raw attention to [0, 1] per the style; NaN stays NaN. A constant map becomes 0 (no contrast)."""
-    data = np.asarray(values, dtype=np.float32)
-    finite = data[np.isfinite(data)]
+    data = np.array(values, dtype=np.float32)  # a copy: scaled in place below
     if style.normalisation == "fixed":
         low, high = style.fixed_range
-    elif finite.size:
-        low, high = float(finite.min()), float(finite.max())
+    elif np.isfinite(data).any():
+        low, high = float(np.nanmin(data)), float(np.nanmax(data))
     else:
         low, high = 0.0, 1.0
     span = high - low
     if span <= 0:
-        return np.where(np.isnan(data), np.nan, 0.0).astype(np.float32)
-    return np.clip((data - low) / span, 0.0, 1.0).astype(np.float32)
+        data[np.isfinite(data)] = 0.0
+        return data
+    data -= np.float32(low)
+    data /= np.float32(span)
+    return np.clip(data, 0.0, 1.0, out=data)
+
+
+def overlay_table(style: HeatmapStyle, size: int = 256) -> npt.NDArray[np.uint8]:
+    """``(size + 1, 4)`` RGBA table indexed by the quantised level; the extra last row is no data (clear).
+
+    Colour and alpha both depend only on the level bin, so one table lookup colours a whole map; the level a
+    bin stands for is ``i / (size - 1)`` (used for the threshold and the alpha ramp).
+    """
+    table = np.zeros((size + 1, 4), dtype=np.uint8)
+    table[:size] = colormap_table(style.colormap, size)
+    level = np.linspace(0.0, 1.0, size)
+    strength = style.opacity * (0.1 + 0.9 * level) if style.alpha_ramp else np.full(size, style.opacity)
+    alpha = np.where(level >= style.threshold, strength * 255.0, 0.0)
+    table[:size, 3] = np.round(alpha).astype(np.uint8)
+    return table
 
 
 def heatmap_rgba(values: npt.NDArray[np.floating], style: HeatmapStyle) -> npt.NDArray[np.uint8]:
     """Colour a map in original-image pixels: ``(H, W, 4)`` uint8, transparent where NaN or below threshold."""
+    table = overlay_table(style)
+    size = len(table) - 1
     scaled = normalise(values, style)
-    table = colormap_table(style.colormap)
-    valid = np.isfinite(scaled)
-    index = np.zeros(scaled.shape, dtype=np.intp)
-    index[valid] = np.round(scaled[valid] * (len(table) - 1)).astype(np.intp)
-    rgba = table[index]
-    level = np.nan_to_num(scaled, nan=0.0)
-    strength = (
-        style.opacity * (0.1 + 0.9 * level) if style.alpha_ramp else np.full(level.shape, style.opacity)
-    )
-    alpha = np.where(valid & (level >= style.threshold), strength * 255.0, 0.0)
-    rgba[..., 3] = np.round(alpha).astype(np.uint8)
-    return rgba
+    scaled *= size - 1
+    np.rint(scaled, out=scaled)
+    np.nan_to_num(scaled, copy=False, nan=float(size))  # NaN -> the no-data row
+    index = scaled.astype(np.uint16)
+    packed = table.view(np.uint32).reshape(-1)  # one 4-byte gather per pixel
+    return packed[index].view(np.uint8).reshape(*index.shape, 4)

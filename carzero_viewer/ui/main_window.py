@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self.map_view: MapView | None = None
         self.weights_searched = ""
         self._pending_selection: str | None = None  # a prompt just added: show its map when scored
+        self.draft = ""  # the text being typed in the prompt box, scored live as a preview
 
         self.canvas = ImageCanvas()
         self.notifications = NotificationArea()
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.loader.failed.connect(self.show_error)
         self.prompt_panel.prompts_changed.connect(self._on_prompts_changed)
         self.prompt_panel.template_changed.connect(self._on_template_changed)
+        self.prompt_panel.line_edit.textChanged.connect(self._on_draft_edited)
         self.scores_panel.prompt_selected.connect(self._on_prompt_selected)
         self.scores_panel.negation_mode_changed.connect(self._on_negation_mode)
         self.word_panel.word_selected.connect(self._on_word_selected)
@@ -214,6 +216,8 @@ class MainWindow(QMainWindow):
         if self.record is None:
             return
         prompts = self.prompt_panel.enabled_prompts()
+        if self.draft and self.draft not in prompts:
+            prompts.append(self.draft)
         if not prompts:
             self.bridge.invalidate()
             self.scores_panel.clear("No prompt enabled")
@@ -225,11 +229,21 @@ class MainWindow(QMainWindow):
             negated = tuple((typed, negation_of(typed, template)) for typed in prompts)
         self.bridge.submit(self.record.model_input, prompts, template, negated)
 
+    @Slot(str)
+    def _on_draft_edited(self, text: str) -> None:
+        """Live preview: the prompt being typed is scored (debounced) and its map shown before Enter."""
+        self.draft = text.strip()
+        if self.draft:
+            self._pending_selection = self.draft
+        self._debounce.start()
+
     @Slot(list)
     def _on_prompts_changed(self, enabled: list[str]) -> None:
         added = [typed for typed in enabled if typed not in self.settings.prompts]
         if added:
             self._pending_selection = added[-1]
+        if self.draft in enabled or not self.prompt_panel.line_edit.text().strip():
+            self.draft = ""
         self.settings.prompts = self.prompt_panel.all_prompts()
         self.settings.extra[DISABLED_KEY] = self.prompt_panel.disabled_prompts()
         self.save_settings()
@@ -250,11 +264,12 @@ class MainWindow(QMainWindow):
         self.response = response
         keep = self._pending_selection or self.scores_panel.selected_prompt()
         self._pending_selection = None
-        self.scores_panel.set_results(response.results, response.negations or None, keep)
+        self.map_view = None
+        self.scores_panel.set_results(response.results, response.negations or None, keep)  # emits the selection
         for message in response.skipped:
             self.show_error(message)
         selected = self.scores_panel.selected_prompt()
-        if selected is not None:
+        if selected is not None and self.map_view is None:  # the selection did not change: redraw it
             self._on_prompt_selected(selected)
 
     @Slot(str)

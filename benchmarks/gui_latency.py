@@ -1,0 +1,161 @@
+"""GUI responsiveness with a random full-size CARZero on this CPU; prints one JSON document.
+
+    .venv/bin/python benchmarks/gui_latency.py [--weights DIR]
+
+* ``launch_to_window_ms``: a fresh process running the real ``gui`` command until its window is shown (the
+  first event-loop turn after ``show()``), and whether torch had been imported by then (it must not be).
+* ``event_loop_latency_ms``: a 5 ms timer in the GUI thread while the inference thread encodes a new image and
+  scores ten new prompts; lateness = actual interval - 5 ms; p50 / p95 / max (target p95 <= 30 ms).
+* ``typing_to_overlay_ms``: from the last typed character of a new finding in the prompt box to the overlay
+  showing that prompt's map (live preview: 300 ms debounce + inference + drawing); target <= 400 ms.
+Window/level frame rate is measured by ``benchmarks/gui_window_level.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "resources" / "samples" / "00000398_003.png"
+SECOND = ROOT / "resources" / "samples" / "00000344_003.png"
+LAUNCH_DRIVER = """
+import argparse, os, sys, time
+t0 = float(os.environ["CARZERO_BENCH_T0"])
+from PySide6.QtCore import QTimer
+import carzero_viewer.ui.app as app_module
+from carzero_viewer.commands import gui
+create = app_module.create_application
+def create_and_watch(*args, **kwargs):
+    app = create(*args, **kwargs)
+    def report():
+        print(f"{(time.time() - t0) * 1000:.1f} {'torch' in sys.modules}", flush=True)
+        app.quit()
+    QTimer.singleShot(0, report)
+    return app
+app_module.create_application = create_and_watch
+sys.exit(gui.run(argparse.Namespace(paths=[], weights=sys.argv[1], device="cpu", demo=False)))
+"""
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def launch_to_window(weights: Path, repeats: int) -> dict[str, object]:
+    times, torch_loaded = [], []
+    for _ in range(repeats):
+        env = {**os.environ, "CARZERO_BENCH_T0": repr(time.time())}
+        out = subprocess.run(
+            [sys.executable, "-c", LAUNCH_DRIVER, str(weights)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        ms, torch_flag = out.stdout.split()[-2:]
+        times.append(float(ms))
+        torch_loaded.append(torch_flag == "True")
+    return {
+        "median_ms": round(statistics.median(times), 1),
+        "runs_ms": times,
+        "torch_imported": any(torch_loaded),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", type=Path)
+    parser.add_argument("--launch-repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+    from PySide6.QtTest import QTest
+
+    from carzero_viewer.settings import Settings
+    from carzero_viewer.ui.app import create_application
+    from carzero_viewer.ui.main_window import MainWindow
+
+    with tempfile.TemporaryDirectory() as tmp:
+        weights = args.weights
+        if weights is None:
+            from carzero_viewer.model.random_init import released_config, write_weights_folder
+
+            weights = Path(tmp) / "weights"
+            write_weights_folder(weights, released_config(), fmt="safetensors")
+        report: dict[str, object] = {"launch_to_window": launch_to_window(weights, args.launch_repeats)}
+
+        app = create_application()
+        window = MainWindow(Settings(prompts=["There is pneumothorax."]))
+        window.resize(1500, 950)
+        window.show()
+
+        def wait(condition: Callable[[], bool], timeout: float = 300.0) -> None:
+            deadline = time.monotonic() + timeout
+            while not condition():
+                if time.monotonic() > deadline:
+                    raise TimeoutError("timed out")
+                app.processEvents()
+                time.sleep(0.001)
+
+        window.start_model([weights], "cpu")
+        wait(lambda: window.model_state is not None)
+        window.open_paths([SAMPLE])
+        wait(lambda: window.map_view is not None)
+
+        lateness: list[float] = []
+        clock = QElapsedTimer()
+        clock.start()
+        last = [clock.elapsed()]
+
+        def tick() -> None:
+            now = clock.elapsed()
+            lateness.append(max(0.0, now - last[0] - 5.0))
+            last[0] = now
+
+        timer = QTimer()
+        timer.setTimerType(Qt.TimerType.PreciseTimer)
+        timer.timeout.connect(tick)
+        timer.start(5)
+        before = window.response
+        window.prompt_panel.set_prompts([f"There is finding {i} in the lung." for i in range(10)], [])
+        window.open_paths([SECOND])
+        wait(lambda: window.response is not before and window.record is not None
+             and window.record.path.name == SECOND.name and window.response is not None
+             and len(window.response.results) == 10)  # fmt: skip
+        timer.stop()
+        report["event_loop_latency_ms"] = {
+            "samples": len(lateness),
+            "p50": round(percentile(lateness, 0.5), 1),
+            "p95": round(percentile(lateness, 0.95), 1),
+            "max": round(max(lateness), 1),
+        }
+
+        typing = []
+        for word in ("pneumomediastinum", "hydropneumothorax", "cardiomegaly with edema"):
+            window.prompt_panel.line_edit.clear()
+            QTest.keyClicks(window.prompt_panel.line_edit, word)
+            start = time.perf_counter()
+            wait(lambda w=word: window.map_view is not None and w in window.map_view.caption.lower())
+            app.processEvents()
+            typing.append((time.perf_counter() - start) * 1000)
+        report["typing_to_overlay_ms"] = {"median": round(statistics.median(typing), 1), "runs": typing}
+        report["note"] = "offscreen Qt, random full-size model, fp32 CPU, 2 cores"
+        window.close()
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""Safe file output for every export: atomic writes, no silent overwrite, clean names, one-line errors.
+
+Every file is first written completely to a temporary file in the destination folder, flushed to disk, then
+moved into place in one step, so a crash, a full disk or a read-only folder never leaves a half-written file
+and never damages a file that was already there. Without ``force`` an existing file is never replaced: the
+final step links the temporary file to the target name (which fails if the name exists, with no race window);
+on file systems without hard links it falls back to check-then-rename.
+
+Failures become :class:`ExportError` naming the file and the reason in one line; :attr:`ExportError.kind`
+lets the GUI tell "already exists" (ask the user) from other failures (show the message).
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from carzero_viewer.errors import CarzeroError
+
+ErrorKind = Literal["exists", "permission", "no_space", "read_only", "os"]
+
+_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
+)
+MAX_NAME_LENGTH = 120
+
+
+class ExportError(CarzeroError):
+    """A file could not be written; the existing file (if any) is untouched and no partial file is left.
+
+    Attributes:
+        kind: ``"exists"`` (not overwritten: pass ``force`` / ask the user), ``"permission"``, ``"no_space"``,
+            ``"read_only"`` or ``"os"`` (anything else).
+    """
+
+    def __init__(self, reason: str, path: str | Path | None = None, kind: ErrorKind = "os") -> None:
+        self.kind: ErrorKind = kind
+        super().__init__(reason, path)
+
+
+def exists_error(path: Path) -> ExportError:
+    return ExportError("already exists; not overwritten (use --force to replace it)", path, "exists")
+
+
+def os_error(exc: OSError, path: Path) -> ExportError:
+    """Translate an OSError into a one-line :class:`ExportError` for ``path``."""
+    if isinstance(exc, FileExistsError):
+        return exists_error(path)
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
+        return ExportError("cannot write here: permission denied (read-only folder?)", path, "permission")
+    if exc.errno == errno.EROFS:
+        return ExportError("cannot write here: the file system is read-only", path, "read_only")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ExportError("the disk is full; nothing was written (free some space and retry)", path, "no_space")
+    detail = exc.strerror or str(exc)
+    return ExportError(f"cannot write: {detail}", path, "os")
+
+
+def sanitise_filename(text: str, max_length: int = MAX_NAME_LENGTH) -> str:
+    """A portable file name from any text (prompt, image stem, word): no folders, no surprises.
+
+    Accents are folded to ASCII, anything but letters, digits, ``.``, ``_``, ``-`` and ``+`` becomes ``_``
+    (runs collapsed), leading dots and trailing dots/underscores are removed (no hidden files, valid on
+    Windows), Windows device names (``CON``, ``NUL``...) get a ``_`` prefix, the result is at most
+    ``max_length`` characters and never empty (``"unnamed"``).
+    """
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    name = re.sub(r"[^A-Za-z0-9._+-]+", "_", folded)
+    name = re.sub(r"_+", "_", name).lstrip("._-").rstrip("._ ")
+    name = name[:max_length].rstrip("._ ")
+    if not name:
+        return "unnamed"
+    if name.split(".")[0].lower() in _RESERVED:
+        name = f"_{name}"[:max_length]
+    return name
+
+
+def slug(text: str, max_length: int = 48) -> str:
+    """A short lower-case name part from a prompt: ``"There is cardiomegaly."`` -> ``"there-is-cardiomegaly"``."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    words = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    return sanitise_filename(words[:max_length].rstrip("-"), max_length) if words else "unnamed"
+
+
+def ensure_directory(path: str | Path) -> Path:
+    """Create ``path`` (and parents) if needed; :class:`ExportError` when it cannot be created."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise ExportError("exists and is not a folder", folder, "os") from exc
+    except OSError as exc:
+        raise os_error(exc, folder) from exc
+    if not folder.is_dir():
+        raise ExportError("exists and is not a folder", folder, "os")
+    return folder
+
+
+def check_target(path: str | Path, force: bool) -> Path:
+    """Raise the "already exists" error early (before any work) when ``path`` exists and ``force`` is off."""
+    target = Path(path)
+    if not force and (target.exists() or target.is_symlink()):
+        raise exists_error(target)
+    return target
+
+
+def _place(temp: str, target: Path, force: bool) -> None:
+    if force:
+        os.replace(temp, target)
+        return
+    try:
+        os.link(temp, target)  # fails with FileExistsError if the name is taken, atomically
+    except FileExistsError:
+        raise
+    except OSError:
+        # No hard links here (FAT, some network shares): check then rename (a tiny race window remains).
+        if target.exists() or target.is_symlink():
+            raise FileExistsError(errno.EEXIST, "File exists", str(target)) from None
+        os.replace(temp, target)
+        return
+    os.unlink(temp)
+
+
+def write_bytes_atomic(path: str | Path, data: bytes, force: bool = False) -> Path:
+    """Write ``data`` to ``path`` atomically; never overwrites without ``force``.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ExportError: the file exists (and ``force`` is off), the folder is read-only, the disk is full...
+            The destination is then unchanged and no temporary file is left behind.
+    """
+    target = Path(path)
+    check_target(target, force)
+    folder = target.parent if str(target.parent) else Path(".")
+    temp: str | None = None
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        _place(temp, target, force)
+        temp = None
+    except OSError as exc:
+        raise os_error(exc, target) from exc
+    finally:
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+    return target
+
+
+def write_text_atomic(path: str | Path, text: str, force: bool = False) -> Path:
+    """:func:`write_bytes_atomic` for UTF-8 text."""
+    return write_bytes_atomic(path, text.encode("utf-8"), force)
+
+
+def _pil_image(rgb: npt.NDArray[np.uint8]) -> Image.Image:
+    array = np.ascontiguousarray(rgb, dtype=np.uint8)
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise ValueError(f"expected (H, W), (H, W, 3) or (H, W, 4) uint8, got {array.shape}")
+    return Image.fromarray(array)
+
+
+def encode_image(rgb: npt.NDArray[np.uint8], fmt: str, text: Mapping[str, str] | None = None) -> bytes:
+    """Encode an ``(H, W, 3)`` uint8 image as PNG (with ``text`` chunks), JPEG (quality 95) or TIFF."""
+    image = _pil_image(rgb)
+    buffer = io.BytesIO()
+    fmt = fmt.upper()
+    if fmt == "PNG":
+        info = PngInfo()
+        for key, value in (text or {}).items():
+            info.add_itxt(key, value)
+        image.save(buffer, format="PNG", pnginfo=info)
+    elif fmt in ("JPEG", "JPG"):
+        image.convert("RGB").save(buffer, format="JPEG", quality=95)
+    elif fmt in ("TIFF", "TIF"):
+        image.save(buffer, format="TIFF", compression="tiff_deflate")
+    else:
+        raise ValueError(f"unsupported image format {fmt!r}")
+    return buffer.getvalue()
+
+
+def save_png(
+    path: str | Path, rgb: npt.NDArray[np.uint8], force: bool = False, text: Mapping[str, str] | None = None
+) -> Path:
+    """Write a PNG atomically; ``text`` goes into iTXt chunks (provenance: software, model, disclaimer)."""
+    return write_bytes_atomic(path, encode_image(rgb, "PNG", text), force)
+
+
+def save_jpeg(path: str | Path, rgb: npt.NDArray[np.uint8], force: bool = False) -> Path:
+    return write_bytes_atomic(path, encode_image(rgb, "JPEG"), force)
+
+
+def save_tiff(path: str | Path, rgb: npt.NDArray[np.uint8], force: bool = False) -> Path:
+    return write_bytes_atomic(path, encode_image(rgb, "TIFF"), force)

@@ -1,0 +1,106 @@
+"""Grounding metrics of the shown map against the image's boxes of the matching label (Qt-free, numpy only).
+
+Lives under ``ui/`` because it works on what the viewer shows (a :class:`~carzero_viewer.ui.canvas.BoxSpec`
+list and a :class:`~carzero_viewer.ui.heatmap_presenter.MapView`), but it imports no Qt so it is unit-tested
+headless. The numbers themselves come from :mod:`carzero_viewer.metrics`; this module only decides *which*
+boxes count: those whose label names the same class as the prompt (:meth:`LabelMap.labels_match`, e.g. box
+``Effusion`` and prompt "There is pleural effusion."). Boxes of other classes are not part of the
+ground-truth region (they count as "outside"): the question is "does this prompt's map point at its own
+finding?".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from carzero_viewer.annotations.labels import LabelMap
+from carzero_viewer.metrics import cnr, energy_in_box, miou, pixel_auroc, pointing_game
+
+_DEFAULT_LABELS = LabelMap.builtin()
+
+
+class LabelledBox(Protocol):
+    """A box with a class label in original-image pixels (``BoxSpec`` and ``annotations.Box`` both fit)."""
+
+    @property
+    def x1(self) -> float: ...
+    @property
+    def y1(self) -> float: ...
+    @property
+    def x2(self) -> float: ...
+    @property
+    def y2(self) -> float: ...
+    @property
+    def label(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class GroundingMetrics:
+    """How well one map points at the boxes of its prompt's label.
+
+    Attributes:
+        label: the matched canonical label(s), comma-separated when a prompt names several classes.
+        boxes: how many boxes were used (their union is the ground-truth region).
+        pointing_hit: a pixel attaining the map's maximum lies inside a box.
+        energy_in_box: share of the (non-negative) map mass inside the boxes, 0..1; NaN for a zero map.
+        cnr: contrast-to-noise ratio ``|mean_in - mean_out| / sqrt(var_in + var_out)``; NaN if undefined.
+        miou: mean IoU of the min-max normalised map thresholded at 0.1..0.5 with the boxes.
+        pixel_auroc: ROC-AUC of the map values as a classifier of "pixel inside a box".
+    """
+
+    label: str
+    boxes: int
+    pointing_hit: bool
+    energy_in_box: float
+    cnr: float
+    miou: float
+    pixel_auroc: float
+
+
+def matching_boxes(
+    boxes: Sequence[LabelledBox], prompt_text: str, label_map: LabelMap | None = None
+) -> list[LabelledBox]:
+    """The boxes whose label names the class the prompt (or a bare label) is about, in input order."""
+    table = label_map if label_map is not None else _DEFAULT_LABELS
+    return [box for box in boxes if table.labels_match(box.label, prompt_text)]
+
+
+def compute_grounding(
+    values: npt.NDArray[np.floating],
+    boxes: Sequence[LabelledBox],
+    prompt_text: str,
+    label_map: LabelMap | None = None,
+) -> GroundingMetrics | None:
+    """Grounding metrics of ``values`` against the boxes matching ``prompt_text``.
+
+    Args:
+        values: ``(H, W)`` the map exactly as shown (``MapView.values``): original-image pixels, row = y,
+            column = x, NaN where the model saw nothing. NaN pixels are excluded from every metric.
+        boxes: the image's boxes in the same pixel frame (all of them: hiding a class on screen does not
+            change the ground truth).
+        prompt_text: the text of the prompt whose map this is (for a word map too: the word belongs to that
+            prompt), e.g. ``"There is pleural effusion."``.
+        label_map: label spellings and findings; the built-in table when None.
+
+    Returns:
+        The metrics, or None when no box label matches the prompt (nothing to compare with).
+    """
+    table = label_map if label_map is not None else _DEFAULT_LABELS
+    matched = matching_boxes(boxes, prompt_text, table)
+    if not matched:
+        return None
+    labels = ", ".join(dict.fromkeys(table.canonical(box.label) for box in matched))
+    return GroundingMetrics(
+        label=labels,
+        boxes=len(matched),
+        pointing_hit=pointing_game(values, matched),
+        energy_in_box=energy_in_box(values, matched),
+        cnr=cnr(values, matched),
+        miou=miou(values, matched),
+        pixel_auroc=pixel_auroc(values, matched),
+    )
