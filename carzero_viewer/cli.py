@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "selftest": "carzero_viewer.commands.selftest",
     "inspect": "carzero_viewer.commands.inspect",
     "eval": "carzero_viewer.commands.eval",
+    "export": "carzero_viewer.commands.export",
 }
 DEFAULT_COMMAND = "gui"
 

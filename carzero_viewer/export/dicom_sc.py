@@ -100,7 +100,7 @@ def secondary_capture(
     ds.SpecificCharacterSet = "ISO_IR 192"
     for keyword in PATIENT_STUDY_KEYWORDS:
         if keyword in source:
-            ds[keyword] = source[keyword]  # type: ignore[index]
+            ds[keyword] = source[keyword]
     for keyword in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "ReferringPhysicianName"):
         if keyword not in ds:
             setattr(ds, keyword, "")  # type 2 attributes: present, possibly empty
@@ -176,10 +176,14 @@ def validate(ds: Dataset) -> None:
             continue
         values = element.value if element.VM > 1 else [element.value]
         for value in values:
+            # pydicom's validators check the text form of IS/DS/PN (what is written to the file).
+            text = str(value) if element.VR in ("IS", "DS", "PN") else value
             try:
-                validate_value(element.VR, value, pydicom.config.RAISE)
+                validate_value(element.VR, text, pydicom.config.RAISE)
             except ValueError as exc:
-                raise DicomExportError(f"invalid value for {element.keyword or element.tag} ({element.VR})") from exc
+                raise DicomExportError(
+                    f"invalid value for {element.keyword or element.tag} ({element.VR})"
+                ) from exc
 
 
 def dicom_bytes(ds: Dataset) -> bytes:

@@ -12,6 +12,7 @@ lets the GUI tell "already exists" (ask the user) from other failures (show the 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -63,7 +64,9 @@ def os_error(exc: OSError, path: Path) -> ExportError:
     if exc.errno == errno.EROFS:
         return ExportError("cannot write here: the file system is read-only", path, "read_only")
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return ExportError("the disk is full; nothing was written (free some space and retry)", path, "no_space")
+        return ExportError(
+            "the disk is full; nothing was written (free some space and retry)", path, "no_space"
+        )
     detail = exc.strerror or str(exc)
     return ExportError(f"cannot write: {detail}", path, "os")
 
@@ -116,21 +119,21 @@ def check_target(path: str | Path, force: bool) -> Path:
     return target
 
 
-def _place(temp: str, target: Path, force: bool) -> None:
+def _place(temp: Path, target: Path, force: bool) -> None:
     if force:
-        os.replace(temp, target)
+        temp.replace(target)
         return
     try:
-        os.link(temp, target)  # fails with FileExistsError if the name is taken, atomically
+        target.hardlink_to(temp)  # fails with FileExistsError if the name is taken, atomically
     except FileExistsError:
         raise
     except OSError:
         # No hard links here (FAT, some network shares): check then rename (a tiny race window remains).
         if target.exists() or target.is_symlink():
             raise FileExistsError(errno.EEXIST, "File exists", str(target)) from None
-        os.replace(temp, target)
+        temp.replace(target)
         return
-    os.unlink(temp)
+    temp.unlink()
 
 
 def write_bytes_atomic(path: str | Path, data: bytes, force: bool = False) -> Path:
@@ -145,25 +148,23 @@ def write_bytes_atomic(path: str | Path, data: bytes, force: bool = False) -> Pa
     """
     target = Path(path)
     check_target(target, force)
-    folder = target.parent if str(target.parent) else Path(".")
-    temp: str | None = None
+    temp: Path | None = None
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        temp = Path(name)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
+        temp.chmod(0o644)
         _place(temp, target, force)
         temp = None
     except OSError as exc:
         raise os_error(exc, target) from exc
     finally:
         if temp is not None:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):
+                temp.unlink()
     return target
 
 

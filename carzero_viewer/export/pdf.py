@@ -64,10 +64,16 @@ def pdf_bytes(
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=A4_PORTRAIT)
-    fig.text(0.5, 0.975, f"{APP_NAME} report - {image_name}", ha="center", va="top", fontsize=13, weight="bold")
-    fig.text(0.5, 0.953, f"{DISCLAIMER}. Research software.", ha="center", va="top", fontsize=9, color="#b36b00")
+    fig.text(
+        0.5, 0.975, f"{APP_NAME} report - {image_name}", ha="center", va="top", fontsize=13, weight="bold"
+    )
+    fig.text(
+        0.5, 0.953, f"{DISCLAIMER}. Research software.", ha="center", va="top", fontsize=9, color="#b36b00"
+    )
     if untrained:
-        fig.text(0.5, 0.935, UNTRAINED_TEXT, ha="center", va="top", fontsize=10, color="#d01010", weight="bold")
+        fig.text(
+            0.5, 0.935, UNTRAINED_TEXT, ha="center", va="top", fontsize=10, color="#d01010", weight="bold"
+        )
 
     ax_image = fig.add_axes((0.05, 0.37, 0.9, 0.55))
     ax_image.imshow(_shrink(image_rgb), interpolation="lanczos")
@@ -83,7 +89,10 @@ def pdf_bytes(
             f"{row.score:+.4f}",
             f"{row.i2t:+.3f}",
             f"{row.t2i:+.3f}",
-            *(_metric(row, name) for name in ("pointing_game", "energy_in_box", "cnr", "miou", "pixel_auroc")),
+            *(
+                _metric(row, name)
+                for name in ("pointing_game", "energy_in_box", "cnr", "miou", "pixel_auroc")
+            ),
         ]
         for i, row in enumerate(rows[:12])
     ]

@@ -216,7 +216,11 @@ def render_image(request: RenderRequest) -> npt.NDArray[np.uint8]:
 
 def describe_style(style: HeatmapStyle) -> str:
     """The display settings in one line (so a figure can be reproduced)."""
-    norm = "min-max" if style.normalisation == "minmax" else f"fixed {style.fixed_range[0]:g}..{style.fixed_range[1]:g}"
+    norm = (
+        "min-max"
+        if style.normalisation == "minmax"
+        else f"fixed {style.fixed_range[0]:g}..{style.fixed_range[1]:g}"
+    )
     return (
         f"Overlay: {style.colormap}, opacity {style.opacity:.2f}, threshold {style.threshold:.2f}, "
         f"{norm} normalisation, {style.interpolation} interpolation; hatched grey = no data (outside the "
@@ -235,13 +239,14 @@ def _wrap(text: str, face: Font, width: float) -> list[str]:
             continue
         if current:
             lines.append(current)
-        while face.getlength(word) > width and len(word) > 1:
-            cut = len(word)
-            while cut > 1 and face.getlength(word[:cut]) > width:
+        rest = word
+        while face.getlength(rest) > width and len(rest) > 1:
+            cut = len(rest)
+            while cut > 1 and face.getlength(rest[:cut]) > width:
                 cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
-        current = word
+            lines.append(rest[:cut])
+            rest = rest[cut:]
+        current = rest
     lines.append(current)
     return lines
 
@@ -258,7 +263,9 @@ def _legend_lines(legend: LegendInfo, style: HeatmapStyle | None) -> list[tuple[
     if legend.word is not None:
         lines.append((f"Word: {legend.word}  (word map: extension, not evaluated in the paper)", TEXT_COLOUR))
     if legend.score is not None:
-        lines.append((f"Score: {legend.score:+.4f}  (raw logit, higher = more likely; not a probability)", TEXT_COLOUR))
+        lines.append(
+            (f"Score: {legend.score:+.4f}  (raw logit, higher = more likely; not a probability)", TEXT_COLOUR)
+        )
     lines.append((f"Image: {legend.image_name}", TEXT_COLOUR))
     summary = legend.style_summary or (describe_style(style) if style is not None else "")
     if summary:

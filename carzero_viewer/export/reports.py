@@ -26,7 +26,9 @@ from carzero_viewer.metrics import BoxLike, cnr, energy_in_box, miou, pixel_auro
 from carzero_viewer.types import PromptResult
 
 METRIC_NAMES = ("pointing_game", "energy_in_box", "cnr", "miou", "pixel_auroc")
-SCORE_MEANING = "official CARZero zero-shot score (i2t + t2i) / 2: a raw logit, higher = more likely; not a probability"
+SCORE_MEANING = (
+    "official CARZero zero-shot score (i2t + t2i) / 2: a raw logit, higher = more likely; not a probability"
+)
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,8 @@ def json_document(rows: Sequence[ReportRow]) -> dict[str, Any]:
             "i2t": row.i2t,
             "t2i": row.t2i,
             "words": [
-                {"word": w, "weight": _json_number(v)} for w, v in zip(row.words, row.word_weights, strict=False)
+                {"word": w, "weight": _json_number(v)}
+                for w, v in zip(row.words, row.word_weights, strict=False)
             ],
             "n_boxes": row.n_boxes,
             "metrics": {k: _json_number(float(v)) for k, v in row.metrics.items()} or None,

@@ -147,6 +147,11 @@ class GroundTruthPanel(QWidget):
         metrics_layout.addWidget(self.untrained_label)
         metrics_layout.addWidget(self.match_label)
         metrics_layout.addLayout(form)
+        self.sample_label = QLabel()
+        self.sample_label.setWordWrap(True)
+        self.sample_label.setStyleSheet("QLabel { color: gray; }")
+        self.sample_label.setVisible(False)
+        metrics_layout.addWidget(self.sample_label)
         return metrics_box
 
     # --- boxes and classes -------------------------------------------------------------------------------
@@ -300,6 +305,9 @@ class GroundTruthPanel(QWidget):
                 f"Label: <b>{html.escape(metrics.label)}</b> ({metrics.boxes} box{plural})"
             )
         pointing = self.value_labels["pointing"]
+        stride = metrics.stride if metrics is not None else 1
+        self.sample_label.setText(f"mIoU and AUROC sampled on 1 in {stride} rows and columns (large image)")
+        self.sample_label.setVisible(stride > 1)
         if metrics is None:
             for label in self.value_labels.values():
                 label.setText("—")

@@ -7,10 +7,18 @@ boxes count: those whose label names the same class as the prompt (:meth:`LabelM
 ``Effusion`` and prompt "There is pleural effusion."). Boxes of other classes are not part of the
 ground-truth region (they count as "outside"): the question is "does this prompt's map point at its own
 finding?".
+
+Speed: pointing game, energy-in-box and CNR are exact at full resolution (tens of milliseconds on a
+3000x2500 radiograph). mIoU and pixel AUROC (a sort of every pixel: seconds at that size, on the GUI thread)
+are computed on a regular sub-grid (every ``stride``-th row and column) once the map exceeds ``max_pixels``;
+the boxes are moved onto that grid exactly (a sub-grid pixel is inside a box iff the original pixel it
+samples is), so this is a uniform pixel sample of the same quantity, reported in
+:attr:`GroundingMetrics.stride`. The heatmaps are upsampled 14x14 grids, so the sample loses nothing visible.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -22,6 +30,7 @@ from carzero_viewer.annotations.labels import LabelMap
 from carzero_viewer.metrics import cnr, energy_in_box, miou, pixel_auroc, pointing_game
 
 _DEFAULT_LABELS = LabelMap.builtin()
+MAX_EXACT_PIXELS = 500_000  # mIoU / pixel AUROC above this many map pixels use a regular sub-grid
 
 
 class LabelledBox(Protocol):
@@ -51,6 +60,7 @@ class GroundingMetrics:
         cnr: contrast-to-noise ratio ``|mean_in - mean_out| / sqrt(var_in + var_out)``; NaN if undefined.
         miou: mean IoU of the min-max normalised map thresholded at 0.1..0.5 with the boxes.
         pixel_auroc: ROC-AUC of the map values as a classifier of "pixel inside a box".
+        stride: 1 when mIoU and AUROC used every pixel, else the sub-grid step in rows and columns.
     """
 
     label: str
@@ -60,6 +70,26 @@ class GroundingMetrics:
     cnr: float
     miou: float
     pixel_auroc: float
+    stride: int = 1
+
+
+@dataclass(frozen=True)
+class _Rect:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+def _on_subgrid(box: LabelledBox, stride: int) -> _Rect:
+    """``box`` in the frame of ``values[::stride, ::stride]``: sub-grid column ``c'`` samples original column
+    ``c' * stride``, whose centre is inside ``x1 <= c' * stride + 0.5 < x2`` iff ``x1' <= c' + 0.5 < x2'``
+    with ``x1' = (x1 - 0.5) / stride + 0.5`` (rows alike)."""
+
+    def move(v: float) -> float:
+        return (v - 0.5) / stride + 0.5
+
+    return _Rect(move(box.x1), move(box.y1), move(box.x2), move(box.y2))
 
 
 def matching_boxes(
@@ -75,6 +105,7 @@ def compute_grounding(
     boxes: Sequence[LabelledBox],
     prompt_text: str,
     label_map: LabelMap | None = None,
+    max_pixels: int = MAX_EXACT_PIXELS,
 ) -> GroundingMetrics | None:
     """Grounding metrics of ``values`` against the boxes matching ``prompt_text``.
 
@@ -86,6 +117,8 @@ def compute_grounding(
         prompt_text: the text of the prompt whose map this is (for a word map too: the word belongs to that
             prompt), e.g. ``"There is pleural effusion."``.
         label_map: label spellings and findings; the built-in table when None.
+        max_pixels: above this many map pixels, mIoU and pixel AUROC use a regular sub-grid (module
+            docstring).
 
     Returns:
         The metrics, or None when no box label matches the prompt (nothing to compare with).
@@ -95,12 +128,16 @@ def compute_grounding(
     if not matched:
         return None
     labels = ", ".join(dict.fromkeys(table.canonical(box.label) for box in matched))
+    stride = max(1, math.ceil(math.sqrt(values.size / max(1, max_pixels))))
+    sampled = values[::stride, ::stride] if stride > 1 else values
+    sampled_boxes = [_on_subgrid(box, stride) for box in matched] if stride > 1 else matched
     return GroundingMetrics(
         label=labels,
         boxes=len(matched),
         pointing_hit=pointing_game(values, matched),
         energy_in_box=energy_in_box(values, matched),
         cnr=cnr(values, matched),
-        miou=miou(values, matched),
-        pixel_auroc=pixel_auroc(values, matched),
+        miou=miou(sampled, sampled_boxes),
+        pixel_auroc=pixel_auroc(sampled, sampled_boxes),
+        stride=stride,
     )

@@ -149,3 +149,74 @@ def test_no_weights_state_offers_the_demo(window, qtbot) -> None:
         window.chrome.use_demo_model()
     assert not window.chrome.no_weights.isVisible()
     assert window.banner.isVisible()
+
+
+def test_typing_previews_the_draft_before_enter(ready, qtbot, test_data_dir: Path) -> None:
+    window = ready
+    open_and_wait(window, qtbot, test_data_dir / "carzero-tiny" / "image.png")
+    qtbot.keyClicks(window.prompt_panel.line_edit, "pleural thickening")
+    qtbot.waitUntil(lambda: "pleural thickening" in scored_prompts(window), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: window.map_view is not None and "pleural thickening" in window.map_view.caption,
+        timeout=TIMEOUT_MS,
+    )
+    assert "pleural thickening" not in window.prompt_panel.all_prompts()  # not committed until Enter
+    window.prompt_panel.line_edit.clear()
+    qtbot.waitUntil(lambda: "pleural thickening" not in scored_prompts(window), timeout=TIMEOUT_MS)
+
+
+def test_negation_mode_adds_the_two_way_softmax(ready, qtbot, test_data_dir: Path) -> None:
+    window = ready
+    open_and_wait(window, qtbot, test_data_dir / "carzero-tiny" / "image.png")
+    with qtbot.waitSignal(window.bridge.results_ready, timeout=TIMEOUT_MS) as blocker:
+        window.scores_panel.set_negation_mode(True)
+    response = blocker.args[1]
+    assert set(response.negations) == set(window.prompt_panel.enabled_prompts())
+    assert response.negations["There is pneumothorax."].prompt.text == "There is no pneumothorax."
+
+
+def test_multiframe_slider_and_study_navigation(ready, qtbot, test_data_dir: Path) -> None:
+    window = ready
+    dicom = test_data_dir / "dicom"
+    open_and_wait(window, qtbot, dicom / "emri_small.dcm")
+    assert window.record is not None and window.record.frame_count == 10
+    assert window.chrome.frame_bar.isVisibleTo(window)
+    window.chrome.frame_slider.setValue(4)
+    qtbot.waitUntil(lambda: window.record is not None and window.record.frame == 4, timeout=TIMEOUT_MS)
+
+    window.open_paths([dicom / "RG1_J2KI.dcm"])
+    qtbot.waitUntil(
+        lambda: window.record is not None and window.record.path.name == "RG1_J2KI.dcm", timeout=TIMEOUT_MS
+    )
+    assert not window.chrome.frame_bar.isVisibleTo(window)
+    window.study_panel.select_previous()
+    qtbot.waitUntil(
+        lambda: window.record is not None and window.record.path.name == "emri_small.dcm", timeout=TIMEOUT_MS
+    )
+    assert str((dicom / "emri_small.dcm").resolve()) in window.settings.recent_files
+
+
+def test_dropping_files_and_boxes(ready, qtbot, test_data_dir: Path) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    window = ready
+    annotations = test_data_dir / "annotations"
+    image = annotations / "images" / "00000344_003.png"
+    mime = QMimeData()
+    mime.setUrls(
+        [QUrl.fromLocalFile(str(image)), QUrl.fromLocalFile(str(annotations / "BBox_List_2017.csv"))]
+    )
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    qtbot.waitUntil(
+        lambda: window.record is not None and window.record.path.name == image.name, timeout=TIMEOUT_MS
+    )
+    labels = {text.toPlainText() for _rect, text in window.canvas.boxes()}
+    assert "Effusion" in labels

@@ -127,11 +127,16 @@ def test_metrics_hit_and_miss_are_shown_in_words_and_colour(panel) -> None:
     assert "2 boxes" in panel.match_label.text()
     assert panel.caption_label.text() == "Map: prompt map: There is pleural effusion."
     assert all(label.toolTip() for label in values.values())
+    assert panel.sample_label.isHidden()
 
     panel.set_metrics(metrics(hit=False, energy=math.nan))
     assert values["pointing"].text() == MISS_TEXT
     assert "#c62828" in values["pointing"].styleSheet()
     assert values["energy"].text() == "n/a"
+
+    panel.set_metrics(GroundingMetrics("Effusion", 1, True, 0.5, 1.0, 0.2, 0.7, stride=4))
+    assert not panel.sample_label.isHidden()
+    assert "1 in 4 rows" in panel.sample_label.text()
 
 
 def test_no_matching_label_and_new_image_reset(panel) -> None:

@@ -50,6 +50,18 @@ def test_matching_prompt_is_graded_against_its_own_boxes_only() -> None:
     assert metrics.pixel_auroc == pytest.approx((100 + 300 * 0.5) / 400)
 
 
+def test_large_maps_use_a_subgrid_with_the_boxes_moved_exactly() -> None:
+    # stride 2: sampled rows/columns are the even ones; the box keeps rows 36..54 and columns 56..74 (10 x 10
+    # = 100 sampled pixels, 25 of them hot), so mIoU 25/100 and AUROC (25 + 75/2)/100 match the full map.
+    full = compute_grounding(hot_map(), [EFFUSION], "There is pleural effusion.")
+    sub = compute_grounding(hot_map(), [EFFUSION], "There is pleural effusion.", max_pixels=2500)
+    assert full is not None and sub is not None
+    assert (full.stride, sub.stride) == (1, 2)
+    assert sub.miou == pytest.approx(full.miou)
+    assert sub.pixel_auroc == pytest.approx(full.pixel_auroc)
+    assert (sub.pointing_hit, sub.energy_in_box, sub.cnr) == (full.pointing_hit, full.energy_in_box, full.cnr)
+
+
 def test_peak_outside_the_matching_box_is_a_miss() -> None:
     values = hot_map()
     values[80, 20] = 5.0  # inside the heart box, not the effusion box

@@ -1,0 +1,370 @@
+"""``carzero-viewer export``: the viewer's figures and reports from the command line.
+
+For every image x prompt the prompt map (or, with ``--map words``, each word's map) is mapped to original
+pixels (NaN outside the model's field of view) and drawn by the same renderer the viewer's export action uses,
+with the image's default window. Ground-truth boxes are found next to each image (every ``*.csv``/``*.json``
+in its folder that reads as annotations; others are ignored) and drawn; boxes whose label matches the prompt
+give the grounding metrics of the reports.
+
+Outputs in ``--out`` (names sanitised; ``<stem>`` = image file stem, ``<prompt>`` = prompt slug):
+``<stem>__<prompt>.png`` / ``.dcm`` (DICOM inputs only: a Secondary Capture in the source's study) and, with
+``--map words``, ``<stem>__<prompt>__w<i>-<word>.*``; ``<stem>__report.pdf`` (one page per image);
+``scores.csv`` and ``scores.json`` (all images x prompts). Nothing is overwritten without ``--force``: every
+target is checked before the model runs, and an existing one stops the command with a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from carzero_viewer import APP_NAME, __version__
+from carzero_viewer.commands.common import add_model_options, build_engine
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from carzero_viewer.annotations import AnnotationSet, Box
+    from carzero_viewer.export.heatmap_style import HeatmapStyle
+    from carzero_viewer.export.render import BoxSpec
+    from carzero_viewer.export.reports import Provenance, ReportRow
+    from carzero_viewer.imaging import ImageRecord
+    from carzero_viewer.inference.engine import InferenceEngine
+    from carzero_viewer.inference.features import PromptFeatures
+    from carzero_viewer.types import PromptResult
+
+FORMATS = ("png", "pdf", "csv", "json", "dcm")
+SPECIAL_WORDS = frozenset({"[CLS]", "[SEP]"})
+MATCHING_BOX_COLOUR = (0, 255, 0)
+OTHER_BOX_COLOUR = (0, 200, 255)
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"formats must be a comma list of {', '.join(FORMATS)}")
+    return chosen
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value:g}")
+    return value
+
+
+def _colormap(name: str) -> str:
+    from carzero_viewer.export.heatmap_style import colormap_table
+
+    try:
+        colormap_table(name, 2)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"unknown colormap {name!r} (try jet, inferno, viridis)") from None
+    return name
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("export", help="render overlays and write PNG/PDF/CSV/JSON/DICOM (headless)")
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG/JPEG/TIFF/BMP/DICOM)")
+    parser.add_argument(
+        "--prompt", action="append", required=True, metavar="TEXT", help="a prompt (repeatable)"
+    )
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created)")
+    parser.add_argument(
+        "--format", type=_formats, default=("png",), metavar="LIST", help="comma list of png,pdf,csv,json,dcm"
+    )
+    parser.add_argument(
+        "--map", choices=("prompt", "words"), default="prompt", help="prompt map or word maps"
+    )
+    parser.add_argument("--colormap", type=_colormap, default="jet", help="matplotlib colormap (default jet)")
+    parser.add_argument("--opacity", type=_fraction, default=0.5, help="overlay opacity 0..1 (default 0.5)")
+    parser.add_argument("--threshold", type=_fraction, default=0.0, help="hide values below this fraction")
+    parser.add_argument("--interpolation", choices=("bilinear", "nearest"), default="bilinear")
+    parser.add_argument("--raw", action="store_true", help="no template: score the text exactly as given")
+    parser.add_argument(
+        "--template", default=None, help="template for bare findings (default 'There is {}.')"
+    )
+    parser.add_argument("--force", action="store_true", help="overwrite existing output files")
+    add_model_options(parser)
+
+
+@dataclass
+class _Image:
+    record: ImageRecord
+    stem: str
+    boxes: tuple[Box, ...]
+    png_targets: list[list[tuple[Path, int | None]]] = field(default_factory=list)  # per prompt: (stem, word)
+
+
+def _find_boxes(record: ImageRecord, cache: dict[Path, AnnotationSet]) -> tuple[Box, ...]:
+    from carzero_viewer.annotations import AnnotationSet
+    from carzero_viewer.errors import CarzeroError
+
+    folder = record.path.resolve().parent
+    if folder not in cache:
+        boxes: list[Box] = []
+        files: list[Path] = []
+        for candidate in sorted([*folder.glob("*.csv"), *folder.glob("*.json")]):
+            try:
+                found = AnnotationSet.load([candidate])
+            except (CarzeroError, OSError, ValueError, KeyError, TypeError):
+                continue  # not an annotation file (prompts.json, a results table...)
+            boxes.extend(found.boxes)
+            files.append(candidate)
+        cache[folder] = AnnotationSet(boxes, files)
+    return cache[folder].boxes_for(record.path, record.shape).boxes
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, counter = name, 2
+    while candidate.lower() in taken:
+        candidate, counter = f"{name}-{counter}", counter + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def _style(args: argparse.Namespace) -> HeatmapStyle:
+    from carzero_viewer.export.heatmap_style import HeatmapStyle
+
+    return HeatmapStyle(
+        colormap=args.colormap,
+        opacity=args.opacity,
+        threshold=args.threshold,
+        interpolation=args.interpolation,
+    )
+
+
+def _box_specs(boxes: Sequence[Box], prompt: str) -> list[BoxSpec]:
+    from carzero_viewer.annotations import labels_match
+
+    return [
+        (
+            b.x1,
+            b.y1,
+            b.x2,
+            b.y2,
+            b.label,
+            MATCHING_BOX_COLOUR if labels_match(b.label, prompt) else OTHER_BOX_COLOUR,
+        )
+        for b in boxes
+    ]
+
+
+def run(args: argparse.Namespace) -> int:
+    from carzero_viewer.export.files import check_target, ensure_directory, sanitise_filename, slug
+    from carzero_viewer.imaging import SourceFormat, load_image
+    from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
+
+    out = ensure_directory(args.out)
+    formats: tuple[str, ...] = args.format
+    records = [load_image(Path(p)) for p in args.images]
+    engine = build_engine(args)
+    template = args.template or DEFAULT_TEMPLATE
+    prompts = engine.encode_prompts([engine.process(t, template, args.raw) for t in args.prompt])
+
+    # Plan every file name first so an existing one stops the run before any work or any write.
+    cache: dict[Path, AnnotationSet] = {}
+    taken_stems: set[str] = set()
+    prompt_slugs: list[str] = []
+    taken_slugs: set[str] = set()
+    for feature in prompts:
+        prompt_slugs.append(_unique(slug(feature.prompt.typed), taken_slugs))
+    images: list[_Image] = []
+    planned: list[Path] = []
+    for record in records:
+        stem = _unique(sanitise_filename(record.path.stem, 60), taken_stems)
+        item = _Image(record, stem, _find_boxes(record, cache))
+        for feature, prompt_slug in zip(prompts, prompt_slugs, strict=True):
+            targets: list[tuple[Path, int | None]] = []
+            if args.map == "prompt":
+                targets.append((out / f"{stem}__{prompt_slug}", None))
+            else:
+                for index, word in enumerate(feature.words):
+                    if word not in SPECIAL_WORDS:
+                        word_name = sanitise_filename(word, 24)
+                        targets.append((out / f"{stem}__{prompt_slug}__w{index}-{word_name}", index))
+            item.png_targets.append(targets)
+            for base, _ in targets:
+                if "png" in formats:
+                    planned.append(base.with_name(base.name + ".png"))
+                if "dcm" in formats and record.source_format is SourceFormat.DICOM:
+                    planned.append(base.with_name(base.name + ".dcm"))
+        if "pdf" in formats:
+            planned.append(out / f"{stem}__report.pdf")
+        images.append(item)
+    planned += [out / f"scores.{fmt}" for fmt in ("csv", "json") if fmt in formats]
+    for path in planned:
+        check_target(path, args.force)
+    if "dcm" in formats and any(r.source_format is not SourceFormat.DICOM for r in records):
+        print("note: dcm output is written for DICOM inputs only", file=sys.stderr)
+
+    rows = _export_all(args, engine, images, prompts, None if args.raw else template)
+    from carzero_viewer.export.reports import write_csv, write_json
+
+    if "csv" in formats:
+        print(write_csv(out / "scores.csv", rows, args.force))
+    if "json" in formats:
+        print(write_json(out / "scores.json", rows, args.force))
+    return 0
+
+
+def _provenance(engine: InferenceEngine, template: str | None, created: str) -> Provenance:
+    from carzero_viewer.export.reports import Provenance
+
+    info = engine.info
+    return Provenance(
+        model_id=engine.model_id,
+        weights_checksum=info.sha256,
+        model_status=info.status.value,
+        template=template,
+        app_version=__version__,
+        created=created,
+    )
+
+
+def _export_all(
+    args: argparse.Namespace,
+    engine: InferenceEngine,
+    images: list[_Image],
+    prompts: list[PromptFeatures],
+    template: str | None,
+) -> list[ReportRow]:
+    from carzero_viewer.annotations import labels_match
+    from carzero_viewer.export.pdf import write_pdf
+    from carzero_viewer.export.reports import grounding_metrics, row_from_result
+    from carzero_viewer.inference.geometry import map_to_original
+
+    now = _dt.datetime.now().astimezone()
+    provenance = _provenance(engine, template, now.isoformat(timespec="seconds"))
+    style = _style(args)
+    rows: list[ReportRow] = []
+    for item in images:
+        record = item.record
+        features = engine.encode_image(record.model_input)
+        results = engine.score(features, prompts, word_maps=args.map == "words")
+        display = record.display()
+        image_rows: list[ReportRow] = []
+        first_figure = None
+        for result, targets in zip(results, item.png_targets, strict=True):
+            prompt_map = map_to_original(result.grounding_map, result.geometry, style.interpolation)
+            matching = [b for b in item.boxes if labels_match(b.label, result.prompt.text)]
+            metrics = grounding_metrics(prompt_map, matching)
+            row = row_from_result(
+                result, record.path.name, record.content_hash, provenance, metrics, len(matching)
+            )
+            image_rows.append(row)
+            for base, word_index in targets:
+                values = (
+                    prompt_map
+                    if word_index is None
+                    else map_to_original(result.word_maps[word_index], result.geometry, style.interpolation)
+                )
+                figure = _render(args, engine, item, result, values, display, word_index, now)
+                if first_figure is None:
+                    first_figure = figure
+                _write_figure(args, engine, item, result, base, figure, word_index)
+        if "pdf" in args.format and first_figure is not None:
+            print(
+                write_pdf(
+                    Path(args.out) / f"{item.stem}__report.pdf",
+                    first_figure,
+                    record.path.name,
+                    image_rows,
+                    0,
+                    engine.info.is_untrained,
+                    args.force,
+                )
+            )
+        rows.extend(image_rows)
+    return rows
+
+
+def _caption(result: PromptResult, word_index: int | None, style: HeatmapStyle) -> str:
+    norm = "min-max" if style.normalisation == "minmax" else "fixed range"
+    if word_index is None:
+        return f"Prompt map (official i2t attention, 14x14 grid mapped to the image), {norm} scale"
+    return f"Word map of '{result.words[word_index]}' (extension, not evaluated in the paper), {norm} scale"
+
+
+def _render(
+    args: argparse.Namespace,
+    engine: InferenceEngine,
+    item: _Image,
+    result: PromptResult,
+    values: npt.NDArray[np.float32],
+    display: npt.NDArray[np.float32],
+    word_index: int | None,
+    now: _dt.datetime,
+) -> npt.NDArray[np.uint8]:
+    import numpy as np
+
+    from carzero_viewer.export.render import LegendInfo, RenderRequest, render
+
+    style = _style(args)
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (None, None)
+    info = engine.info
+    legend = LegendInfo(
+        typed_prompt=result.prompt.typed,
+        processed_prompt=result.prompt.text,
+        word=None if word_index is None else result.words[word_index],
+        score=result.score,
+        image_name=item.record.path.name,
+        model_name=f"CARZero ({info.status.value})",
+        weights_checksum=info.short_checksum,
+        app_version=__version__,
+        date=now.strftime("%Y-%m-%d %H:%M %Z").strip(),
+        untrained=info.is_untrained,
+        map_low=low,
+        map_high=high,
+        map_caption=_caption(result, word_index, style),
+    )
+    request = RenderRequest(
+        display=display,
+        map_values=values,
+        style=style,
+        boxes=_box_specs(item.boxes, result.prompt.text),
+        legend=legend,
+    )
+    return render(request)
+
+
+def _write_figure(
+    args: argparse.Namespace,
+    engine: InferenceEngine,
+    item: _Image,
+    result: PromptResult,
+    base: Path,
+    figure: npt.NDArray[np.uint8],
+    word_index: int | None,
+) -> None:
+    from carzero_viewer.export.dicom_sc import secondary_capture, write_secondary_capture
+    from carzero_viewer.export.files import save_png
+    from carzero_viewer.imaging import SourceFormat
+
+    what = "prompt map" if word_index is None else f"word map of '{result.words[word_index]}'"
+    description = (
+        f"{APP_NAME} {__version__}: {what} for the prompt '{result.prompt.text}' (score {result.score:+.4f}, raw "
+        f"logit) overlaid on the source image; model {engine.model_id} ({engine.info.status.value}). "
+        "Not for diagnostic use."
+    )
+    if "png" in args.format:
+        text = {
+            "Software": f"{APP_NAME} {__version__}",
+            "Description": description,
+            "Disclaimer": "Not for diagnostic use",
+        }
+        print(save_png(base.with_name(base.name + ".png"), figure, args.force, text))
+    if "dcm" in args.format and item.record.source_format is SourceFormat.DICOM:
+        dataset = secondary_capture(item.record.path, figure, description)
+        print(write_secondary_capture(base.with_name(base.name + ".dcm"), dataset, args.force))
