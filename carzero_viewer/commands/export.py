@@ -161,61 +161,65 @@ def _box_specs(boxes: Sequence[Box], prompt: str) -> list[BoxSpec]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from carzero_viewer.export.files import check_target, ensure_directory, sanitise_filename, slug
+    from carzero_viewer.export.files import check_target, ensure_directory
+    from carzero_viewer.export.reports import write_csv, write_json
     from carzero_viewer.imaging import SourceFormat, load_image
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 
     out = ensure_directory(args.out)
-    formats: tuple[str, ...] = args.format
     records = [load_image(Path(p)) for p in args.images]
     engine = build_engine(args)
     template = args.template or DEFAULT_TEMPLATE
     prompts = engine.encode_prompts([engine.process(t, template, args.raw) for t in args.prompt])
+    images, planned = _plan(args, out, records, prompts)
+    for path in planned:  # an existing file stops the run before any work or any write
+        check_target(path, args.force)
+    if "dcm" in args.format and any(r.source_format is not SourceFormat.DICOM for r in records):
+        print("note: dcm output is written for DICOM inputs only", file=sys.stderr)
+    rows = _export_all(args, engine, images, prompts, None if args.raw else template)
+    if "csv" in args.format:
+        print(write_csv(out / "scores.csv", rows, args.force))
+    if "json" in args.format:
+        print(write_json(out / "scores.json", rows, args.force))
+    return 0
 
-    # Plan every file name first so an existing one stops the run before any work or any write.
+
+def _plan(
+    args: argparse.Namespace, out: Path, records: list[ImageRecord], prompts: list[PromptFeatures]
+) -> tuple[list[_Image], list[Path]]:
+    """Every image's output name stems (unique, sanitised) and the full list of files the run will write."""
+    from carzero_viewer.export.files import sanitise_filename, slug
+    from carzero_viewer.imaging import SourceFormat
+
+    formats: tuple[str, ...] = args.format
     cache: dict[Path, AnnotationSet] = {}
     taken_stems: set[str] = set()
-    prompt_slugs: list[str] = []
     taken_slugs: set[str] = set()
-    for feature in prompts:
-        prompt_slugs.append(_unique(slug(feature.prompt.typed), taken_slugs))
+    prompt_slugs = [_unique(slug(feature.prompt.typed), taken_slugs) for feature in prompts]
     images: list[_Image] = []
     planned: list[Path] = []
     for record in records:
         stem = _unique(sanitise_filename(record.path.stem, 60), taken_stems)
         item = _Image(record, stem, _find_boxes(record, cache))
+        extensions = [".png"] if "png" in formats else []
+        if "dcm" in formats and record.source_format is SourceFormat.DICOM:
+            extensions.append(".dcm")
         for feature, prompt_slug in zip(prompts, prompt_slugs, strict=True):
-            targets: list[tuple[Path, int | None]] = []
             if args.map == "prompt":
-                targets.append((out / f"{stem}__{prompt_slug}", None))
+                targets: list[tuple[Path, int | None]] = [(out / f"{stem}__{prompt_slug}", None)]
             else:
-                for index, word in enumerate(feature.words):
-                    if word not in SPECIAL_WORDS:
-                        word_name = sanitise_filename(word, 24)
-                        targets.append((out / f"{stem}__{prompt_slug}__w{index}-{word_name}", index))
+                targets = [
+                    (out / f"{stem}__{prompt_slug}__w{index}-{sanitise_filename(word, 24)}", index)
+                    for index, word in enumerate(feature.words)
+                    if word not in SPECIAL_WORDS
+                ]
             item.png_targets.append(targets)
-            for base, _ in targets:
-                if "png" in formats:
-                    planned.append(base.with_name(base.name + ".png"))
-                if "dcm" in formats and record.source_format is SourceFormat.DICOM:
-                    planned.append(base.with_name(base.name + ".dcm"))
+            planned += [base.with_name(base.name + ext) for base, _ in targets for ext in extensions]
         if "pdf" in formats:
             planned.append(out / f"{stem}__report.pdf")
         images.append(item)
     planned += [out / f"scores.{fmt}" for fmt in ("csv", "json") if fmt in formats]
-    for path in planned:
-        check_target(path, args.force)
-    if "dcm" in formats and any(r.source_format is not SourceFormat.DICOM for r in records):
-        print("note: dcm output is written for DICOM inputs only", file=sys.stderr)
-
-    rows = _export_all(args, engine, images, prompts, None if args.raw else template)
-    from carzero_viewer.export.reports import write_csv, write_json
-
-    if "csv" in formats:
-        print(write_csv(out / "scores.csv", rows, args.force))
-    if "json" in formats:
-        print(write_json(out / "scores.json", rows, args.force))
-    return 0
+    return images, planned
 
 
 def _provenance(engine: InferenceEngine, template: str | None, created: str) -> Provenance:

@@ -94,21 +94,49 @@ def secondary_capture(
     if "StudyInstanceUID" not in source:
         raise DicomExportError("the source has no Study Instance UID", source_path)
     stamp = now or _dt.datetime.now()
-    date, time = stamp.strftime("%Y%m%d"), stamp.strftime("%H%M%S")
 
     ds = Dataset()
     ds.SpecificCharacterSet = "ISO_IR 192"
+    _copy_patient_and_study(source, ds)
+    sop_uid = generate_uid()
+    _set_series_and_capture(source, ds, sop_uid, series_description, stamp)
+    ds.DerivationDescription = description[:1024]
+    _set_pixels(ds, image)
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
+    meta.MediaStorageSOPInstanceUID = sop_uid
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
+    meta.ImplementationVersionName = f"CARZERO_{__version__}"[:16]
+    ds.file_meta = meta
+    return ds
+
+
+def _copy_patient_and_study(source: Dataset, ds: Dataset) -> None:
+    """Patient and General Study modules from the source; missing type-2 attributes present but empty."""
     for keyword in PATIENT_STUDY_KEYWORDS:
         if keyword in source:
             ds[keyword] = source[keyword]
-    for keyword in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "ReferringPhysicianName"):
-        if keyword not in ds:
-            setattr(ds, keyword, "")  # type 2 attributes: present, possibly empty
-    for keyword in ("StudyDate", "StudyTime", "StudyID", "AccessionNumber"):
+    for keyword in (
+        "PatientName",
+        "PatientID",
+        "PatientBirthDate",
+        "PatientSex",
+        "ReferringPhysicianName",
+        "StudyDate",
+        "StudyTime",
+        "StudyID",
+        "AccessionNumber",
+    ):
         if keyword not in ds:
             setattr(ds, keyword, "")
 
-    sop_uid = generate_uid()
+
+def _set_series_and_capture(
+    source: Dataset, ds: Dataset, sop_uid: str, series_description: str, stamp: _dt.datetime
+) -> None:
+    """General Series, SC Equipment, General/SC Image and SOP Common attributes of the new object."""
+    date, time = stamp.strftime("%Y%m%d"), stamp.strftime("%H%M%S")
     ds.SOPClassUID = SecondaryCaptureImageStorage
     ds.SOPInstanceUID = sop_uid
     ds.Modality = str(source.get("Modality", "OT")) or "OT"
@@ -131,7 +159,6 @@ def secondary_capture(
     ds.SecondaryCaptureDeviceSoftwareVersions = __version__
     ds.Manufacturer = APP_NAME[:64]
     ds.ImageType = ["DERIVED", "SECONDARY"]
-    ds.DerivationDescription = description[:1024]
     ds.ImageComments = NOT_FOR_DIAGNOSTIC_USE
     ds.BurnedInAnnotation = "YES"
     ds.RecognizableVisualFeatures = "NO"
@@ -143,6 +170,8 @@ def secondary_capture(
         reference.ReferencedSOPInstanceUID = source.SOPInstanceUID
         ds.SourceImageSequence = DicomSequence([reference])
 
+
+def _set_pixels(ds: Dataset, image: npt.NDArray[np.uint8]) -> None:
     ds.SamplesPerPixel = 3
     ds.PhotometricInterpretation = "RGB"
     ds.PlanarConfiguration = 0
@@ -150,15 +179,6 @@ def secondary_capture(
     ds.BitsAllocated, ds.BitsStored, ds.HighBit = 8, 8, 7
     ds.PixelRepresentation = 0
     ds.PixelData = image.tobytes()
-
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
-    meta.MediaStorageSOPInstanceUID = sop_uid
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
-    meta.ImplementationVersionName = f"CARZERO_{__version__}"[:16]
-    ds.file_meta = meta
-    return ds
 
 
 def validate(ds: Dataset) -> None:

@@ -76,7 +76,7 @@ def pdf_bytes(
         )
 
     ax_image = fig.add_axes((0.05, 0.37, 0.9, 0.55))
-    ax_image.imshow(_shrink(image_rgb), interpolation="lanczos")
+    ax_image.imshow(_shrink(image_rgb), interpolation="none")
     ax_image.set_axis_off()
 
     ax_table = fig.add_axes((0.05, 0.19, 0.9, 0.16))

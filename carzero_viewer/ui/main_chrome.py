@@ -75,13 +75,14 @@ class MainChrome(QObject):
         image = self._dock(
             "Image", self._tabs(("Window / level", w.levels_panel), ("Information", w.metadata_panel)), left
         )
+        truth = self._dock("Ground truth", w.ground_truth_panel, left)
         prompts = self._dock("Prompts", w.prompt_panel, right)
         scores = self._dock("Scores", w.scores_panel, right)
         maps = self._dock("Maps", self._tabs(("Words", w.word_panel), ("Heatmap", w.heatmap_controls)), right)
-        w.resizeDocks([study, image], [300, 420], Qt.Orientation.Vertical)
+        w.resizeDocks([study, image, truth], [200, 380, 260], Qt.Orientation.Vertical)
         w.resizeDocks([study, prompts], [250, 420], Qt.Orientation.Horizontal)
         w.resizeDocks([prompts, scores, maps], [280, 300, 260], Qt.Orientation.Vertical)
-        self.docks = [study, image, prompts, scores, maps]
+        self.docks = [study, image, truth, prompts, scores, maps]
 
     def _build_status_bar(self) -> None:
         status = self.window.statusBar()

@@ -21,6 +21,8 @@ from carzero_viewer.settings import Settings, load_settings, save_settings
 from carzero_viewer.types import PromptResult
 from carzero_viewer.ui.canvas import ImageCanvas, chest_presets
 from carzero_viewer.ui.ground_truth import GroundTruth
+from carzero_viewer.ui.ground_truth_panel import GroundTruthPanel
+from carzero_viewer.ui.grounding import compute_grounding
 from carzero_viewer.ui.heatmap_controls import HeatmapControls
 from carzero_viewer.ui.heatmap_presenter import MapView, build_map_view
 from carzero_viewer.ui.image_loader import ImageLoader
@@ -82,6 +84,8 @@ class MainWindow(QMainWindow):
         self.scores_panel = ScoresPanel()
         self.word_panel = WordPanel()
         self.heatmap_controls = HeatmapControls()
+        self.ground_truth_panel = GroundTruthPanel()
+        self.ground_truth_panel.set_template(self.settings.prompt_template)
         self.chrome = MainChrome(self)
         self.ground_truth = GroundTruth()
 
@@ -107,6 +111,9 @@ class MainWindow(QMainWindow):
         self.prompt_panel.prompts_changed.connect(self._on_prompts_changed)
         self.prompt_panel.template_changed.connect(self._on_template_changed)
         self.prompt_panel.line_edit.textChanged.connect(self._on_draft_edited)
+        self.prompt_panel.template_changed.connect(self.ground_truth_panel.set_template)
+        self.ground_truth_panel.visible_labels_changed.connect(self._on_visible_labels_changed)
+        self.ground_truth_panel.add_prompts_requested.connect(self._on_add_label_prompts)
         self.scores_panel.prompt_selected.connect(self._on_prompt_selected)
         self.scores_panel.negation_mode_changed.connect(self._on_negation_mode)
         self.word_panel.word_selected.connect(self._on_word_selected)
@@ -196,9 +203,20 @@ class MainWindow(QMainWindow):
         if self.record is None:
             return
         boxes, note = self.ground_truth.boxes_for(self.record)
-        self.canvas.set_boxes(boxes)
+        self.ground_truth_panel.set_boxes(boxes, note)  # its signal redraws the visible classes
         if note:
             self.notifications.notify(note, "info")
+
+    @Slot(list)
+    def _on_visible_labels_changed(self, _labels: list[str]) -> None:
+        self.canvas.set_boxes(self.ground_truth_panel.visible_boxes())
+
+    @Slot(list)
+    def _on_add_label_prompts(self, prompts: list[str]) -> None:
+        existing = {p.casefold() for p in self.prompt_panel.all_prompts()}
+        for text in prompts:
+            if text.casefold() not in existing:
+                self.prompt_panel.add_prompt(text)
 
     def show_error(self, message: str) -> None:
         """User-facing problems: a non-modal notification (and the log)."""
@@ -222,6 +240,7 @@ class MainWindow(QMainWindow):
             self.bridge.invalidate()
             self.scores_panel.clear("No prompt enabled")
             self.canvas.set_heatmap(None, self.heatmap_controls.style())
+            self.ground_truth_panel.clear_metrics()
             return
         template = self.prompt_panel.template()
         negated: tuple[tuple[str, str], ...] = ()
@@ -297,6 +316,9 @@ class MainWindow(QMainWindow):
         self.canvas.set_field_of_view(view.field_of_view if style.show_field_of_view else None)
         self.canvas.set_marker(view.peak)
         self.heatmap_controls.set_legend_range(view.low, view.high, view.caption)
+        # All boxes, not only the classes shown: hiding a class on screen must not change the metrics.
+        metrics = compute_grounding(view.values, self.ground_truth_panel.boxes(), result.prompt.text)
+        self.ground_truth_panel.set_metrics(metrics, view.caption)
         if self.canvas.showing_model_input():
             self._on_model_input_toggled(True)
 
@@ -340,6 +362,7 @@ class MainWindow(QMainWindow):
         self.chrome.hide_no_weights()
         self.banner.setVisible(state.is_untrained)
         self.scores_panel.set_untrained(state.is_untrained)
+        self.ground_truth_panel.set_untrained(state.is_untrained)
         if state.note:
             self.notifications.notify(f"using {state.checkpoint}: {state.note}", "info")
         self.request_scores()

@@ -220,3 +220,18 @@ def test_dropping_files_and_boxes(ready, qtbot, test_data_dir: Path) -> None:
     )
     labels = {text.toPlainText() for _rect, text in window.canvas.boxes()}
     assert "Effusion" in labels
+
+
+def test_ground_truth_metrics_for_the_matching_prompt(ready, qtbot, test_data_dir: Path) -> None:
+    window = ready
+    annotations = test_data_dir / "annotations"
+    window.open_annotations([annotations / "BBox_List_2017.csv"])
+    open_and_wait(window, qtbot, annotations / "images" / "00000344_003.png")
+    assert "Effusion" in window.ground_truth_panel.labels()
+    window.scores_panel.select_prompt("There is pleural effusion.")
+    qtbot.waitUntil(lambda: window.ground_truth_panel.metrics() is not None, timeout=TIMEOUT_MS)
+    metrics = window.ground_truth_panel.metrics()
+    assert metrics is not None and "Effusion" in metrics.label
+    assert 0.0 <= metrics.energy_in_box <= 1.0
+    window.scores_panel.select_prompt("There is pneumothorax.")
+    qtbot.waitUntil(lambda: window.ground_truth_panel.metrics() is None, timeout=TIMEOUT_MS)
