@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from matplotlib.figure import Figure
 from PIL import Image
 
 from carzero_viewer import APP_NAME
@@ -42,17 +43,19 @@ def _metric(row: ReportRow, name: str) -> str:
     value = row.metrics.get(name)
     if value is None or not np.isfinite(value):
         return "-"
+    if name == "pointing_game":
+        return "hit" if value else "miss"
     return f"{value:.3f}"
 
 
-def pdf_bytes(
+def report_figure(
     image_rgb: npt.NDArray[np.uint8],
     image_name: str,
     rows: Sequence[ReportRow],
     shown: int = 0,
     untrained: bool = False,
-) -> bytes:
-    """The PDF page as bytes.
+) -> Figure:
+    """The report page as a matplotlib figure (A4 portrait; save it as PDF or PNG).
 
     Args:
         image_rgb: ``(H, W, 3)`` uint8 rendered figure of prompt ``rows[shown]``.
@@ -61,8 +64,6 @@ def pdf_bytes(
         shown: index of the row whose map the figure shows (its word weights are plotted).
         untrained: the demo model produced the results.
     """
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=A4_PORTRAIT)
     fig.text(
         0.5, 0.975, f"{APP_NAME} report - {image_name}", ha="center", va="top", fontsize=13, weight="bold"
@@ -79,7 +80,7 @@ def pdf_bytes(
     ax_image.imshow(_shrink(image_rgb), interpolation="none")
     ax_image.set_axis_off()
 
-    ax_table = fig.add_axes((0.05, 0.19, 0.9, 0.16))
+    ax_table = fig.add_axes((0.05, 0.24, 0.9, 0.11))
     ax_table.set_axis_off()
     header = ["#", "processed prompt", "score", "i2t", "t2i", "PG", "energy", "CNR", "mIoU", "AUROC"]
     cells = [
@@ -114,7 +115,7 @@ def pdf_bytes(
 
     if rows:
         row = rows[min(shown, len(rows) - 1)]
-        ax_words = fig.add_axes((0.2, 0.045, 0.45, 0.12))
+        ax_words = fig.add_axes((0.22, 0.05, 0.5, 0.15))
         words = list(row.words)[:24]
         weights = list(row.word_weights)[: len(words)]
         positions = np.arange(len(words))
@@ -131,6 +132,18 @@ def pdf_bytes(
         )
         fig.text(0.5, 0.012, footer, ha="center", va="bottom", fontsize=5.5, color="#444444", wrap=True)
 
+    return fig
+
+
+def pdf_bytes(
+    image_rgb: npt.NDArray[np.uint8],
+    image_name: str,
+    rows: Sequence[ReportRow],
+    shown: int = 0,
+    untrained: bool = False,
+) -> bytes:
+    """The one-page PDF (see :func:`report_figure` for the arguments) as bytes."""
+    fig = report_figure(image_rgb, image_name, rows, shown, untrained)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="pdf", metadata={"Creator": APP_NAME, "Title": f"{APP_NAME} report"})
     return buffer.getvalue()
