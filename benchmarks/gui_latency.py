@@ -7,7 +7,8 @@
 * ``event_loop_latency_ms``: a 5 ms timer in the GUI thread while the inference thread encodes a new image and
   scores ten new prompts; lateness = actual interval - 5 ms; p50 / p95 / max (target p95 <= 30 ms).
 * ``typing_to_overlay_ms``: from the last typed character of a new finding in the prompt box to the overlay
-  showing that prompt's map (live preview: 300 ms debounce + inference + drawing); target <= 400 ms.
+  showing that prompt's map (live preview: 300 ms debounce + inference + drawing), with ten other prompts
+  shown; target <= 400 ms.
 Window/level frame rate is measured by ``benchmarks/gui_window_level.py``.
 """
 
@@ -92,12 +93,24 @@ class Session:
         self.wait(lambda: self.window.map_view is not None)
 
     def wait(self, condition: Callable[[], bool], timeout: float = 300.0) -> None:
+        """Run the real event loop (the GUI thread sleeps between events, as in the app) until ``condition``."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
         deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise TimeoutError("timed out")
-            self.app.processEvents()
-            time.sleep(0.001)
+
+        def check() -> None:
+            if condition() or time.monotonic() > deadline:
+                loop.quit()
+
+        poll = QTimer()
+        poll.timeout.connect(check)
+        poll.start(2)
+        if not condition():
+            loop.exec()
+        poll.stop()
+        if not condition():
+            raise TimeoutError("timed out")
 
     def event_loop_latency(self) -> dict[str, object]:
         from PySide6.QtCore import QElapsedTimer, Qt, QTimer
@@ -143,7 +156,9 @@ class Session:
 
         window = self.window
         runs = []
-        for word in ("pneumomediastinum", "hydropneumothorax", "cardiomegaly with edema"):
+        # Findings whose words are whole tokens of the demo vocabulary, as they are in a real WordPiece
+        # vocabulary (the demo vocabulary spells unknown words letter by letter, which no real one does).
+        for word in ("bilateral pleural effusion", "mild cardiomegaly", "left lower lobe consolidation"):
             window.prompt_panel.line_edit.clear()
             QTest.keyClicks(window.prompt_panel.line_edit, word)
             start = time.perf_counter()

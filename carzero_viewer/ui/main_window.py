@@ -22,16 +22,18 @@ from carzero_viewer.types import PromptResult
 from carzero_viewer.ui.canvas import ImageCanvas, chest_presets
 from carzero_viewer.ui.ground_truth import GroundTruth
 from carzero_viewer.ui.ground_truth_panel import GroundTruthPanel
-from carzero_viewer.ui.grounding import compute_grounding
+from carzero_viewer.ui.grounding import GroundingMetrics, compute_grounding
 from carzero_viewer.ui.heatmap_controls import HeatmapControls
 from carzero_viewer.ui.heatmap_presenter import MapView, build_map_view
 from carzero_viewer.ui.image_loader import ImageLoader
 from carzero_viewer.ui.inference_bridge import InferenceBridge, ModelState, ScoreResponse
+from carzero_viewer.ui.latest_job import LatestJob
 from carzero_viewer.ui.levels_panel import LevelsPanel
 from carzero_viewer.ui.main_chrome import MainChrome
 from carzero_viewer.ui.metadata_panel import MetadataPanel
 from carzero_viewer.ui.notifications import NotificationArea
 from carzero_viewer.ui.prompt_panel import DEFAULT_PROMPTS, PromptPanel
+from carzero_viewer.ui.score_book import ScoreBook
 from carzero_viewer.ui.scores_panel import ScoresPanel, negation_of
 from carzero_viewer.ui.study_panel import StudyPanel, expand_paths
 from carzero_viewer.ui.word_panel import WordPanel
@@ -56,26 +58,12 @@ class MainWindow(QMainWindow):
         self.map_view: MapView | None = None
         self.weights_searched = ""
         self._pending_selection: str | None = None  # a prompt just added: show its map when scored
+        self._metrics_caption = ""
+        self.book = ScoreBook()
+        self._wanted: list[str] = []
         self.draft = ""  # the text being typed in the prompt box, scored live as a preview
 
-        self.canvas = ImageCanvas()
-        self.notifications = NotificationArea()
-        self.banner = QLabel(UNTRAINED_TEXT)
-        self.banner.setObjectName("untrainedBanner")
-        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.banner.setStyleSheet(
-            "QLabel { background: #c62828; color: white; font-weight: bold; font-size: 15px; padding: 6px; }"
-        )
-        self.banner.setVisible(False)
-        central = QWidget()
-        column = QVBoxLayout(central)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.banner)
-        column.addWidget(self.notifications)
-        column.addWidget(self.canvas, 1)
-        self.central_layout = column
-        self.setCentralWidget(central)
+        self._build_central()
 
         self.study_panel = StudyPanel()
         self.levels_panel = LevelsPanel()
@@ -97,17 +85,41 @@ class MainWindow(QMainWindow):
 
         self.bridge = InferenceBridge(self)
         self.loader = ImageLoader(self)
+        self.metrics_job = LatestJob("computing grounding metrics", self)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.request_scores)
         self._connect()
 
+    def _build_central(self) -> None:
+        """Banner, notifications and the canvas, stacked; the chrome adds the frame bar and notices."""
+        self.canvas = ImageCanvas()
+        self.notifications = NotificationArea()
+        self.banner = QLabel(UNTRAINED_TEXT)
+        self.banner.setObjectName("untrainedBanner")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setStyleSheet(
+            "QLabel { background: #c62828; color: white; font-weight: bold; font-size: 15px; padding: 6px; }"
+        )
+        self.banner.setVisible(False)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(self.notifications)
+        column.addWidget(self.canvas, 1)
+        self.central_layout = column
+        self.setCentralWidget(central)
+
     def _connect(self) -> None:
         self.study_panel.file_selected.connect(self.show_file)
         self.chrome.frame_changed.connect(self._on_frame_changed)
         self.loader.loaded.connect(self._on_record_loaded)
         self.loader.failed.connect(self.show_error)
+        self.metrics_job.finished.connect(self._on_metrics)
+        self.metrics_job.failed.connect(self.show_error)
         self.prompt_panel.prompts_changed.connect(self._on_prompts_changed)
         self.prompt_panel.template_changed.connect(self._on_template_changed)
         self.prompt_panel.line_edit.textChanged.connect(self._on_draft_edited)
@@ -243,10 +255,16 @@ class MainWindow(QMainWindow):
             self.ground_truth_panel.clear_metrics()
             return
         template = self.prompt_panel.template()
-        negated: tuple[tuple[str, str], ...] = ()
-        if self.scores_panel.negation_mode():
-            negated = tuple((typed, negation_of(typed, template)) for typed in prompts)
-        self.bridge.submit(self.record.model_input, prompts, template, negated)
+        negations = self.scores_panel.negation_mode()
+        self.book.bind(self.record.content_hash, template)
+        self._wanted = prompts
+        positive, negative = self.book.missing(prompts, negations)
+        if not positive and not negative:  # everything is known: no inference
+            self.bridge.invalidate()
+            self._show_scores()
+            return
+        negated = tuple((typed, negation_of(typed, template)) for typed in negative)
+        self.bridge.submit(self.record.model_input, positive, template, negated)
 
     @Slot(str)
     def _on_draft_edited(self, text: str) -> None:
@@ -280,13 +298,21 @@ class MainWindow(QMainWindow):
 
     @Slot(int, object)
     def _on_results(self, _request_id: int, response: ScoreResponse) -> None:
+        self.book.add(response)
+        for message in response.skipped:
+            self.show_error(message)
+        self._show_scores()
+
+    def _show_scores(self) -> None:
+        """Show the known results of the wanted prompts, keeping (or moving to) the selected prompt."""
+        response = self.book.collect(self._wanted, self.scores_panel.negation_mode())
         self.response = response
         keep = self._pending_selection or self.scores_panel.selected_prompt()
         self._pending_selection = None
         self.map_view = None
-        self.scores_panel.set_results(response.results, response.negations or None, keep)  # emits the selection
-        for message in response.skipped:
-            self.show_error(message)
+        self.scores_panel.set_results(
+            response.results, response.negations or None, keep
+        )  # emits the selection
         selected = self.scores_panel.selected_prompt()
         if selected is not None and self.map_view is None:  # the selection did not change: redraw it
             self._on_prompt_selected(selected)
@@ -316,9 +342,12 @@ class MainWindow(QMainWindow):
         self.canvas.set_field_of_view(view.field_of_view if style.show_field_of_view else None)
         self.canvas.set_marker(view.peak)
         self.heatmap_controls.set_legend_range(view.low, view.high, view.caption)
-        # All boxes, not only the classes shown: hiding a class on screen must not change the metrics.
-        metrics = compute_grounding(view.values, self.ground_truth_panel.boxes(), result.prompt.text)
-        self.ground_truth_panel.set_metrics(metrics, view.caption)
+        # All boxes, not only the classes shown: hiding a class on screen must not change the metrics. They
+        # take up to a few hundred ms on a large image, so they are computed off the GUI thread.
+        self._metrics_caption = view.caption
+        self.metrics_job.start(
+            compute_grounding, view.values, self.ground_truth_panel.boxes(), result.prompt.text
+        )
         if self.canvas.showing_model_input():
             self._on_model_input_toggled(True)
 
@@ -326,6 +355,12 @@ class MainWindow(QMainWindow):
         """Apply a style from outside the controls (e.g. the H shortcut) and redraw."""
         self.heatmap_controls.set_style(style)
         self._on_style_changed(style)
+
+    @Slot(object)
+    def _on_metrics(self, metrics: object) -> None:
+        self.ground_truth_panel.set_metrics(
+            metrics if isinstance(metrics, GroundingMetrics) else None, self._metrics_caption
+        )
 
     @Slot(object)
     def _on_style_changed(self, style: HeatmapStyle) -> None:
@@ -356,6 +391,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_model_ready(self, state: ModelState) -> None:
         self.model_state = state
+        self.book.clear()
         self.chrome.set_model_text(
             f"model: {state.summary}", state.status_detail + (f"\n{state.note}" if state.note else "")
         )
@@ -413,4 +449,5 @@ class MainWindow(QMainWindow):
         self._debounce.stop()
         self.bridge.shutdown()
         self.loader.shutdown()
+        self.metrics_job.shutdown()
         super().closeEvent(event)

@@ -1,0 +1,51 @@
+"""Results already computed for the shown image, so a request asks the worker only for what is missing.
+
+A result depends only on (model, image, template, prompt). While those stay the same, toggling, reordering or
+re-enabling prompts needs no inference at all, and while the user types, each preview scores only the draft:
+the other prompts come from here. Plain data only (no Qt).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from carzero_viewer.types import PromptResult
+from carzero_viewer.ui.inference_bridge import ScoreResponse
+
+
+class ScoreBook:
+    """Positive and negation results by typed prompt, valid for one (image, template) key."""
+
+    def __init__(self) -> None:
+        self._key: tuple[str, str] | None = None
+        self._positive: dict[str, PromptResult] = {}
+        self._negative: dict[str, PromptResult] = {}
+
+    def clear(self) -> None:
+        """Forget everything (e.g. another model was loaded)."""
+        self._key = None
+        self._positive.clear()
+        self._negative.clear()
+
+    def bind(self, image_hash: str, template: str) -> None:
+        """Use the book for this image and template; a change empties it."""
+        key = (image_hash, template)
+        if key != self._key:
+            self.clear()
+            self._key = key
+
+    def missing(self, prompts: Sequence[str], negations: bool) -> tuple[list[str], list[str]]:
+        """Prompts without a result, and prompts without a negation result (when negations are wanted)."""
+        positive = [p for p in prompts if p not in self._positive]
+        negative = [p for p in prompts if negations and p not in self._negative]
+        return positive, negative
+
+    def add(self, response: ScoreResponse) -> None:
+        self._positive.update({result.prompt.typed: result for result in response.results})
+        self._negative.update(response.negations)
+
+    def collect(self, prompts: Sequence[str], negations: bool) -> ScoreResponse:
+        """What is known for ``prompts``, in their order."""
+        results = [self._positive[p] for p in prompts if p in self._positive]
+        negative = {p: self._negative[p] for p in prompts if negations and p in self._negative}
+        return ScoreResponse(results=results, negations=negative)

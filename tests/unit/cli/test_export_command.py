@@ -1,0 +1,123 @@
+"""``carzero-viewer export`` end to end on the tiny untrained model: a PNG and a DICOM input, every format."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+from PIL import Image
+
+from carzero_viewer.cli import main
+from carzero_viewer.imaging import load_image
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+WEIGHTS = DATA / "carzero-tiny"
+PNG = WEIGHTS / "image.png"
+DICOM = DATA / "dicom" / "RG1_J2KI.dcm"
+
+
+def _export(out: Path, *extra: str, images: tuple[Path, ...] = (PNG,)) -> int:
+    return main(
+        [
+            "export",
+            *map(str, images),
+            "--weights",
+            str(WEIGHTS),
+            "--prompt",
+            "There is cardiomegaly.",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+            *extra,
+        ]
+    )
+
+
+def test_export_all_formats_then_refuse_to_overwrite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert _export(out, "--format", "png,pdf,csv,json,dcm", "--prompt", "effusion", images=(PNG, DICOM)) == 0
+    printed = capsys.readouterr().out.split()
+    names = sorted(Path(p).name for p in printed)
+    assert names == sorted(
+        [
+            "image__there-is-cardiomegaly.png",
+            "image__effusion.png",
+            "image__report.pdf",
+            "RG1_J2KI__there-is-cardiomegaly.png",
+            "RG1_J2KI__there-is-cardiomegaly.dcm",
+            "RG1_J2KI__effusion.png",
+            "RG1_J2KI__effusion.dcm",
+            "RG1_J2KI__report.pdf",
+            "scores.csv",
+            "scores.json",
+        ]
+    )
+    assert all(Path(p).is_file() for p in printed)
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+
+    # The PNG keeps the image at full resolution with the legend strip below it.
+    with Image.open(out / "RG1_J2KI__there-is-cardiomegaly.png") as figure:
+        width, height = figure.size
+    record = load_image(DICOM)
+    assert width == record.shape[1] and height > record.shape[0]
+
+    # The Secondary Capture joins the source's study in a new series and re-opens in the app.
+    source = pydicom.dcmread(DICOM, stop_before_pixels=True)
+    sc = pydicom.dcmread(out / "RG1_J2KI__there-is-cardiomegaly.dcm")
+    assert sc.StudyInstanceUID == source.StudyInstanceUID
+    assert sc.SeriesInstanceUID != source.SeriesInstanceUID and sc.SOPInstanceUID != source.SOPInstanceUID
+    assert sc.SOPClassUID == pydicom.uid.SecondaryCaptureImageStorage
+    reopened = load_image(out / "RG1_J2KI__there-is-cardiomegaly.dcm")
+    assert reopened.shape == (height, width) and reopened.is_color
+
+    with (out / "scores.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["image"], r["typed_prompt"]) for r in rows] == [
+        ("image.png", "There is cardiomegaly."),
+        ("image.png", "effusion"),
+        ("RG1_J2KI.dcm", "There is cardiomegaly."),
+        ("RG1_J2KI.dcm", "effusion"),
+    ]
+    assert rows[1]["processed_prompt"] == "There is effusion."
+    assert all(r["model_status"] == "untrained" and len(r["weights_checksum"]) == 64 for r in rows)
+    document = json.loads((out / "scores.json").read_text(encoding="utf-8"))
+    assert len(document["results"]) == 4 and document["provenance"]["model_status"] == "untrained"
+    assert (out / "image__report.pdf").read_bytes().startswith(b"%PDF")
+
+    # Second run without --force: nothing is overwritten, one line names the file.
+    before = (out / "scores.csv").read_bytes()
+    assert _export(out, "--format", "png,csv", images=(PNG,)) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "already exists" in err[-1] and "image__there-is-cardiomegaly.png" in err[-1]
+    assert [line for line in err if "error" in line] == [err[-1]]
+    assert (out / "scores.csv").read_bytes() == before
+
+
+def test_force_and_word_maps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _export(tmp_path, "--map", "words", "--colormap", "inferno", "--opacity", "0.7") == 0
+    first = sorted(Path(p).name for p in capsys.readouterr().out.split())
+    assert first == [
+        "image__there-is-cardiomegaly__w1-there.png",
+        "image__there-is-cardiomegaly__w2-is.png",
+        "image__there-is-cardiomegaly__w3-cardiomegaly.png",
+    ]
+    assert _export(tmp_path, "--map", "words") == 1
+    capsys.readouterr()
+    assert _export(tmp_path, "--map", "words", "--force") == 0
+    with Image.open(tmp_path / first[0]) as image:
+        assert np.asarray(image).shape[2] == 3
+
+
+def test_bad_options_are_usage_errors(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as info:
+        _export(tmp_path, "--format", "png,gif")
+    assert info.value.code == 2
+    with pytest.raises(SystemExit):
+        _export(tmp_path, "--opacity", "1.5")

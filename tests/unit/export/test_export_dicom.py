@@ -1,0 +1,77 @@
+"""The DICOM Secondary Capture of a rendered figure, in the source's study."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pydicom
+import pytest
+from pydicom.dataset import validate_file_meta
+from pydicom.uid import SecondaryCaptureImageStorage
+
+from carzero_viewer.export.dicom_sc import (
+    NOT_FOR_DIAGNOSTIC_USE,
+    DicomExportError,
+    secondary_capture,
+    write_secondary_capture,
+)
+from carzero_viewer.export.files import ExportError
+from carzero_viewer.imaging import SourceFormat, load_image
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+DICOM = DATA / "dicom" / "RG1_J2KI.dcm"
+
+
+def _figure() -> npt.NDArray[np.uint8]:
+    rgb = np.zeros((96, 64, 3), np.uint8)
+    rgb[..., 0] = np.arange(64, dtype=np.uint8)[None, :] * 4
+    rgb[40:50, 10:20] = (0, 255, 0)
+    return rgb
+
+
+def test_secondary_capture_reopens_in_pydicom_and_the_app(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = pydicom.dcmread(DICOM, stop_before_pixels=True)
+    rgb = _figure()
+    ds = secondary_capture(DICOM, rgb, "prompt map for 'There is cardiomegaly.'")
+    path = write_secondary_capture(tmp_path / "sc.dcm", ds)
+
+    back = pydicom.dcmread(path)
+    validate_file_meta(back.file_meta, enforce_standard=True)
+    assert back.SOPClassUID == SecondaryCaptureImageStorage
+    assert back.file_meta.MediaStorageSOPClassUID == SecondaryCaptureImageStorage
+    assert back.StudyInstanceUID == source.StudyInstanceUID
+    assert back.SeriesInstanceUID != source.SeriesInstanceUID
+    assert back.SOPInstanceUID != source.SOPInstanceUID
+    assert back.file_meta.MediaStorageSOPInstanceUID == back.SOPInstanceUID
+    assert back.PatientID == source.PatientID and back.PatientName == source.PatientName
+    assert list(back.ImageType) == ["DERIVED", "SECONDARY"]
+    assert back.ImageComments == NOT_FOR_DIAGNOSTIC_USE
+    assert back.BurnedInAnnotation == "YES" and back.ConversionType == "WSD"
+    assert "cardiomegaly" in back.DerivationDescription
+    assert back.SourceImageSequence[0].ReferencedSOPInstanceUID == source.SOPInstanceUID
+    np.testing.assert_array_equal(back.pixel_array, rgb)
+
+    record = load_image(path)
+    assert record.source_format is SourceFormat.DICOM and record.is_color
+    assert record.shape == rgb.shape[:2]
+    np.testing.assert_allclose(record.pixels, rgb.astype(np.float32))
+    assert capsys.readouterr() == ("", "")  # nothing printed (patient identity never leaves the file)
+
+    with pytest.raises(ExportError):
+        write_secondary_capture(path, ds)
+
+
+def test_each_capture_gets_new_uids() -> None:
+    first = secondary_capture(DICOM, _figure(), "a")
+    second = secondary_capture(DICOM, _figure(), "b")
+    assert first.SeriesInstanceUID != second.SeriesInstanceUID
+    assert first.SOPInstanceUID != second.SOPInstanceUID
+
+
+def test_non_dicom_source_is_refused() -> None:
+    with pytest.raises(DicomExportError):
+        secondary_capture(DATA / "carzero-tiny" / "image.png", _figure(), "x")
