@@ -16,8 +16,10 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from carzero_viewer.export.files import encode_image, write_bytes_atomic
 from carzero_viewer.settings import Settings
 from carzero_viewer.ui.app import create_application
+from carzero_viewer.ui.export_actions import rgb_from_qimage
 from carzero_viewer.ui.main_window import MainWindow
 from carzero_viewer.ui.weights_choice import demo_weights, searched_locations
 
@@ -83,6 +85,12 @@ def main() -> int:
     window.scores_panel.select_prompt("There is cardiomegaly.")
     wait(app, lambda: window.map_view is not None and "cardiomegaly" in window.map_view.caption)
     shoot(app, "sample_prompt_map_boxes.png")
+    for name, rgb in (
+        ("export_view.png", rgb_from_qimage(window.canvas.grab().toImage())),
+        ("export_full_resolution.png", window.chrome.exports.full_resolution()),
+    ):
+        write_bytes_atomic(OUT / name, encode_image(rgb, "PNG"), force=True)
+        print(f"wrote {OUT / name}")
 
     slots = window.word_panel.chip_slots()
     window.word_panel.chip(slots[-1]).click()

@@ -228,11 +228,17 @@ def describe_style(style: HeatmapStyle) -> str:
     )
 
 
+# Typography the bundled font has no glyph for, spelled with characters it has.
+_PLAIN = str.maketrans(
+    {"\u2014": "-", "\u2013": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
+)
+
+
 def _wrap(text: str, face: Font, width: float) -> list[str]:
     """Greedy word wrap to ``width`` pixels; over-long words are cut."""
     lines: list[str] = []
     current = ""
-    for word in text.split(" "):
+    for word in text.translate(_PLAIN).split(" "):
         candidate = f"{current} {word}" if current else word
         if face.getlength(candidate) <= width:
             current = candidate

@@ -68,6 +68,7 @@ class ModelState:
     status_detail: str
     device: str
     is_untrained: bool
+    weights_path: str = ""
     note: str = ""
 
     @property
@@ -125,6 +126,7 @@ class InferenceWorker(QObject):
             self.model_ready.emit(
                 ModelState(
                     checkpoint=info.checkpoint.name,
+                    weights_path=str(info.checkpoint),
                     short_checksum=info.short_checksum,
                     status=info.status.value,
                     status_detail=info.status_detail,

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from carzero_viewer import APP_NAME, __version__
+from carzero_viewer.ui.export_actions import ExportActions
 from carzero_viewer.ui.model_dialog import ModelDialog
 from carzero_viewer.ui.shortcuts import SHORTCUTS, ShortcutsDialog
 from carzero_viewer.ui.weights_choice import candidates, demo_weights, searched_locations
@@ -47,6 +48,7 @@ class MainChrome(QObject):
         self._build_status_bar()
         self._build_frame_slider()
         self._build_no_weights_notice()
+        self.exports = ExportActions(window)
         self._build_menus()
 
     # --- construction -----------------------------------------------------------------------------------
@@ -160,6 +162,13 @@ class MainChrome(QObject):
         self._action(file_menu, "Open ground-truth boxes…", self.choose_annotations)
         self.recent_menu = file_menu.addMenu("Open recent")
         self.set_recent(w.settings.recent_files)
+        file_menu.addSeparator()
+        exports = self.exports
+        self._action(file_menu, "Export view…", exports.export_view, "export_view")
+        self._action(file_menu, "Export full resolution…", exports.export_full_resolution, "export_full")
+        self._action(file_menu, "Copy to clipboard", exports.copy_to_clipboard, "copy_view")
+        self._action(file_menu, "Export all prompts (contact sheet)…", exports.export_all_prompts)
+        self._action(file_menu, "Export study…", exports.export_study)
         file_menu.addSeparator()
         self._action(file_menu, "Next image", w.study_panel.select_next, "next_image")
         self._action(file_menu, "Previous image", w.study_panel.select_previous, "previous_image")

@@ -393,7 +393,8 @@ class MainWindow(QMainWindow):
         self.model_state = state
         self.book.clear()
         self.chrome.set_model_text(
-            f"model: {state.summary}", state.status_detail + (f"\n{state.note}" if state.note else "")
+            f"model: {state.summary}",
+            f"{state.weights_path}\n{state.status_detail}" + (f"\n{state.note}" if state.note else ""),
         )
         self.chrome.hide_no_weights()
         self.banner.setVisible(state.is_untrained)

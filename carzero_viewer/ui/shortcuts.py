@@ -7,6 +7,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTableWidget, QTableWid
 SHORTCUTS: dict[str, tuple[str, str]] = {
     "open_file": ("Ctrl+O", "Open image files"),
     "open_folder": ("Ctrl+Shift+O", "Open a folder as a study"),
+    "export_view": ("Ctrl+E", "Export exactly what is on screen"),
+    "export_full": ("Ctrl+Shift+E", "Export the full-resolution render with its legend"),
+    "copy_view": ("Ctrl+Shift+C", "Copy the full-resolution render to the clipboard"),
     "next_image": ("PgDown", "Next image in the study"),
     "previous_image": ("PgUp", "Previous image in the study"),
     "fit": ("F", "Fit the image to the window"),

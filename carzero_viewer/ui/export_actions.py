@@ -1,0 +1,288 @@
+"""File > Export: what the viewer shows, written through the same headless renderer as the CLI.
+
+* **Export view** saves exactly what is on screen (the canvas, at screen resolution).
+* **Export full resolution** renders the original pixels with the current window/level, inversion, map,
+  style and the visible boxes, plus the legend strip (prompt, score, model and checksum, app version, date,
+  "Not for diagnostic use", and "UNTRAINED DEMO MODEL" for the demo model), with
+  :func:`carzero_viewer.export.render.render`, the function ``carzero-viewer export`` uses.
+* **Copy to clipboard** copies the full-resolution render.
+* **Export all prompts** writes a contact sheet: one tile per prompt map, then the word maps of the
+  selected prompt.
+* **Export study** runs ``carzero-viewer export`` on every image of the study in a separate process, with a
+  progress dialog that can cancel it: the result is reproducible from the command line by construction.
+
+Writes are atomic; the save dialog asks before replacing a file, so the write is then forced.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PIL import Image, ImageDraw
+from PySide6.QtCore import QObject, QProcess, Slot
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
+
+from carzero_viewer.errors import CarzeroError
+from carzero_viewer.export.files import encode_image, sanitise_filename, write_bytes_atomic
+from carzero_viewer.export.render import LegendInfo, RenderRequest, font, render, render_image
+from carzero_viewer.imaging import Window
+from carzero_viewer.ui.heatmap_presenter import build_map_view
+
+if TYPE_CHECKING:
+    from carzero_viewer.types import PromptResult
+    from carzero_viewer.ui.main_window import MainWindow
+
+IMAGE_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;TIFF image (*.tif *.tiff)"
+TILE = 320
+
+
+def _format_for(path: Path) -> str:
+    return {".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF"}.get(path.suffix.lower(), "PNG")
+
+
+def rgb_from_qimage(image: QImage) -> np.ndarray:
+    converted = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height = converted.width(), converted.height()
+    buffer = np.frombuffer(converted.constBits(), dtype=np.uint8, count=converted.sizeInBytes())
+    return buffer.reshape(height, converted.bytesPerLine())[:, : width * 3].reshape(height, width, 3).copy()
+
+
+class ExportActions(QObject):
+    """The export menu's actions for one main window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self._process: QProcess | None = None
+        self._progress: QProgressDialog | None = None
+        self._study_size = 0
+
+    # --- building blocks -------------------------------------------------------------------------------
+    def current_display(self) -> np.ndarray:
+        """The shown record at full resolution with the current window/level and inversion, in [0, 1]."""
+        w = self.window
+        assert w.record is not None
+        center, width = w.canvas.window()
+        display = w.record.display(Window(center, width))
+        return 1.0 - display if w.canvas.inverted() else display
+
+    def _selected(self) -> tuple[PromptResult | None, int]:
+        typed = self.window.scores_panel.selected_prompt()
+        result = self.window.scores_panel.result_for(typed) if typed else None
+        return result, self.window.word_panel.selected_slot()
+
+    def legend(self, result: PromptResult | None, slot: int) -> LegendInfo:
+        w = self.window
+        state = w.model_state
+        view = w.map_view
+        return LegendInfo(
+            typed_prompt=result.prompt.typed if result else "",
+            processed_prompt=result.prompt.text if result else "",
+            word=result.words[slot] if result is not None and slot >= 0 else None,
+            score=result.score if result else None,
+            image_name=w.record.path.name if w.record else "",
+            model_name="CARZero",
+            weights_checksum=state.short_checksum if state else "",
+            date=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            untrained=bool(state and state.is_untrained),
+            map_low=view.low if view else None,
+            map_high=view.high if view else None,
+            map_caption=view.caption if view else "",
+        )
+
+    def full_resolution(self) -> np.ndarray:
+        """The full-resolution render of the current view, with its legend strip."""
+        w = self.window
+        result, slot = self._selected()
+        boxes = [(b.x1, b.y1, b.x2, b.y2, b.label, b.color) for b in w.ground_truth_panel.visible_boxes()]
+        request = RenderRequest(
+            display=self.current_display(),
+            map_values=w.map_view.values if w.map_view is not None else None,
+            style=w.heatmap_controls.style(),
+            boxes=boxes,
+            legend=self.legend(result, slot),
+        )
+        return render(request)
+
+    def contact_sheet(self) -> np.ndarray:
+        """One tile per scored prompt map, then the word maps of the selected prompt."""
+        w = self.window
+        style = w.heatmap_controls.style()
+        untrained = bool(w.model_state and w.model_state.is_untrained)
+        display = self.current_display()
+        tiles: list[tuple[np.ndarray, str]] = []
+        results = w.response.results if w.response else []
+        for result in results:
+            view = build_map_view(result, -1, style, untrained)
+            tiles.append(
+                (
+                    render_image(RenderRequest(display, view.values, style)),
+                    f"{result.score:+.3f} {result.prompt.text}",
+                )
+            )
+        selected, _ = self._selected()
+        if selected is not None:
+            for slot, word in enumerate(selected.words):
+                if word in ("[CLS]", "[SEP]"):
+                    continue
+                view = build_map_view(selected, slot, style, untrained)
+                tiles.append(
+                    (render_image(RenderRequest(display, view.values, style)), f"word '{word}' (extension)")
+                )
+        if not tiles:
+            raise CarzeroError("nothing to export: no prompt has been scored for this image")
+        columns = min(4, len(tiles))
+        rows = -(-len(tiles) // columns)
+        caption = 36
+        sheet = Image.new("RGB", (columns * TILE, rows * (TILE + caption) + 40), "white")
+        draw = ImageDraw.Draw(sheet)
+        small = font(13)
+        for index, (rgb, text) in enumerate(tiles):
+            tile = Image.fromarray(rgb)
+            tile.thumbnail((TILE, TILE))
+            x, y = (index % columns) * TILE, (index // columns) * (TILE + caption)
+            sheet.paste(tile, (x + (TILE - tile.width) // 2, y))
+            draw.text((x + 4, y + TILE + 4), text[:48], fill="black", font=small)
+        footer = "Not for diagnostic use" + (
+            " — UNTRAINED DEMO MODEL: outputs are meaningless" if untrained else ""
+        )
+        draw.text((6, sheet.height - 30), footer, fill=(198, 40, 40) if untrained else "black", font=font(16))
+        return np.asarray(sheet, dtype=np.uint8)
+
+    def _save(self, rgb: np.ndarray, suggested: str) -> Path | None:
+        w = self.window
+        name, _ = QFileDialog.getSaveFileName(w, "Export image", suggested, IMAGE_FILTER)
+        if not name:
+            return None
+        path = Path(name)
+        try:
+            # The dialog already asked before replacing an existing file.
+            return write_bytes_atomic(path, encode_image(rgb, _format_for(path)), force=True)
+        except CarzeroError as exc:
+            w.show_error(exc.message)
+            return None
+
+    def _suggested(self, suffix: str) -> str:
+        w = self.window
+        stem = w.record.path.stem if w.record else "carzero"
+        typed = w.scores_panel.selected_prompt() or "view"
+        return str(Path.cwd() / sanitise_filename(f"{stem}__{typed}__{suffix}.png"))
+
+    # --- actions -----------------------------------------------------------------------------------------
+    @Slot()
+    def export_view(self) -> None:
+        if self.window.record is None:
+            return
+        rgb = rgb_from_qimage(self.window.canvas.grab().toImage())
+        self._done(self._save(rgb, self._suggested("view")))
+
+    @Slot()
+    def export_full_resolution(self) -> None:
+        if self.window.record is None:
+            return
+        self._done(self._save(self.full_resolution(), self._suggested("full")))
+
+    @Slot()
+    def copy_to_clipboard(self) -> None:
+        if self.window.record is None:
+            return
+        rgb = np.ascontiguousarray(self.full_resolution())
+        height, width = rgb.shape[:2]
+        image = QImage(rgb.data, width, height, width * 3, QImage.Format.Format_RGB888).copy()
+        clipboard = QApplication.clipboard()
+        clipboard.setImage(image)
+        self.window.notifications.notify("copied the full-resolution view to the clipboard", "info")
+
+    @Slot()
+    def export_all_prompts(self) -> None:
+        if self.window.record is None:
+            return
+        try:
+            sheet = self.contact_sheet()
+        except CarzeroError as exc:
+            self.window.show_error(exc.message)
+            return
+        self._done(self._save(sheet, self._suggested("all-prompts")))
+
+    @Slot()
+    def export_study(self) -> None:
+        w = self.window
+        files = w.study_panel.files()
+        prompts = w.prompt_panel.enabled_prompts()
+        if not files or not prompts or w.model_state is None or not w.model_state.weights_path:
+            w.show_error("export study needs opened images, enabled prompts and a loaded model")
+            return
+        folder = QFileDialog.getExistingDirectory(w, "Export the study into a folder")
+        if not folder:
+            return
+        arguments = [
+            "-m",
+            "carzero_viewer",
+            "export",
+            *map(str, files),
+            "--weights",
+            w.model_state.weights_path,
+        ]
+        for prompt in prompts:
+            arguments += ["--prompt", prompt]
+        style = w.heatmap_controls.style()
+        arguments += [
+            "--out", folder, "--format", "png,pdf,csv,json,dcm", "--template", w.prompt_panel.template(),
+            "--colormap", style.colormap, "--opacity", str(style.opacity), "--threshold", str(style.threshold),
+        ]  # fmt: skip
+        self._start_study_export(arguments, len(files))
+
+    def _start_study_export(self, arguments: list[str], size: int) -> None:
+        self._study_size = size
+        self._progress = QProgressDialog("Exporting the study…", "Cancel", 0, size, self.window)
+        self._progress.setMinimumDuration(0)
+        self._progress.canceled.connect(self.cancel_study_export)
+        process = QProcess(self)
+        process.setProgram(sys.executable)
+        process.setArguments(arguments)
+        process.readyReadStandardOutput.connect(self._on_study_output)
+        process.finished.connect(self._on_study_finished)
+        self._process = process
+        self._written: list[str] = []
+        process.start()
+
+    @Slot()
+    def cancel_study_export(self) -> None:
+        if self._process is not None and self._process.state() != QProcess.ProcessState.NotRunning:
+            self._process.kill()
+            self.window.notifications.notify(
+                "study export cancelled; files already written are complete", "info"
+            )
+
+    @Slot()
+    def _on_study_output(self) -> None:
+        if self._process is None or self._progress is None:
+            return
+        text = bytes(self._process.readAllStandardOutput().data()).decode(errors="replace")
+        self._written += [line for line in text.splitlines() if line.strip()]
+        images = {Path(line).name.split("__")[0] for line in self._written if "__" in Path(line).name}
+        self._progress.setValue(min(len(images), self._study_size))
+
+    @Slot(int, QProcess.ExitStatus)
+    def _on_study_finished(self, code: int, status: QProcess.ExitStatus) -> None:
+        if self._progress is not None:
+            self._progress.reset()
+        if self._process is None:
+            return
+        error = bytes(self._process.readAllStandardError().data()).decode(errors="replace").strip()
+        if status == QProcess.ExitStatus.NormalExit and code == 0:
+            self.window.notifications.notify(f"study exported: {len(self._written)} files written", "info")
+        elif status == QProcess.ExitStatus.NormalExit:
+            self.window.show_error(
+                error.splitlines()[-1] if error else f"study export failed (exit code {code})"
+            )
+        self._process = None
+
+    def _done(self, path: Path | None) -> None:
+        if path is not None:
+            self.window.notifications.notify(f"exported {path}", "info")
