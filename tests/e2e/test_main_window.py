@@ -233,5 +233,11 @@ def test_ground_truth_metrics_for_the_matching_prompt(ready, qtbot, test_data_di
     metrics = window.ground_truth_panel.metrics()
     assert metrics is not None and "Effusion" in metrics.label
     assert 0.0 <= metrics.energy_in_box <= 1.0
+    # A word map of the same prompt is scored against the same boxes, with new numbers.
+    chip = window.word_panel.chip(window.word_panel.chip_slots()[-1])
+    assert chip is not None
+    qtbot.mouseClick(chip, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.ground_truth_panel.metrics() not in (None, metrics), timeout=TIMEOUT_MS)
+    assert "Effusion" in window.ground_truth_panel.metrics().label
     window.scores_panel.select_prompt("There is pneumothorax.")
     qtbot.waitUntil(lambda: window.ground_truth_panel.metrics() is None, timeout=TIMEOUT_MS)
