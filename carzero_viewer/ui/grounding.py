@@ -28,22 +28,15 @@ import numpy.typing as npt
 
 from carzero_viewer.annotations.labels import LabelMap
 from carzero_viewer.metrics import cnr, energy_in_box, miou, pixel_auroc, pointing_game
+from carzero_viewer.metrics.grounding import BoxLike
 
 _DEFAULT_LABELS = LabelMap.builtin()
 MAX_EXACT_PIXELS = 500_000  # mIoU / pixel AUROC above this many map pixels use a regular sub-grid
 
 
-class LabelledBox(Protocol):
+class LabelledBox(BoxLike, Protocol):
     """A box with a class label in original-image pixels (``BoxSpec`` and ``annotations.Box`` both fit)."""
 
-    @property
-    def x1(self) -> float: ...
-    @property
-    def y1(self) -> float: ...
-    @property
-    def x2(self) -> float: ...
-    @property
-    def y2(self) -> float: ...
     @property
     def label(self) -> str: ...
 
