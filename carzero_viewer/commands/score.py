@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm import tqdm
 
-    from carzero_viewer.imaging import load_image
+    from carzero_viewer.inference.batch import score_files
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 
     texts = read_prompts_file(args.prompts_file) if args.prompts_file else list(args.prompt)
@@ -68,12 +68,20 @@ def run(args: argparse.Namespace) -> int:
     prompts = engine.encode_prompts([engine.process(t, template, args.raw) for t in texts])
     per_image: list[list[PromptResult]] = []
     img_emb = []
-    for path in tqdm(
-        args.images, desc="scoring", unit="image", file=sys.stderr, disable=len(args.images) < 2
-    ):
-        image = engine.encode_image(load_image(Path(path)).model_input)
-        img_emb.append(image.img_g[0].float().cpu().numpy())
-        per_image.append(engine.score(image, prompts, word_maps=args.arrays is not None))
+    files = score_files(
+        engine,
+        [Path(p) for p in args.images],
+        prompts,
+        decode=_model_input,
+        word_maps=args.arrays is not None,
+    )
+    quiet = len(args.images) < 2
+    progress = tqdm(
+        files, total=len(args.images), desc="scoring", unit="image", file=sys.stderr, disable=quiet
+    )
+    for scored in progress:
+        img_emb.append(scored.image.img_g[0].float().cpu().numpy())
+        per_image.append(scored.results)
     _print_table(args.images, per_image)
     if args.json:
         _write_json(args.json, engine, args.images, per_image, template, args.raw)
@@ -87,6 +95,12 @@ def run(args: argparse.Namespace) -> int:
         args.arrays.parent.mkdir(parents=True, exist_ok=True)
         np.savez(args.arrays, allow_pickle=False, **arrays)
     return 0
+
+
+def _model_input(path: Path) -> np.ndarray:
+    from carzero_viewer.imaging import load_image
+
+    return load_image(path).model_input
 
 
 def _print_table(images: list[str], per_image: list[list[PromptResult]]) -> None:

@@ -1,0 +1,53 @@
+"""The batch pipeline: same results as one image at a time, input order kept, decode errors surface."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from carzero_viewer.errors import ImageLoadError
+from carzero_viewer.inference.batch import score_files
+from carzero_viewer.inference.device import select_device
+from carzero_viewer.inference.engine import InferenceEngine
+from carzero_viewer.model.loader import load_model
+from carzero_viewer.model.preprocessing import decode_grayscale
+from carzero_viewer.paths import resolve_weights_folder
+from tests.unit.model.conftest import FIXTURE
+
+
+@pytest.fixture(scope="module")
+def engine() -> InferenceEngine:
+    return InferenceEngine(load_model(resolve_weights_folder(FIXTURE)), select_device("cpu"))
+
+
+def _images(count: int) -> dict[Path, np.ndarray]:
+    base = decode_grayscale(FIXTURE / "image.png")
+    return {Path(f"image{i}.png"): np.roll(base, 7 * i, axis=1) for i in range(count)}
+
+
+def test_batches_equal_single_images_in_input_order(engine: InferenceEngine) -> None:
+    images = _images(7)
+    prompts = engine.encode_prompts(
+        [engine.process(p) for p in ("Pneumothorax", "There is a left effusion.")]
+    )
+    batched = list(score_files(engine, list(images), prompts, decode=images.__getitem__, batch_size=3))
+    assert [item.path for item in batched] == list(images)
+    engine.clear_caches()
+    for item in batched:
+        single = engine.score(engine.encode_image(images[item.path]), prompts, word_maps=False)
+        np.testing.assert_allclose([r.score for r in item.results], [r.score for r in single], atol=1e-5)
+
+
+def test_a_decode_error_names_the_file(engine: InferenceEngine) -> None:
+    images = _images(3)
+
+    def decode(path: Path) -> np.ndarray:
+        if path.name == "image1.png":
+            raise ImageLoadError("not a recognised image format", path)
+        return images[path]
+
+    prompts = engine.encode_prompts([engine.process("Pneumothorax")])
+    with pytest.raises(ImageLoadError, match=r"image1\.png"):
+        list(score_files(engine, list(images), prompts, decode=decode, batch_size=2))
