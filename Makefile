@@ -56,12 +56,8 @@ typecheck: venv ## mypy (strict on the headless core)
 contracts: venv ## import-linter: layering and the torch-free / Qt-free rules
 	$(BIN)/lint-imports
 
-bench: venv ## run the benchmarks (benchmarks/run_all.py)
-	@if [ -f benchmarks/run_all.py ]; then \
-		$(BIN)/python benchmarks/run_all.py; \
-	else \
-		echo "benchmarks/run_all.py does not exist yet: nothing to run"; \
-	fi
+bench: venv ## run every benchmark and print one JSON report (not part of make test)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run_all.py
 
 clean: ## remove build outputs and tool caches (keeps .venv)
 	rm -rf build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache *.egg-info
