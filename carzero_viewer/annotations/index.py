@@ -91,10 +91,6 @@ class AnnotationSet:
     def __len__(self) -> int:
         return len(self.boxes)
 
-    def image_keys(self) -> list[str]:
-        """The distinct image names (lower-cased file names) that carry boxes."""
-        return sorted(self._by_name)
-
     def labels(self) -> list[str]:
         """The distinct labels as spelled in the files."""
         return sorted({box.label for box in self.boxes})

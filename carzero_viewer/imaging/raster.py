@@ -18,7 +18,6 @@ from types import MappingProxyType
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 from PIL import Image
 
 from carzero_viewer.errors import ImageLoadError
@@ -162,8 +161,3 @@ def load_raster(
         model_input_rule=rule,
         content_hash=content_hash(model_input, 0),
     )
-
-
-def high_byte(image: npt.NDArray[np.uint16]) -> npt.NDArray[np.uint8]:
-    """What OpenCV's grayscale decode does to 16-bit data (``v >> 8``); used by tests and ``inspect``."""
-    return (image >> 8).astype(np.uint8)

@@ -215,19 +215,6 @@ class GroundTruthPanel(QWidget):
         """The boxes of the classes currently ticked, in input order."""
         return [box for box in self._boxes if self._labels.canonical(box.label) not in self._hidden]
 
-    def set_label_visible(self, label: str, visible: bool) -> None:
-        """Tick or untick a class programmatically (same effect as the checkbox)."""
-        key = self._labels.canonical(label)
-        for row in range(self.class_list.count()):
-            item = self.class_list.item(row)
-            if self._key(item) == key:
-                item.setCheckState(Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
-                return
-        if visible:
-            self._hidden.discard(key)
-        else:
-            self._hidden.add(key)
-
     @staticmethod
     def _key(item: QListWidgetItem) -> str:
         return str(item.data(KEY_ROLE))

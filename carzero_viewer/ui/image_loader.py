@@ -50,10 +50,6 @@ class ImageLoader(QObject):
         self._job.finished.connect(self._on_finished)
         self._job.failed.connect(self.failed)
 
-    @property
-    def busy_changed(self) -> Any:
-        return self._job.busy_changed
-
     def load(self, path: Path, frame: int = 0) -> int:
         """Start loading ``path`` (frame ``frame``); returns the request id."""
         return self._job.start(_load, Path(path), frame)
