@@ -128,10 +128,19 @@ class InferenceEngine:
 
     @torch.inference_mode()
     def encode_images(
-        self, grays: Sequence[npt.NDArray[np.uint8]], cancel: CancelToken | None = None
+        self,
+        grays: Sequence[npt.NDArray[np.uint8]],
+        cancel: CancelToken | None = None,
+        hashes: Sequence[str] | None = None,
     ) -> list[ImageFeatures]:
-        """Encode 8-bit grayscale images (original size), reusing cached features; one ViT batch for the rest."""
-        keys = [f"{content_key(g)}:{self.model_id}" for g in grays]
+        """Encode 8-bit grayscale images (original size), reusing cached features; one ViT batch for the rest.
+
+        Args:
+            hashes: content hashes of ``grays`` when the caller already has them (``ImageRecord.content_hash``),
+                so the pixels are not hashed again on every request; computed here otherwise.
+        """
+        hashes = hashes if hashes is not None else [content_key(g) for g in grays]
+        keys = [f"{h}:{self.model_id}" for h in hashes]
         found = {key: cached for key in keys if (cached := self._images.get(key)) is not None}
         todo = [(key, g) for key, g in zip(keys, grays, strict=True) if key not in found]
         if todo:
@@ -148,24 +157,27 @@ class InferenceEngine:
                 found[feature.key] = feature
         return [found[key] for key in keys]
 
-    def encode_image(self, gray: npt.NDArray[np.uint8], cancel: CancelToken | None = None) -> ImageFeatures:
-        return self.encode_images([gray], cancel)[0]
+    def encode_image(
+        self, gray: npt.NDArray[np.uint8], cancel: CancelToken | None = None, content_hash: str | None = None
+    ) -> ImageFeatures:
+        return self.encode_images([gray], cancel, None if content_hash is None else [content_hash])[0]
 
     @torch.inference_mode()
     def encode_prompts(self, prompts: Sequence[ProcessedPrompt]) -> list[PromptFeatures]:
         """Encode prompts, reusing cached features (keyed by the cleaned text the model actually sees)."""
         found: dict[str, PromptFeatures] = {}
-        todo: list[ProcessedPrompt] = []
+        todo: dict[str, ProcessedPrompt] = {}  # by cleaned text: duplicates are encoded once
         for prompt in prompts:
             cached = self._prompts.get(prompt.cleaned)
             if cached is not None:
                 found[prompt.cleaned] = cached
-            elif prompt.cleaned not in {p.cleaned for p in todo}:
-                todo.append(prompt)
+            else:
+                todo.setdefault(prompt.cleaned, prompt)
         if todo:
-            batch = self.model.text_encoder.tokenize(self.loaded.tokenizer, [p.cleaned for p in todo])
+            pending = list(todo.values())
+            batch = self.model.text_encoder.tokenize(self.loaded.tokenizer, [p.cleaned for p in pending])
             with self.device.autocast():
-                encoded = encode_prompts(self.model, batch, todo)
+                encoded = encode_prompts(self.model, batch, pending)
             for feature in encoded:
                 self._prompts.put(feature.prompt.cleaned, feature)
                 found[feature.prompt.cleaned] = feature

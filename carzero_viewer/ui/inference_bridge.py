@@ -41,12 +41,14 @@ class ScoreRequest:
         prompts: typed prompts, in display order.
         template: template applied to bare findings.
         negated: (typed prompt, negated text) pairs for the "contrast with a negation" mode.
+        content_hash: the record's hash of ``gray`` (so the engine does not hash it again); "" if unknown.
     """
 
     gray: np.ndarray
     prompts: tuple[str, ...]
     template: str
     negated: tuple[tuple[str, str], ...] = ()
+    content_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ class InferenceWorker(QObject):
 
         engine = self._engine
         self.progress.emit(request_id, "encoding the image")
-        image = engine.encode_image(request.gray, token)
+        image = engine.encode_image(request.gray, token, request.content_hash or None)
         token.check()
         processed, skipped = [], []
         for typed in request.prompts:
@@ -257,6 +259,7 @@ class InferenceBridge(QObject):
         prompts: list[str],
         template: str,
         negated: tuple[tuple[str, str], ...] = (),
+        content_hash: str = "",
     ) -> int:
         """Queue a scoring request; cancels the previous one. Returns the new request id."""
         self.cancel()
@@ -265,7 +268,7 @@ class InferenceBridge(QObject):
         if self._stopped:
             return self._latest_id
         self.busy_changed.emit(True)
-        request = ScoreRequest(gray=gray, prompts=tuple(prompts), template=template, negated=negated)
+        request = ScoreRequest(gray, tuple(prompts), template, negated, content_hash)
         self._run_requested.emit(self._latest_id, request, self._token)
         return self._latest_id
 

@@ -264,7 +264,7 @@ class MainWindow(QMainWindow):
             self._show_scores()
             return
         negated = tuple((typed, negation_of(typed, template)) for typed in negative)
-        self.bridge.submit(self.record.model_input, positive, template, negated)
+        self.bridge.submit(self.record.model_input, positive, template, negated, self.record.content_hash)
 
     @Slot(str)
     def _on_draft_edited(self, text: str) -> None:

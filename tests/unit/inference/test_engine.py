@@ -132,3 +132,12 @@ def test_packed_weights_used_on_cpu_and_match_unpacked(gray: np.ndarray) -> None
     a, b = plain.score_texts(gray, prompts), packed.score_texts(gray, prompts)
     np.testing.assert_allclose([r.score for r in a], [r.score for r in b], atol=1e-5)
     np.testing.assert_allclose(a[1].word_maps, b[1].word_maps, atol=1e-6)
+
+
+def test_a_supplied_content_hash_keys_the_image_cache(engine: InferenceEngine, gray: np.ndarray) -> None:
+    engine.clear_caches()
+    first = engine.encode_image(gray, content_hash="record-hash")
+    assert engine.encode_image(gray, content_hash="record-hash") is first  # reused, not hashed again
+    assert len(engine._images) == 1
+    engine.encode_image(gray)  # without a hash the pixels are hashed: a different key
+    assert len(engine._images) == 2
