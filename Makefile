@@ -12,14 +12,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PYINSTALLER_STAMP := $(VENV)/.pyinstaller-installed
 SAMPLE ?= resources/samples
 PYTEST_ARGS ?=
+BUNDLE_ARGS ?=
 
-# The app and the tests never reach the network for models or tokenizers.
-export HF_HUB_OFFLINE := 1
-export TRANSFORMERS_OFFLINE := 1
-
-.PHONY: help venv sysdeps run test lint format typecheck contracts bench clean distclean
+.PHONY: help venv sysdeps run test lint format typecheck contracts bench bundle clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,6 +56,14 @@ contracts: venv ## import-linter: layering and the torch-free / Qt-free rules
 
 bench: venv ## run every benchmark and print one JSON report (not part of make test)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run_all.py
+
+# PyInstaller is a packaging tool, not a dev dependency: only `make bundle` installs it (pinned in constraints.txt).
+$(PYINSTALLER_STAMP): $(STAMP) constraints.txt
+	$(BIN)/python -m pip install --disable-pip-version-check -c constraints.txt pyinstaller pyinstaller-hooks-contrib
+	@touch $@
+
+bundle: sysdeps venv $(PYINSTALLER_STAMP) ## build the onedir app into dist/ and check that it runs (not part of make test)
+	$(BIN)/python scripts/build_bundle.py $(BUNDLE_ARGS)
 
 clean: ## remove build outputs and tool caches (keeps .venv)
 	rm -rf build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache *.egg-info

@@ -148,7 +148,7 @@ def main() -> int:
         }
         if name == "one_image_ten_prompts":
             entry["word_pieces_per_prompt"] = [
-                len(tokenizer.tokenize(r.prompt.cleaned)) + 2 for r in ours_out
+                len(tokenizer.word_pieces(r.prompt.cleaned)) + 2 for r in ours_out
             ]
         if name != "image_encoding":
             ours_scores = np.array([r.score for r in ours_out])

@@ -1,6 +1,7 @@
 """Test-wide setup: offscreen Qt, offline Hugging Face, and user dirs that never touch the real ones.
 
-The environment is set at import time (before any test module can import Qt or transformers). Settings and
+The environment is set at import time (before any test module can import Qt or transformers, the reference
+the app's BERT is tested against). Settings and
 data dirs point into a throw-away directory for the whole session, and every test additionally gets its own
 pair through the autouse ``isolated_user_dirs`` fixture (labelme-style: one settings file per test), so a
 test can never read state written by another test or by the developer's own copy of the app.

@@ -2,7 +2,7 @@
 
 Runs both the fast engine and the official-way reference on the tiny fixture and compares every headline array
 with ``max |ours - expected| <= 1e-5 * max(1, max |expected|)``. A user runs it with
-``carzero-viewer selftest`` to check that their torch/transformers/OpenCV stack computes CARZero correctly.
+``carzero-viewer selftest`` to check that their torch/tokenizers/OpenCV stack computes CARZero correctly.
 """
 
 from __future__ import annotations

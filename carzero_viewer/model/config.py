@@ -15,6 +15,8 @@ from typing import Any
 
 from carzero_viewer.errors import ModelLoadError
 
+BERT_ACTIVATIONS = ("gelu", "relu", "gelu_new", "gelu_pytorch_tanh")
+
 # Released-model constants that tensor shapes cannot reveal (spec sections 2 and 7.3).
 RELEASED_VIT_HEADS = 12
 RELEASED_FUSION_HEADS = 4
@@ -134,6 +136,23 @@ class CarzeroConfig:
             )
         if self.text.max_length > int(self.text.bert.get("max_position_embeddings", 512)):
             raise ModelLoadError("max_length exceeds BERT's position embeddings")
+        unsupported = unsupported_bert_settings(self.text.bert)
+        if unsupported:
+            raise ModelLoadError(
+                "BERT config.json asks for what this encoder cannot run: " + "; ".join(unsupported)
+            )
+
+
+def unsupported_bert_settings(config: Mapping[str, Any]) -> list[str]:
+    """What in a BERT ``config.json`` the encoder of ``bert.py`` cannot run, as phrases (empty when fine)."""
+    problems = []
+    act = config.get("hidden_act", "gelu")
+    if act not in BERT_ACTIVATIONS:
+        problems.append(f"hidden_act {act!r} (supported: {', '.join(BERT_ACTIVATIONS)})")
+    positions = config.get("position_embedding_type", "absolute")
+    if positions != "absolute":
+        problems.append(f"position_embedding_type {positions!r} (supported: absolute)")
+    return problems
 
 
 def _shape(shapes: Shapes, key: str) -> tuple[int, ...]:

@@ -1,8 +1,7 @@
 """Build a ready-to-run CARZero model from a weights location, and say honestly what those weights are.
 
 Construction happens on the meta device and the checkpoint tensors are assigned in place (``assign=True``):
-no random initialisation of 220M parameters and no second copy in memory. BERT's non-persistent buffers
-(``position_ids``, ``token_type_ids``) are not in any checkpoint, so they are recreated afterwards.
+no random initialisation of 220M parameters and no second copy in memory.
 
 Provenance: weights are *verified* when their checksum is in the manifest as trained, *untrained* when they
 say so (random demo models and test fixtures), and *unverified* otherwise. An untrained model's results are
@@ -16,13 +15,13 @@ from enum import Enum
 from pathlib import Path
 
 import torch
-from transformers import BertTokenizerFast
 
 from carzero_viewer.checksums import lookup, sha256_file
 from carzero_viewer.model.checkpoint import check_keys, config_for, is_unused_key, read_weights
 from carzero_viewer.model.config import CarzeroConfig
 from carzero_viewer.model.network import CarzeroModel
-from carzero_viewer.model.text import load_bert_config, load_tokenizer
+from carzero_viewer.model.text import load_bert_config
+from carzero_viewer.model.wordpiece import WordPieceTokenizer, load_tokenizer
 from carzero_viewer.paths import WeightsLocation
 
 
@@ -58,7 +57,7 @@ class ModelInfo:
 @dataclass
 class LoadedModel:
     model: CarzeroModel
-    tokenizer: BertTokenizerFast
+    tokenizer: WordPieceTokenizer
     info: ModelInfo
 
 
@@ -71,15 +70,6 @@ def _status(info: dict[str, object], sha256: str) -> tuple[WeightsStatus, str]:
             return WeightsStatus.VERIFIED, entry.description or "checksum matches the manifest"
         return WeightsStatus.UNTRAINED, entry.description or "listed in the manifest as untrained"
     return WeightsStatus.UNVERIFIED, "checksum not in weights/manifest.json; presumed trained, not verified"
-
-
-def _restore_bert_buffers(model: CarzeroModel) -> None:
-    embeddings = model.text_encoder.model.embeddings
-    positions = int(model.config.text.bert["max_position_embeddings"])
-    embeddings.register_buffer("position_ids", torch.arange(positions).expand((1, -1)), persistent=False)
-    embeddings.register_buffer(
-        "token_type_ids", torch.zeros((1, positions), dtype=torch.long), persistent=False
-    )
 
 
 def load_model(location: WeightsLocation, device: str | torch.device = "cpu") -> LoadedModel:
@@ -97,7 +87,6 @@ def load_model(location: WeightsLocation, device: str | torch.device = "cpu") ->
     check_keys(raw, expected, location.checkpoint)
     used = {key: tensor for key, tensor in raw.tensors.items() if not is_unused_key(key)}
     model.load_state_dict(used, strict=True, assign=True)
-    _restore_bert_buffers(model)
     model.requires_grad_(False)
     model.to(device)
     model.eval()

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor
-from transformers import BertTokenizerFast
 
 from carzero_viewer.model.network import CarzeroModel
 from carzero_viewer.model.text import TextFeatures, TokenizedPrompts
 from carzero_viewer.model.text_processing import clean_text
+from carzero_viewer.model.wordpiece import WordPieceTokenizer
 
 LEGACY_TEMPERATURE = 4.0  # model.CARZero.temp1
 
@@ -55,7 +55,7 @@ class OfficialOutputs:
 
 
 @torch.inference_mode()
-def official_text(model: CarzeroModel, tokenizer: BertTokenizerFast, prompts: Sequence[str]) -> OfficialText:
+def official_text(model: CarzeroModel, tokenizer: WordPieceTokenizer, prompts: Sequence[str]) -> OfficialText:
     """Clean, tokenise padded to ``max_length`` and encode, as the official class-prompt processing does."""
     tokens = model.text_encoder.tokenize(tokenizer, [clean_text(p) for p in prompts], pad_to_max_length=True)
     return OfficialText(tokens=tokens, features=model.text_encoder(tokens))

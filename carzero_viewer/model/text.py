@@ -1,8 +1,8 @@
 """BERT text encoder with CARZero's word-piece -> word aggregation (spec 2.2).
 
-BERT is transformers' ``BertModel`` built from the BERT folder's ``config.json`` (no weights are read from the
-folder: every weight is in the CARZero checkpoint) and its tokenizer from ``vocab.txt``. Nothing ever touches
-the network: the tokenizer is constructed from local files only.
+BERT (``bert.py``) is built from the BERT folder's ``config.json`` (no weights are read from the folder: every
+weight is in the CARZero checkpoint) and its tokenizer (``wordpiece.py``) from ``vocab.txt``. Nothing ever
+touches the network.
 
 Exact shortcut: BERT's outputs at real tokens do not depend on how much padding follows them (padding is masked
 out of every attention), so prompts are encoded padded only to the longest prompt of the batch rather than to
@@ -19,11 +19,12 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
-from transformers import BertConfig, BertModel, BertTokenizerFast
 
 from carzero_viewer.errors import WeightsError
+from carzero_viewer.model.bert import Bert
 from carzero_viewer.model.config import TextConfig
 from carzero_viewer.model.text_processing import WordSlots, aggregate_word_pieces
+from carzero_viewer.model.wordpiece import WordPieceTokenizer
 
 
 @dataclass(frozen=True)
@@ -77,88 +78,33 @@ def load_bert_config(folder: Path) -> dict[str, Any]:
     return data
 
 
-def load_tokenizer(folder: Path, vocab_size: int) -> BertTokenizerFast:
-    """The fast WordPiece tokenizer from ``vocab.txt`` (special-token ids are looked up, never assumed)."""
-    vocab = folder / "vocab.txt"
-    if not vocab.is_file():
-        raise WeightsError("BERT vocab.txt is missing", vocab)
-    options: dict[str, Any] = {}
-    tokenizer_config = folder / "tokenizer_config.json"
-    if tokenizer_config.is_file():
-        try:
-            saved = json.loads(tokenizer_config.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise WeightsError(f"tokenizer_config.json is unreadable ({exc})", tokenizer_config) from exc
-        options = {
-            k: saved[k] for k in ("do_lower_case", "strip_accents", "tokenize_chinese_chars") if k in saved
-        }
-    try:
-        tokenizer = BertTokenizerFast(vocab_file=str(vocab), **options)
-    except Exception as exc:  # tokenizers raises plain Exception subclasses on a malformed vocabulary
-        raise WeightsError(f"vocab.txt cannot be read as a WordPiece vocabulary ({exc})", vocab) from exc
-    size = len(tokenizer.get_vocab())
-    if size > vocab_size:
-        raise WeightsError(
-            f"vocab.txt has {size} entries but the checkpoint's word embeddings have {vocab_size}: "
-            "this vocabulary does not belong to these weights",
-            vocab,
-        )
-    for token in ("[CLS]", "[SEP]", "[PAD]", "[UNK]"):
-        if token not in tokenizer.get_vocab():
-            raise WeightsError(f"vocab.txt lacks the special token {token}", vocab)
-    return tokenizer
-
-
 class TextEncoder(nn.Module):
-    """``text_encoder.model`` = BertModel; aggregates the last hidden states into word slots."""
+    """``text_encoder.model`` = BERT; aggregates the last hidden states into word slots."""
 
     def __init__(self, config: TextConfig) -> None:
         super().__init__()
         self.config = config
-        bert_config = BertConfig(**config.bert, attn_implementation="sdpa")
-        bert_config.output_hidden_states = True
-        self.model = BertModel(bert_config, add_pooling_layer=False)
+        self.model = Bert(config.bert)
 
     def tokenize(
-        self, tokenizer: BertTokenizerFast, texts: Sequence[str], pad_to_max_length: bool = False
+        self, tokenizer: WordPieceTokenizer, texts: Sequence[str], pad_to_max_length: bool = False
     ) -> TokenizedPrompts:
         """Tokenise cleaned texts with ``[CLS]``/``[SEP]``, truncated to ``max_length``."""
-        encoded = tokenizer(
-            list(texts),
-            truncation=True,
-            max_length=self.config.max_length,
-            padding="max_length" if pad_to_max_length else "longest",
-            return_tensors="pt",
-        )
-        ids: Tensor = encoded["input_ids"]
-        mask: Tensor = encoded["attention_mask"]
-        tokens = tuple(
-            tuple(tokenizer.convert_ids_to_tokens(row[: int(m.sum())].tolist()))
-            for row, m in zip(ids, mask, strict=True)
-        )
-        budget = self.config.max_length - 2
+        encoded = tokenizer.encode(texts, self.config.max_length, pad_to_max_length)
         return TokenizedPrompts(
-            input_ids=ids,
-            attention_mask=mask,
-            tokens=tokens,
-            slots=tuple(aggregate_word_pieces(list(t)) for t in tokens),
-            truncated=tuple(
-                # Only a prompt that fills the budget can have lost pieces; re-tokenise just those.
-                len(kept) - 2 == budget and len(tokenizer.tokenize(text)) > budget
-                for kept, text in zip(tokens, texts, strict=True)
-            ),
+            input_ids=torch.tensor(encoded.ids, dtype=torch.int64),
+            attention_mask=torch.tensor(encoded.mask, dtype=torch.int64),
+            tokens=tuple(encoded.tokens),
+            slots=tuple(aggregate_word_pieces(list(t)) for t in encoded.tokens),
+            truncated=tuple(encoded.truncated),
         )
 
     def forward(self, batch: TokenizedPrompts) -> TextFeatures:
         """Encode tokenised prompts into slot and sentence embeddings."""
         device = self.model.embeddings.word_embeddings.weight.device
-        outputs = self.model(
-            input_ids=batch.input_ids.to(device),
-            attention_mask=batch.attention_mask.to(device),
-            token_type_ids=torch.zeros_like(batch.input_ids, device=device),
-        )
+        hidden_states = self.model(batch.input_ids.to(device), batch.attention_mask.to(device))
         n_layers = self.config.last_n_layers
-        hidden = torch.stack(outputs.hidden_states[-n_layers:])  # (L, P, T, D)
+        hidden = torch.stack(hidden_states[-n_layers:])  # (L, P, T, D)
         num_prompts, num_tokens = batch.input_ids.shape
         max_slots = self.config.max_length
         assign = torch.zeros(num_prompts, max_slots, num_tokens, dtype=hidden.dtype, device=device)
