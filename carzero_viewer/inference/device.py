@@ -1,8 +1,10 @@
 """Device and precision selection.
 
-CUDA when available (optionally with bf16/fp16 autocast), else CPU in float32. On CPU, torch's default
-thread count can exceed the physical cores on hyper-threaded machines, which slows the small matrix products of
-interactive scoring; one intra-op thread per available core is used and inter-op parallelism is kept at one.
+CUDA when available (optionally with bf16/fp16 autocast), else CPU in float32. bf16 on the CPU is offered only
+where the CPU multiplies bf16 natively (AVX512-BF16 or AMX): elsewhere oneDNN emulates it, which is slower
+than fp32 and less exact, so there is nothing to gain. On CPU, torch's default thread count can exceed the
+physical cores on hyper-threaded machines, which slows the small matrix products of interactive scoring; one
+intra-op thread per available core is used and inter-op parallelism is kept at one.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import torch
@@ -45,6 +48,21 @@ class DeviceSpec:
             yield
 
 
+CPUINFO = Path("/proc/cpuinfo")
+NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
+@functools.cache
+def cpu_supports_bf16() -> bool:
+    """True when the CPU has AVX512-BF16 or AMX (read from ``/proc/cpuinfo``; False where that is absent)."""
+    try:
+        text = CPUINFO.read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    return not NATIVE_BF16_FLAGS.isdisjoint(flags)
+
+
 @functools.cache
 def configure_cpu_threads() -> None:
     """Set torch's CPU thread pools (once per process: cached)."""
@@ -58,7 +76,8 @@ def select_device(choice: DeviceChoice = "auto", precision: Precision = "fp32") 
     """Resolve the user's device choice.
 
     Raises:
-        ModelLoadError: CUDA was requested but is not available, or fp16 was requested on the CPU.
+        ModelLoadError: CUDA was requested but is not available; fp16 on the CPU; bf16 on a CPU without
+            native bf16 or on a GPU without it.
     """
     configure_cpu_threads()
     if choice == "cuda" and not torch.cuda.is_available():
@@ -66,7 +85,14 @@ def select_device(choice: DeviceChoice = "auto", precision: Precision = "fp32") 
     use_cuda = choice == "cuda" or (choice == "auto" and torch.cuda.is_available())
     device = torch.device("cuda") if use_cuda else torch.device("cpu")
     if device.type == "cpu" and precision == "fp16":
-        raise ModelLoadError("fp16 is only supported on CUDA; use fp32 or bf16 on the CPU")
+        raise ModelLoadError("fp16 is only supported on CUDA; use fp32 on the CPU")
+    if device.type == "cpu" and precision == "bf16" and not cpu_supports_bf16():
+        raise ModelLoadError(
+            "bf16 on the CPU needs AVX512-BF16 or AMX, which this CPU lacks (bf16 would be emulated: slower "
+            "than fp32 and less exact); use fp32"
+        )
+    if device.type == "cuda" and precision == "bf16" and not torch.cuda.is_bf16_supported():
+        raise ModelLoadError(f"{torch.cuda.get_device_name(device)} does not support bf16; use fp16 or fp32")
     return DeviceSpec(device=device, precision=precision)
 
 
