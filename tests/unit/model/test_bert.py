@@ -89,6 +89,8 @@ def test_hidden_states_match_bert_model(attention: str, activation: str) -> None
 def test_real_tokens_do_not_depend_on_padding() -> None:
     torch.manual_seed(1)
     bert = Bert(SMALL_BERT).eval()
+    for parameter in bert.parameters():
+        torch.nn.init.normal_(parameter, std=0.5)
     ids = torch.randint(1, 50, (1, 6))
     padded = torch.cat((ids, torch.zeros(1, 20, dtype=torch.int64)), dim=1)
     with torch.inference_mode():
