@@ -59,7 +59,9 @@ def cpu_supports_bf16() -> bool:
         text = CPUINFO.read_text(encoding="ascii", errors="replace")
     except OSError:
         return False
-    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    flags = next(
+        (line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), []
+    )
     return not NATIVE_BF16_FLAGS.isdisjoint(flags)
 
 
