@@ -1,4 +1,4 @@
-"""Scoring many files: decoding runs ahead of the model, images go through the ViT in small batches.
+"""Scoring many files: decoding runs ahead of the model, images go through the ViT and the fusion in batches.
 
 File decoding (a JPEG 2000 DICOM takes most of a second) and the model are independent, so a thread pool
 decodes the next files while the current batch is encoded; numpy, OpenCV and the DICOM codecs release the
@@ -56,23 +56,29 @@ def score_files(
     paths: Sequence[Path],
     prompts: Sequence[PromptFeatures],
     decode: Decoder,
-    batch_size: int = 4,
+    batch_size: int | None = None,
     workers: int = 2,
     word_maps: bool = False,
     cancel: CancelToken | None = None,
 ) -> Iterator[FileScores]:
-    """Score every file against ``prompts``; yields in input order as batches complete."""
+    """Score every file against ``prompts``; yields in input order as batches complete.
+
+    Args:
+        batch_size: images per batch; default: the device's (:attr:`DeviceSpec.batch_size`).
+    """
+    size = batch_size or engine.device.batch_size
     batch: list[tuple[Path, npt.NDArray[np.uint8]]] = []
 
     def flush() -> Iterator[FileScores]:
         images = engine.encode_images([gray for _, gray in batch], cancel)
-        for (path, _), image in zip(batch, images, strict=True):
-            yield FileScores(path, image, engine.score(image, prompts, word_maps=word_maps, cancel=cancel))
+        scored = engine.score_images(images, prompts, word_maps=word_maps, cancel=cancel)
+        for (path, _), image, results in zip(batch, images, scored, strict=True):
+            yield FileScores(path, image, results)
         batch.clear()
 
-    for path, gray in zip(paths, _decoded(paths, decode, workers, lookahead=2 * batch_size), strict=True):
+    for path, gray in zip(paths, _decoded(paths, decode, workers, lookahead=2 * size), strict=True):
         batch.append((path, gray))
-        if len(batch) == batch_size:
+        if len(batch) == size:
             yield from flush()
     if batch:
         yield from flush()

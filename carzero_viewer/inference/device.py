@@ -34,6 +34,15 @@ class DeviceSpec:
     precision: Precision
 
     @property
+    def batch_size(self) -> int:
+        """Images per ViT/fusion batch when scoring many files.
+
+        On the CPU a batch only amortises Python overhead (the products are already large), and small batches
+        keep the first results coming; on a GPU, large batches are what fills the device.
+        """
+        return 64 if self.device.type == "cuda" else 4
+
+    @property
     def label(self) -> str:
         name = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "CPU"
         return f"{name} ({self.precision})"

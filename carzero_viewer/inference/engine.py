@@ -184,7 +184,6 @@ class InferenceEngine:
         # A cached feature may carry another typed text with the same cleaned text: re-attach this prompt.
         return [replace(found[p.cleaned], prompt=p) for p in prompts]
 
-    @torch.inference_mode()
     def score(
         self,
         image: ImageFeatures,
@@ -192,13 +191,26 @@ class InferenceEngine:
         word_maps: bool = True,
         cancel: CancelToken | None = None,
     ) -> list[PromptResult]:
-        """Official scores, prompt maps, per-word attention and (optionally) per-word maps for one image.
+        """Official scores, prompt maps, per-word attention and (optionally) per-word maps for one image."""
+        return self.score_images([image], prompts, word_maps, cancel)[0]
 
-        The prompts' sentence embeddings and all their word slots query the image memory in one decoder pass
-        (queries never interact, so this equals separate calls); the t2i direction is a second pass.
+    @torch.inference_mode()
+    def score_images(
+        self,
+        images: Sequence[ImageFeatures],
+        prompts: Sequence[PromptFeatures],
+        word_maps: bool = True,
+        cancel: CancelToken | None = None,
+    ) -> list[list[PromptResult]]:
+        """:meth:`score` for several images at once: one result list per image.
+
+        The prompts' sentence embeddings and all their word slots query every image memory in one decoder
+        pass (queries never interact, and neither do memories, so this equals separate calls); the t2i
+        direction is a second pass in which every image's ``img_g`` queries every prompt memory. Batching
+        images matters on a GPU, where one image's fusion pass is too small to occupy the device.
         """
-        if not prompts:
-            return []
+        if not prompts or not images:
+            return [[] for _ in images]
         fusion = self.model.fusion_module
         grid = self.model.config.vision.grid
         count = len(prompts)
@@ -207,17 +219,38 @@ class InferenceEngine:
             if word_maps:
                 queries += [p.slots for p in prompts]
                 queries.append(torch.zeros_like(prompts[0].slots[:1]))  # the query of every padding slot
-            i2t = fusion.attend(image.memory, torch.cat(queries).unsqueeze(0))
+            memory = images[0].memory if len(images) == 1 else stack_memories([i.memory for i in images])
+            i2t = fusion.attend(memory, torch.cat(queries).unsqueeze(0))
             if cancel is not None:
                 cancel.check()
-            t2i = fusion.attend(stack_memories([p.memory for p in prompts]), image.img_g.unsqueeze(0))
-        image_maps = _numpy(torch.stack(i2t.attention[-LAST_N_LAYERS:]).float().mean(dim=0)[0, :, 1:])
-        image_maps = image_maps.reshape(-1, grid, grid)
-        word_attention = _numpy(torch.stack(t2i.attention[-LAST_N_LAYERS:]).float().mean(dim=0)[:, 0])
-        i2t_logits = _numpy(i2t.logits[0, :count])
-        t2i_logits = _numpy(t2i.logits[:, 0])
+            image_queries = torch.cat([i.img_g for i in images]).unsqueeze(0)
+            t2i = fusion.attend(stack_memories([p.memory for p in prompts]), image_queries)
+        all_maps = _numpy(torch.stack(i2t.attention[-LAST_N_LAYERS:]).float().mean(dim=0)[..., 1:])
+        all_maps = all_maps.reshape(len(images), -1, grid, grid)
+        word_attention = _numpy(torch.stack(t2i.attention[-LAST_N_LAYERS:]).float().mean(dim=0))
+        i2t_logits = _numpy(i2t.logits[:, :count])
+        t2i_logits = _numpy(t2i.logits)
+        return [
+            self._results(
+                image, prompts, all_maps[b], word_attention[:, b], i2t_logits[b], t2i_logits[:, b], word_maps
+            )
+            for b, image in enumerate(images)
+        ]
+
+    def _results(
+        self,
+        image: ImageFeatures,
+        prompts: Sequence[PromptFeatures],
+        image_maps: npt.NDArray[np.float32],
+        word_attention: npt.NDArray[np.float32],
+        i2t_logits: npt.NDArray[np.float32],
+        t2i_logits: npt.NDArray[np.float32],
+        word_maps: bool,
+    ) -> list[PromptResult]:
+        """One image's results from its rows of the batched decoder outputs."""
+        grid = self.model.config.vision.grid
         results = []
-        start = count
+        start = len(prompts)
         for p, feature in enumerate(prompts):
             n = len(feature.words)
             if word_maps:

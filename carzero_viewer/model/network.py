@@ -52,11 +52,16 @@ class CarzeroModel(nn.Module):
         return True
 
     def pixels_from_crops(self, crops: list[npt.NDArray[np.uint8]]) -> Tensor:
-        """Stack 224x224 uint8 crops into the normalised ``(B, 3, S, S)`` float32 network input."""
+        """Stack 224x224 uint8 crops into the normalised ``(B, 3, S, S)`` float32 network input.
+
+        On CUDA the single grey channel is copied from pinned memory without blocking the host (which goes
+        on decoding the next files) and only then repeated into the three channels, on the device.
+        """
         pre = self.config.preprocess
-        gray = np.stack([normalise(crop, pre.mean, pre.std) for crop in crops])
-        pixels = torch.from_numpy(gray).unsqueeze(1).expand(-1, self.config.vision.in_chans, -1, -1)
-        return pixels.to(self.device).contiguous()
+        gray = torch.from_numpy(np.stack([normalise(crop, pre.mean, pre.std) for crop in crops])).unsqueeze(1)
+        if self.device.type == "cuda":
+            gray = gray.pin_memory().to(self.device, non_blocking=True)
+        return gray.expand(-1, self.config.vision.in_chans, -1, -1).contiguous()
 
     def image_memory_tokens(self, pixels: Tensor) -> tuple[Tensor, Tensor]:
         """Encode images; returns ``img_g`` (B, D) and the i2t memory ``[img_g; patches]`` (B, 1+grid^2, D)."""

@@ -51,3 +51,20 @@ def test_a_decode_error_names_the_file(engine: InferenceEngine) -> None:
     prompts = engine.encode_prompts([engine.process("Pneumothorax")])
     with pytest.raises(ImageLoadError, match=r"image1\.png"):
         list(score_files(engine, list(images), prompts, decode=decode, batch_size=2))
+
+
+def test_scoring_images_together_equals_one_at_a_time(engine: InferenceEngine) -> None:
+    images = engine.encode_images(list(_images(3).values()))
+    prompts = engine.encode_prompts(
+        [engine.process(p) for p in ("Pneumothorax", "There is a small left apical pneumothorax.", "Edema")]
+    )
+    together = engine.score_images(images, prompts, word_maps=True)
+    assert len(together) == 3
+    for image, batched in zip(images, together, strict=True):
+        alone = engine.score(image, prompts, word_maps=True)
+        for a, b in zip(alone, batched, strict=True):
+            assert (a.prompt, a.words, a.geometry) == (b.prompt, b.words, b.geometry)
+            np.testing.assert_allclose([a.score, a.i2t, a.t2i], [b.score, b.i2t, b.t2i], atol=1e-6, rtol=0)
+            for name in ("grounding_map", "word_attention", "word_maps", "padding_word_map"):
+                np.testing.assert_allclose(getattr(a, name), getattr(b, name), atol=1e-6, rtol=0)
+    assert not np.allclose(together[0][0].grounding_map, together[1][0].grounding_map)
