@@ -15,6 +15,7 @@ STAMP := $(VENV)/.installed
 PYINSTALLER_STAMP := $(VENV)/.pyinstaller-installed
 SAMPLE ?= resources/samples
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 BUNDLE_ARGS ?=
 
 .PHONY: help venv sysdeps run test lint format typecheck contracts bench bundle clean distclean
@@ -54,8 +55,8 @@ typecheck: venv ## mypy (strict on the headless core)
 contracts: venv ## import-linter: layering and the torch-free / Qt-free rules
 	$(BIN)/lint-imports
 
-bench: venv ## run every benchmark and print one JSON report (not part of make test)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run_all.py
+bench: venv ## every benchmark, ours next to the official way, one JSON report (BENCH_ARGS="--device cuda")
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 # PyInstaller is a packaging tool, not a dev dependency: only `make bundle` installs it (pinned in constraints.txt).
 $(PYINSTALLER_STAMP): $(STAMP) constraints.txt

@@ -27,11 +27,13 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from _shared import add_common_options, weights_folder
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "resources" / "samples" / "00000398_003.png"
 SECOND = ROOT / "resources" / "samples" / "00000344_003.png"
 LAUNCH_DRIVER = """
-import argparse, os, sys, time
+import os, sys, time
 t0 = float(os.environ["CARZERO_BENCH_T0"])
 from PySide6.QtCore import QTimer
 import carzero_viewer.ui.app as app_module
@@ -45,7 +47,8 @@ def create_and_watch(*args, **kwargs):
     QTimer.singleShot(0, report)
     return app
 app_module.create_application = create_and_watch
-sys.exit(gui.run(argparse.Namespace(paths=[], weights=sys.argv[1], device="cpu", demo=False)))
+from carzero_viewer.cli import build_parser
+sys.exit(gui.run(build_parser().parse_args(["gui", "--weights", sys.argv[1], "--device", "cpu"])))
 """
 
 
@@ -169,16 +172,11 @@ class Session:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", type=Path)
+    add_common_options(parser, device_options=False)
     parser.add_argument("--launch-repeats", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        weights = args.weights
-        if weights is None:
-            from carzero_viewer.model.random_init import released_config, write_weights_folder
-
-            weights = Path(tmp) / "weights"
-            write_weights_folder(weights, released_config(), fmt="safetensors")
+        weights = weights_folder(args, Path(tmp))
         report: dict[str, object] = {"launch_to_window": launch_to_window(weights, args.launch_repeats)}
         session = Session(weights)
         report["event_loop_latency_ms"] = session.event_loop_latency()

@@ -4,7 +4,7 @@ Prints one JSON document. Each measurement is paired with the same computation d
 padded to 97 tokens, the full 98-token t2i memory, the fusion module called per image with the query set
 repeated, nothing cached), so the ratio and the maximum output deviation come from one run on one machine.
 
-    .venv/bin/python benchmarks/latency.py [--repeats 7] [--weights DIR]
+    .venv/bin/python benchmarks/latency.py [--repeats 7] [--weights DIR] [--device cpu|cuda] [--precision ...]
 
 Measurements:
 * ``image_encoding``: preprocessing + ViT for one new image.
@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -29,12 +27,11 @@ from typing import Any
 
 import numpy as np
 import torch
+from _shared import MODEL, add_common_options, device_from, machine, weights_folder
 
-from carzero_viewer.inference.device import select_device
 from carzero_viewer.inference.engine import InferenceEngine
 from carzero_viewer.model.loader import load_model
 from carzero_viewer.model.official import official_outputs, official_text
-from carzero_viewer.model.random_init import released_config, write_weights_folder
 from carzero_viewer.paths import resolve_weights_folder
 
 FINDINGS = [
@@ -71,19 +68,16 @@ def _median_ms(fn: Callable[[int], Any], repeats: int) -> tuple[float, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--weights", type=Path, help="weights folder (default: a random full-size model)")
+    add_common_options(parser)
     args = parser.parse_args()
 
-    device = select_device("cpu")
+    device = device_from(args)
     with tempfile.TemporaryDirectory() as tmp:
-        folder = args.weights or Path(tmp)
-        if args.weights is None:
-            write_weights_folder(folder, released_config(), seed=0, fmt="safetensors")
-        location = resolve_weights_folder(folder)
-        loaded = load_model(location)
-        # The official computation runs on its own copy with plain (MKL) weights, as the original code does;
-        # the engine packs its copy for oneDNN.
-        reference = load_model(location)
+        location = resolve_weights_folder(weights_folder(args, Path(tmp)))
+        loaded = load_model(location, device.device)
+        # The official computation runs on its own copy with plain (MKL) weights, in fp32, as the original
+        # code does; the engine packs its copy for oneDNN (CPU) or runs in the chosen precision.
+        reference = load_model(location, device.device)
     engine = InferenceEngine(loaded, device)
     model, tokenizer = reference.model, reference.tokenizer
     images = [_image(seed) for seed in range(args.repeats + 1)] + [_image(99)]
@@ -119,17 +113,8 @@ def main() -> int:
         return engine.score_texts(images[-1], ten_prompts(rep), word_maps=True)
 
     report: dict[str, Any] = {
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-        },
-        "python": sys.version.split()[0],
-        "torch": torch.__version__,
-        "device": device.label,
-        "precision": device.precision,
-        "model": "random full-size CARZero (220.8M parameters), fp32",
+        "machine": machine(device),
+        "model": MODEL,
         "repeats": args.repeats,
         "results": {},
     }

@@ -1,0 +1,80 @@
+"""What every benchmark script needs: the machine description, device options and random full-size weights.
+
+Imported as ``from _shared import ...``: the scripts run as files, so their own folder is on ``sys.path``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+from carzero_viewer.inference.device import DeviceSpec, cpu_supports_bf16, select_device
+from carzero_viewer.model.random_init import released_config, write_weights_folder
+
+MODEL = "random full-size CARZero (ViT-B/16 + BERT-base + fusion, 220.8M parameters)"
+FORMATS = ("safetensors", "ckpt")
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine(device: DeviceSpec | None = None) -> dict[str, Any]:
+    """Where the numbers come from; every report starts with this."""
+    import torch
+
+    info: dict[str, Any] = {
+        "platform": platform.platform(),
+        "cpu": cpu_model(),
+        "cpus_available": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "cpu_native_bf16": cpu_supports_bf16(),
+        "torch_threads": torch.get_num_threads(),
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "cuda_available": torch.cuda.is_available(),
+    }
+    if device is not None:
+        info["device"] = device.label
+        info["precision"] = device.precision
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+        info["cuda"] = torch.version.cuda
+    return info
+
+
+def add_common_options(parser: argparse.ArgumentParser, device_options: bool = True) -> None:
+    parser.add_argument(
+        "--weights",
+        type=Path,
+        help="a weights folder (default: random full-size weights written to a temporary folder)",
+    )
+    if device_options:
+        parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+        parser.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32")
+
+
+def device_from(args: argparse.Namespace) -> DeviceSpec:
+    return select_device(args.device, args.precision)
+
+
+def weights_folder(args: argparse.Namespace, tmp: Path, fmt: str = "safetensors") -> Path:
+    """``--weights`` when given, else a random full-size folder in ``tmp`` (seed 0, so every script agrees)."""
+    if args.weights is not None:
+        return Path(args.weights)
+    folder = tmp / f"weights-{fmt}"
+    if not folder.exists():
+        write_weights_folder(folder, released_config(), seed=0, fmt=fmt)
+    return folder
