@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from carzero_viewer.paths import app_root, user_data_dir
+from carzero_viewer.paths import app_root, resources_dir, user_data_dir
 
 LOG = logging.getLogger(__name__)
 MANIFEST_NAME = "manifest.json"
@@ -68,9 +68,25 @@ class ManifestEntry:
     description: str
 
 
+def manifest_paths() -> list[Path]:
+    """``weights/manifest.json`` next to the application, then the copy inside a frozen bundle.
+
+    A bundle keeps its data inside itself while ``weights/`` beside the executable belongs to the user, so the
+    project's reference checksums ship as a resource (without them the demo model would not be recognised as
+    untrained). The manifest beside the application comes first, so entries a user adds there win.
+    """
+    return [app_root() / "weights" / MANIFEST_NAME, resources_dir() / "weights" / MANIFEST_NAME]
+
+
 def load_manifest(path: Path | None = None) -> list[ManifestEntry]:
-    """Entries of ``weights/manifest.json`` (empty list when absent or unreadable)."""
-    path = path or app_root() / "weights" / MANIFEST_NAME
+    """Entries of ``path``, else of every manifest in :func:`manifest_paths` (absent or unreadable: none)."""
+    entries: list[ManifestEntry] = []
+    for candidate in [path] if path else manifest_paths():
+        entries += _read_manifest(candidate)
+    return entries
+
+
+def _read_manifest(path: Path) -> list[ManifestEntry]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -28,6 +28,7 @@ CONFIG_DIR_ENV = "CARZERO_CONFIG_DIR"
 DATA_DIR_ENV = "CARZERO_DATA_DIR"
 CHECKPOINT_SUFFIXES = (".ckpt", ".safetensors")
 BERT_REQUIRED_FILES = ("config.json", "vocab.txt")
+DEMO_MODEL_NAME = "carzero-tiny"
 
 
 def app_root() -> Path:
@@ -41,6 +42,20 @@ def app_root() -> Path:
 def resources_dir() -> Path:
     frozen_root = getattr(sys, "_MEIPASS", None)
     return Path(frozen_root) / "resources" if frozen_root is not None else app_root() / "resources"
+
+
+def demo_model_dir() -> Path:
+    """The untrained tiny demo model: ``resources/carzero-tiny`` in a bundle, the test fixture in a checkout.
+
+    One folder serves ``--demo`` and ``selftest``: it is the fidelity fixture, so the bundle ships it once.
+    """
+    bundled = resources_dir() / DEMO_MODEL_NAME
+    return bundled if bundled.is_dir() else app_root() / "tests" / "data" / DEMO_MODEL_NAME
+
+
+def sample_study_dir() -> Path:
+    """The bundled sample study (real NIH ChestX-ray14 images with their expert boxes)."""
+    return resources_dir() / "samples"
 
 
 def user_config_dir() -> Path:

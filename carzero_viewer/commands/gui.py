@@ -3,12 +3,15 @@
 The window appears before torch is imported: weights are only *located* here (cheap path checks); the
 inference thread loads them. When none are found the window says where it looked and offers the untrained
 demo model; ``--demo`` uses it right away (``make run`` does, so a fresh checkout shows the whole flow, under
-a permanent "UNTRAINED DEMO MODEL" banner).
+a permanent "UNTRAINED DEMO MODEL" banner). ``--smoke-test`` opens the sample study with the demo model, prints
+timings as one JSON line once the first scores arrive, and quits (how ``make bundle`` checks a frozen build;
+see :mod:`carzero_viewer.ui.smoke_test`).
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 
@@ -30,14 +33,22 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--demo", action="store_true", help="use the bundled UNTRAINED demo model when no weights are found"
     )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open the sample study (unless PATHs are given) with --demo, print one JSON line of timings when "
+        "the first scores arrive, and quit (exit code 0; 1 on an error or a timeout)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Start the Qt application; returns its exit code."""
-    from carzero_viewer.paths import user_log_dir
+    started = time.monotonic()
+    from carzero_viewer.paths import sample_study_dir, user_log_dir
     from carzero_viewer.settings import load_settings
     from carzero_viewer.ui.app import create_application, install_excepthook
     from carzero_viewer.ui.main_window import MainWindow
+    from carzero_viewer.ui.smoke_test import run_smoke_test
     from carzero_viewer.ui.weights_choice import candidates, searched_locations
 
     app = create_application()
@@ -46,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     window = MainWindow(settings)
     app.aboutToQuit.connect(window.bridge.shutdown)  # stop the inference thread however the app quits
     window.show()
-    found, problems = candidates(args.weights, settings.weights_path, demo=args.demo)
+    found, problems = candidates(args.weights, settings.weights_path, demo=args.demo or args.smoke_test)
     device = args.device or settings.device or "auto"
     if found:
         window.start_model(found, device)
@@ -55,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
     if args.weights:
         for problem in problems:
             window.show_error(problem)
-    if args.paths:
-        window.open_paths(list(args.paths))
+    paths = list(args.paths) or ([sample_study_dir()] if args.smoke_test else [])
+    if paths:
+        window.open_paths(paths)
+    if args.smoke_test:
+        return run_smoke_test(window, started)
     return int(app.exec())

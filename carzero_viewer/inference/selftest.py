@@ -19,10 +19,9 @@ from carzero_viewer.inference.engine import InferenceEngine
 from carzero_viewer.model.loader import load_model
 from carzero_viewer.model.official import official_outputs, official_text
 from carzero_viewer.model.preprocessing import decode_grayscale
-from carzero_viewer.paths import app_root, resolve_weights_folder, resources_dir
+from carzero_viewer.paths import demo_model_dir, resolve_weights_folder
 
 TOLERANCE = 1e-5
-FIXTURE_NAME = "carzero-tiny"
 
 
 @dataclass(frozen=True)
@@ -35,14 +34,6 @@ class Check:
         return self.deviation <= TOLERANCE
 
 
-def fixture_dir() -> Path:
-    """The fixture shipped with the app (bundle resources), else the checkout's test data."""
-    for candidate in (resources_dir() / FIXTURE_NAME, app_root() / "tests" / "data" / FIXTURE_NAME):
-        if (candidate / "expected.npz").is_file():
-            return candidate
-    return app_root() / "tests" / "data" / FIXTURE_NAME
-
-
 def relative_deviation(ours: npt.ArrayLike, expected: npt.ArrayLike) -> float:
     """``max |ours - expected| / max(1, max |expected|)``; infinite on a shape mismatch."""
     a, b = np.asarray(ours, dtype=np.float64), np.asarray(expected, dtype=np.float64)
@@ -53,7 +44,7 @@ def relative_deviation(ours: npt.ArrayLike, expected: npt.ArrayLike) -> float:
 
 def run_selftest(folder: Path | None = None) -> list[Check]:
     """Compare the fast engine and the official path with the fixture's expected arrays."""
-    folder = folder or fixture_dir()
+    folder = folder or demo_model_dir()
     expected = np.load(folder / "expected.npz")
     prompts = json.loads((folder / "prompts.json").read_text(encoding="utf-8"))
     engine = InferenceEngine(load_model(resolve_weights_folder(folder)), select_device("cpu"))

@@ -17,9 +17,11 @@ from pathlib import Path
 from types import TracebackType
 
 import pyqtgraph as pg
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from carzero_viewer import APP_ID, __version__
+from carzero_viewer.paths import resources_dir
 
 LOG = logging.getLogger(__name__)
 LOG_FILE = "carzero-viewer.log"
@@ -41,6 +43,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_ID)
     app.setStyle("Fusion")
+    # The window icon also serves Linux, where executables carry none of their own (the bundle's is ignored).
+    app.setWindowIcon(QIcon(str(resources_dir() / "icon.png")))
     return app
 
 

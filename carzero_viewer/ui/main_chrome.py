@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from carzero_viewer import APP_NAME, __version__
+from carzero_viewer.paths import demo_model_dir
 from carzero_viewer.ui.export_actions import ExportActions
 from carzero_viewer.ui.model_dialog import ModelDialog
 from carzero_viewer.ui.shortcuts import SHORTCUTS, ShortcutsDialog
-from carzero_viewer.ui.weights_choice import candidates, demo_weights, searched_locations
+from carzero_viewer.ui.weights_choice import candidates, searched_locations
 
 if TYPE_CHECKING:
     from carzero_viewer.ui.main_window import MainWindow
@@ -313,7 +314,7 @@ class MainChrome(QObject):
 
     @Slot()
     def use_demo_model(self) -> None:
-        self.window.start_model([demo_weights()], self.window.settings.device)
+        self.window.start_model([demo_model_dir()], self.window.settings.device)
 
     @Slot()
     def edit_model_settings(self) -> None:

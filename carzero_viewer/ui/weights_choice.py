@@ -11,12 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from carzero_viewer.errors import WeightsError
-from carzero_viewer.paths import app_root, find_weights, weights_candidates
-
-
-def demo_weights() -> Path:
-    """The untrained demo model shipped with the application (random weights, clearly labelled)."""
-    return app_root() / "tests" / "data" / "carzero-tiny"
+from carzero_viewer.paths import demo_model_dir, find_weights, weights_candidates
 
 
 def searched_locations(explicit: str | None = None) -> str:
@@ -33,6 +28,6 @@ def candidates(explicit: str | None, saved: str, demo: bool) -> tuple[list[Path]
         found.append(find_weights(choice).checkpoint)
     except WeightsError as exc:
         problems.append(exc.message)
-    if demo and demo_weights().is_dir():
-        found.append(demo_weights())
+    if demo and demo_model_dir().is_dir():
+        found.append(demo_model_dir())
     return found, problems

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from carzero_viewer.commands import gui
+from carzero_viewer.paths import demo_model_dir
 from carzero_viewer.ui.app import LOG_FILE, create_application, make_excepthook
-from carzero_viewer.ui.weights_choice import candidates, demo_weights
+from carzero_viewer.ui.weights_choice import candidates
 
 pytestmark = pytest.mark.gui
 
@@ -58,7 +59,7 @@ def test_gui_parser_and_weights_fallback_to_the_demo(tmp_path: Path) -> None:
     assert (args.weights, args.device, args.demo) == ("w", "cpu", True)
 
     found, problems = candidates(str(tmp_path / "nowhere"), "", demo=True)
-    assert found == [demo_weights()]
+    assert found == [demo_model_dir()]
     assert any("nowhere" in p for p in problems)
     found, _ = candidates(str(tmp_path / "nowhere"), "", demo=False)
     assert found == []
