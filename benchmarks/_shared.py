@@ -29,6 +29,26 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def gemm_gflops(repeats: int = 20) -> float:
+    """fp32 matrix-product rate right now (best of ``repeats``), in the ViT's shape: 197 tokens x 768 x 3072.
+
+    A shared or throttled machine is slower on some runs than on others; this calibration, taken with every
+    report, tells how much of a difference between two reports is the machine's. ViT-B/16 needs ~35 GFLOP per
+    image, so ``35 / gemm_gflops`` seconds is the floor for one image encoding.
+    """
+    import time
+
+    import torch
+
+    a, b = torch.randn(197, 768), torch.randn(768, 3072)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return round(2 * 197 * 768 * 3072 / best / 1e9, 1)
+
+
 def machine(device: DeviceSpec | None = None) -> dict[str, Any]:
     """Where the numbers come from; every report starts with this."""
     import torch
@@ -42,6 +62,7 @@ def machine(device: DeviceSpec | None = None) -> dict[str, Any]:
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "cpu_native_bf16": cpu_supports_bf16(),
         "torch_threads": torch.get_num_threads(),
+        "fp32_gemm_gflops_now": gemm_gflops(),
         "python": sys.version.split()[0],
         "torch": torch.__version__,
         "cuda_available": torch.cuda.is_available(),

@@ -24,14 +24,17 @@ SETTINGS_FILE = "settings.json"
 
 @dataclass
 class Settings:
-    """What persists across sessions."""
+    """What persists across sessions.
+
+    There is no precision setting: the viewer always shows the exact fp32 computation; reduced precision is a
+    batch-scoring option of the command line (``--precision``).
+    """
 
     prompt_template: str = "There is {}."
     prompts: list[str] = field(default_factory=list)
     recent_files: list[str] = field(default_factory=list)
     weights_path: str = ""
     device: str = "auto"
-    precision: str = "fp32"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
