@@ -74,6 +74,15 @@ def cpu_supports_bf16() -> bool:
     return not NATIVE_BF16_FLAGS.isdisjoint(flags)
 
 
+def use_ieee_fp32_on_cuda() -> None:
+    """Keep float32 products float32 on the GPU: cuDNN convolutions (the ViT's patch embedding) default to
+    TF32 on Ampere and later, a 10-bit mantissa that would make "fp32" results differ from the CPU's by ~1e-3.
+    Only the new ``fp32_precision`` API is used: mixing it with the legacy ``allow_tf32`` flags is an error.
+    """
+    torch.backends.cuda.matmul.fp32_precision = "ieee"
+    torch.backends.cudnn.conv.fp32_precision = "ieee"  # type: ignore[attr-defined]  # set up at import
+
+
 @functools.cache
 def configure_cpu_threads() -> None:
     """Set torch's CPU thread pools (once per process: cached)."""
@@ -104,6 +113,8 @@ def select_device(choice: DeviceChoice = "auto", precision: Precision = "fp32") 
         )
     if device.type == "cuda" and precision == "bf16" and not torch.cuda.is_bf16_supported():
         raise ModelLoadError(f"{torch.cuda.get_device_name(device)} does not support bf16; use fp16 or fp32")
+    if device.type == "cuda":
+        use_ieee_fp32_on_cuda()
     return DeviceSpec(device=device, precision=precision)
 
 

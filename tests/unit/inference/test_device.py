@@ -70,3 +70,25 @@ def test_default_is_exact_fp32_on_the_cpu() -> None:
     spec = select_device("cpu")
     assert spec.precision == "fp32"
     assert spec.label == "CPU (fp32)"
+
+
+def test_cuda_fp32_means_ieee_fp32_not_tf32() -> None:
+    import torch
+
+    conv = torch.backends.cudnn.conv  # type: ignore[attr-defined]
+    before = (torch.backends.cuda.matmul.fp32_precision, conv.fp32_precision)
+    try:
+        device_module.use_ieee_fp32_on_cuda()
+        assert (torch.backends.cuda.matmul.fp32_precision, conv.fp32_precision) == ("ieee", "ieee")
+    finally:
+        torch.backends.cuda.matmul.fp32_precision, conv.fp32_precision = before
+
+
+def test_bf16_on_a_gpu_without_it_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *_: "Old GPU")
+    with pytest.raises(ModelLoadError, match="Old GPU does not support bf16"):
+        select_device("cuda", "bf16")
