@@ -70,7 +70,12 @@ def official_scores(reference: LoadedModel, texts: list[str], paths: list[Path])
 def ours_scores(engine: InferenceEngine, texts: list[str], paths: list[Path], batch_size: int) -> Any:
     prompts = engine.encode_prompts([engine.process(t) for t in texts])
     files = score_files(
-        engine, paths, prompts, decode=lambda p: load_image(p).model_input, batch_size=batch_size
+        engine,
+        paths,
+        prompts,
+        decode=lambda p: load_image(p).model_input,
+        model_input=lambda gray: gray,
+        batch_size=batch_size,
     )
     return [[r.score for r in item.results] for item in files]
 

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from carzero_viewer.annotations import AnnotationSet, Box, ImageLabels, LabelMap
     from carzero_viewer.commands.eval_report import Example
+    from carzero_viewer.imaging import ImageRecord
     from carzero_viewer.inference.engine import InferenceEngine
     from carzero_viewer.types import PromptResult
 
@@ -150,12 +151,7 @@ def run(args: argparse.Namespace) -> int:
     processed = [engine.process(label_map.finding(c), template) for c in classes]
     prompts = engine.encode_prompts(processed)
     result = EvalResult()
-    from tqdm import tqdm
-
-    for entry in tqdm(entries, desc="eval", unit="image", file=sys.stderr):
-        _evaluate_image(
-            entry.path, entry.kind, engine, prompts, classes, annotations, label_map, image_labels, result
-        )
+    _score_folder(entries, engine, prompts, classes, annotations, label_map, image_labels, result)
     if result.scored == 0:
         raise EvalError("no image in the folder matched the annotations or labels", args.images)
     summary = summarise(result, label_map, image_labels, args.bootstrap, args.seed)
@@ -203,9 +199,8 @@ def _lookup_labels(image_labels: ImageLabels | None, path: Path) -> frozenset[st
     return found
 
 
-def _evaluate_image(
-    path: Path,
-    kind: object,
+def _score_folder(
+    entries: Sequence[Any],
     engine: InferenceEngine,
     prompts: Sequence[Any],
     classes: list[str],
@@ -214,25 +209,60 @@ def _evaluate_image(
     image_labels: ImageLabels | None,
     result: EvalResult,
 ) -> None:
-    from carzero_viewer.imaging import load_image
+    """Score every image that has boxes or labels through the batch pipeline (decoding ahead, batches)."""
+    from tqdm import tqdm
 
-    sop_uid = _sop_uid(path, kind)
-    has_boxes = bool(annotations.lookup(path, sop_uid)[0])
-    truth = _lookup_labels(image_labels, path)
-    if not has_boxes and truth is None:
-        result.skipped.append(path.name)
-        return
-    try:
-        record = load_image(path)
-    except CarzeroError as exc:
+    from carzero_viewer.imaging import load_image
+    from carzero_viewer.inference.batch import score_files
+
+    wanted: dict[Path, tuple[str | None, frozenset[str] | None]] = {}
+    for entry in entries:
+        sop_uid = _sop_uid(entry.path, entry.kind)
+        truth = _lookup_labels(image_labels, entry.path)
+        if annotations.lookup(entry.path, sop_uid)[0] or truth is not None:
+            wanted[entry.path] = (sop_uid, truth)
+        else:
+            result.skipped.append(entry.path.name)
+
+    def failed(path: Path, exc: CarzeroError) -> None:
         print(f"warning: skipped {exc.message}", file=sys.stderr)
-        result.failed.append(f"{exc.message}")
-        return
+        result.failed.append(exc.message)
+
+    def model_input(record: ImageRecord) -> npt.NDArray[np.uint8]:
+        return record.model_input
+
+    files = score_files(engine, list(wanted), prompts, load_image, model_input, on_error=failed)
+    for scored in tqdm(files, total=len(wanted), desc="eval", unit="image", file=sys.stderr):
+        sop_uid, truth = wanted[scored.path]
+        _record_image(
+            scored.path,
+            sop_uid,
+            truth,
+            scored.decoded,
+            scored.results,
+            classes,
+            annotations,
+            label_map,
+            result,
+        )
+
+
+def _record_image(
+    path: Path,
+    sop_uid: str | None,
+    truth: frozenset[str] | None,
+    record: ImageRecord,
+    results: list[PromptResult],
+    classes: list[str],
+    annotations: AnnotationSet,
+    label_map: LabelMap,
+    result: EvalResult,
+) -> None:
+    """Add one scored image's class scores and box metrics to ``result``."""
     matched = annotations.boxes_for(path, record.shape, sop_uid)
     if matched.note and matched.note not in result.notes:
         result.notes.append(matched.note)
-    image = engine.encode_image(record.model_input)
-    by_class = dict(zip(classes, engine.score(image, prompts, word_maps=False), strict=True))
+    by_class = dict(zip(classes, results, strict=True))
     result.scored += 1
     if truth is not None:
         result.image_scores[path.name] = {c: r.score for c, r in by_class.items()}

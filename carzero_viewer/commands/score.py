@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         [Path(p) for p in args.images],
         prompts,
         decode=_model_input,
+        model_input=lambda gray: gray,
         word_maps=args.arrays is not None,
     )
     quiet = len(args.images) < 2

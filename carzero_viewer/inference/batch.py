@@ -3,6 +3,9 @@
 File decoding (a JPEG 2000 DICOM takes most of a second) and the model are independent, so a thread pool
 decodes the next files while the current batch is encoded; numpy, OpenCV and the DICOM codecs release the
 GIL. Text is encoded once for the whole run. Results come out in input order, one list per file.
+
+The decoder may return more than the model needs (``eval`` wants the whole image record, for box scaling):
+``model_input`` picks the 8-bit image out of it, and every result carries what was decoded.
 """
 
 from __future__ import annotations
@@ -11,73 +14,99 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from carzero_viewer.errors import CarzeroError
 from carzero_viewer.inference.cancel import CancelToken
 from carzero_viewer.inference.engine import InferenceEngine
 from carzero_viewer.inference.features import ImageFeatures, PromptFeatures
 from carzero_viewer.types import PromptResult
 
-Decoder = Callable[[Path], npt.NDArray[np.uint8]]
+Decoded = TypeVar("Decoded")
+ErrorHandler = Callable[[Path, CarzeroError], None]
 
 
 @dataclass(frozen=True)
-class FileScores:
-    """The results of one file and its image features (for embeddings)."""
+class FileScores(Generic[Decoded]):
+    """The results of one file, what its decoder returned, and its image features (for embeddings)."""
 
     path: Path
+    decoded: Decoded
     image: ImageFeatures
     results: list[PromptResult]
 
 
 def _decoded(
-    paths: Sequence[Path], decode: Decoder, workers: int, lookahead: int
-) -> Iterator[npt.NDArray[np.uint8]]:
-    """Decoded model inputs in input order, with up to ``lookahead`` files decoded ahead."""
+    paths: Sequence[Path],
+    decode: Callable[[Path], Decoded],
+    workers: int,
+    lookahead: int,
+    on_error: ErrorHandler | None,
+) -> Iterator[tuple[Path, Decoded]]:
+    """Decoded files in input order, with up to ``lookahead`` files decoded ahead.
+
+    A file whose decoder raises a :class:`CarzeroError` is passed to ``on_error`` and skipped; without a
+    handler the error propagates (naming the file) and ends the run.
+    """
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="carzero-decode") as pool:
-        pending: list[Future[npt.NDArray[np.uint8]]] = []
+        pending: list[tuple[Path, Future[Decoded]]] = []
         remaining = iter(paths)
         for path in remaining:
-            pending.append(pool.submit(decode, path))
+            pending.append((path, pool.submit(decode, path)))
             if len(pending) >= lookahead:
                 break
         while pending:
-            done = pending.pop(0).result()  # re-raises the decoder's error (e.g. ImageLoadError)
+            path, future = pending.pop(0)
             following = next(remaining, None)
             if following is not None:
-                pending.append(pool.submit(decode, following))
-            yield done
+                pending.append((following, pool.submit(decode, following)))
+            try:
+                done = future.result()
+            except CarzeroError as exc:
+                if on_error is None:
+                    raise
+                on_error(path, exc)
+                continue
+            yield path, done
 
 
 def score_files(
     engine: InferenceEngine,
     paths: Sequence[Path],
     prompts: Sequence[PromptFeatures],
-    decode: Decoder,
+    decode: Callable[[Path], Decoded],
+    model_input: Callable[[Decoded], npt.NDArray[np.uint8]],
     batch_size: int | None = None,
     workers: int = 2,
     word_maps: bool = False,
     cancel: CancelToken | None = None,
-) -> Iterator[FileScores]:
+    on_error: ErrorHandler | None = None,
+) -> Iterator[FileScores[Decoded]]:
     """Score every file against ``prompts``; yields in input order as batches complete.
 
     Args:
+        decode: reads one file (in a worker thread).
+        model_input: the 8-bit grayscale image of a decoded file.
         batch_size: images per batch; default: the device's (:attr:`DeviceSpec.batch_size`).
+        on_error: called with a file that cannot be decoded, which is then skipped (default: raise).
     """
     size = batch_size or engine.device.batch_size
-    batch: list[tuple[Path, npt.NDArray[np.uint8]]] = []
+    batch: list[tuple[Path, Decoded]] = []
 
-    def flush() -> Iterator[FileScores]:
-        images = engine.encode_images([gray for _, gray in batch], cancel)
+    def flush() -> Iterator[FileScores[Decoded]]:
+        images = engine.encode_images([model_input(decoded) for _, decoded in batch], cancel)
         scored = engine.score_images(images, prompts, word_maps=word_maps, cancel=cancel)
-        for (path, _), image, results in zip(batch, images, scored, strict=True):
-            yield FileScores(path, image, results)
+        for (path, decoded), image, results in zip(batch, images, scored, strict=True):
+            yield FileScores(path, decoded, image, results)
         batch.clear()
 
-    for path, gray in zip(paths, _decoded(paths, decode, workers, lookahead=2 * size), strict=True):
-        batch.append((path, gray))
+    # One batch decoded ahead while the current one runs: enough to keep the model fed, and it bounds the
+    # memory held in decoded files (a GPU batch is large).
+    for item in _decoded(paths, decode, workers, lookahead=max(size, workers), on_error=on_error):
+        batch.append(item)
         if len(batch) == size:
             yield from flush()
     if batch:

@@ -115,3 +115,20 @@ def test_malformed_annotation_fails_with_one_line(tmp_path: Path, capsys: pytest
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].endswith("bad.csv: line 65: w is not a number ('x')")
+
+
+def test_a_damaged_annotated_image_is_skipped_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    images = tmp_path / "images"
+    shutil.copytree(DATA / "images", images)
+    damaged = images / "00000344_003.png"
+    damaged.write_bytes(damaged.read_bytes()[:400])
+    assert _eval(images, tmp_path / "out") == 0
+    assert f"warning: skipped {damaged}" in capsys.readouterr().err
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["images_failed"] == [
+        f"{damaged}: PNG data is damaged, truncated or uses an unsupported variant"
+    ]
+    scored = {r["image"] for r in _rows(tmp_path / "out" / "boxes.csv")}
+    assert "00000344_003.png" not in scored and scored

@@ -22,6 +22,10 @@ def engine() -> InferenceEngine:
     return InferenceEngine(load_model(resolve_weights_folder(FIXTURE)), select_device("cpu"))
 
 
+def _same(gray: np.ndarray) -> np.ndarray:
+    return gray
+
+
 def _images(count: int) -> dict[Path, np.ndarray]:
     base = decode_grayscale(FIXTURE / "image.png")
     return {Path(f"image{i}.png"): np.roll(base, 7 * i, axis=1) for i in range(count)}
@@ -32,7 +36,9 @@ def test_batches_equal_single_images_in_input_order(engine: InferenceEngine) -> 
     prompts = engine.encode_prompts(
         [engine.process(p) for p in ("Pneumothorax", "There is a left effusion.")]
     )
-    batched = list(score_files(engine, list(images), prompts, decode=images.__getitem__, batch_size=3))
+    batched = list(
+        score_files(engine, list(images), prompts, decode=images.__getitem__, model_input=_same, batch_size=3)
+    )
     assert [item.path for item in batched] == list(images)
     engine.clear_caches()
     for item in batched:
@@ -50,7 +56,7 @@ def test_a_decode_error_names_the_file(engine: InferenceEngine) -> None:
 
     prompts = engine.encode_prompts([engine.process("Pneumothorax")])
     with pytest.raises(ImageLoadError, match=r"image1\.png"):
-        list(score_files(engine, list(images), prompts, decode=decode, batch_size=2))
+        list(score_files(engine, list(images), prompts, decode=decode, model_input=_same, batch_size=2))
 
 
 def test_scoring_images_together_equals_one_at_a_time(engine: InferenceEngine) -> None:
@@ -68,3 +74,30 @@ def test_scoring_images_together_equals_one_at_a_time(engine: InferenceEngine) -
             for name in ("grounding_map", "word_attention", "word_maps", "padding_word_map"):
                 np.testing.assert_allclose(getattr(a, name), getattr(b, name), atol=1e-6, rtol=0)
     assert not np.allclose(together[0][0].grounding_map, together[1][0].grounding_map)
+
+
+def test_an_error_handler_skips_undecodable_files(engine: InferenceEngine) -> None:
+    images = _images(5)
+    bad = {Path("image1.png"), Path("image3.png")}
+
+    def decode(path: Path) -> tuple[str, np.ndarray]:
+        if path in bad:
+            raise ImageLoadError("not a recognised image format", path)
+        return path.stem, images[path]
+
+    skipped: list[Path] = []
+    prompts = engine.encode_prompts([engine.process("Pneumothorax")])
+    scored = list(
+        score_files(
+            engine,
+            list(images),
+            prompts,
+            decode=decode,
+            model_input=lambda decoded: decoded[1],
+            batch_size=2,
+            on_error=lambda path, exc: skipped.append(path),
+        )
+    )
+    assert skipped == sorted(bad)
+    assert [item.path for item in scored] == [p for p in images if p not in bad]
+    assert [item.decoded[0] for item in scored] == [p.stem for p in images if p not in bad]
