@@ -64,7 +64,7 @@ import torch
 import transformers
 from carzero_viewer.model.checkpoint import config_for, read_weights
 from carzero_viewer.model.fusion import FusionModule
-from carzero_viewer.model.text import load_bert_config
+from carzero_viewer.model.bert_folder import load_bert_config
 from carzero_viewer.model.vision import ImageEncoder
 from carzero_viewer.paths import resolve_weights_folder
 t1 = time.perf_counter()

@@ -67,6 +67,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _convert(args: argparse.Namespace) -> int:
     import torch
 
+    from carzero_viewer.model.bert_folder import load_bert_config
     from carzero_viewer.model.checkpoint import (
         check_keys,
         config_for,
@@ -75,7 +76,6 @@ def _convert(args: argparse.Namespace) -> int:
         save_safetensors,
     )
     from carzero_viewer.model.network import CarzeroModel
-    from carzero_viewer.model.text import load_bert_config
     from carzero_viewer.paths import find_weights
 
     location = find_weights(args.source)

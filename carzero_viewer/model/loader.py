@@ -17,10 +17,10 @@ from pathlib import Path
 import torch
 
 from carzero_viewer.checksums import lookup, sha256_file
+from carzero_viewer.model.bert_folder import load_bert_config
 from carzero_viewer.model.checkpoint import check_keys, config_for, is_unused_key, read_weights
 from carzero_viewer.model.config import CarzeroConfig
 from carzero_viewer.model.network import CarzeroModel
-from carzero_viewer.model.text import load_bert_config
 from carzero_viewer.model.wordpiece import WordPieceTokenizer, load_tokenizer
 from carzero_viewer.paths import WeightsLocation
 

@@ -11,16 +11,12 @@ out of every attention), so prompts are encoded padded only to the longest promp
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from carzero_viewer.errors import WeightsError
 from carzero_viewer.model.bert import Bert
 from carzero_viewer.model.config import TextConfig
 from carzero_viewer.model.text_processing import WordSlots, aggregate_word_pieces
@@ -62,20 +58,6 @@ class TextFeatures:
     sentence: Tensor
     num_slots: tuple[int, ...]
     hidden_last: Tensor
-
-
-def load_bert_config(folder: Path) -> dict[str, Any]:
-    """Read ``config.json`` of a BERT folder as plain data."""
-    path = folder / "config.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise WeightsError("BERT config.json is missing", path) from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WeightsError(f"BERT config.json is unreadable ({exc})", path) from exc
-    if not isinstance(data, dict):
-        raise WeightsError("BERT config.json is not a JSON object", path)
-    return data
 
 
 class TextEncoder(nn.Module):

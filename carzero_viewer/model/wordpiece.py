@@ -12,7 +12,6 @@ Special-token ids are looked up in ``vocab.txt``, never assumed.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,9 +21,9 @@ from typing import Any
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 
 from carzero_viewer.errors import WeightsError
+from carzero_viewer.model.bert_folder import read_tokenizer_options
 
 SPECIAL_TOKENS = ("[CLS]", "[SEP]", "[PAD]", "[UNK]")
-OPTION_KEYS = ("do_lower_case", "strip_accents", "tokenize_chinese_chars")
 
 
 @dataclass(frozen=True)
@@ -107,20 +106,6 @@ class WordPieceTokenizer:
             tokenizer.no_padding()
             pieces: list[str] = tokenizer.encode(text, add_special_tokens=False).tokens
         return pieces
-
-
-def read_tokenizer_options(folder: Path) -> dict[str, Any]:
-    """The casing options of ``tokenizer_config.json``, when the folder has one (a missing file is fine)."""
-    path = folder / "tokenizer_config.json"
-    if not path.is_file():
-        return {}
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WeightsError(f"tokenizer_config.json is unreadable ({exc})", path) from exc
-    if not isinstance(saved, dict):
-        raise WeightsError("tokenizer_config.json is not a JSON object", path)
-    return {key: saved[key] for key in OPTION_KEYS if key in saved}
 
 
 def load_tokenizer(folder: Path, vocab_size: int) -> WordPieceTokenizer:

@@ -172,3 +172,15 @@ def test_bad_vocabulary_is_named(tmp_path: Path, content: str, reason: str) -> N
 def test_vocabulary_larger_than_embeddings_is_refused(fixture_dir: Path) -> None:
     with pytest.raises(WeightsError, match="does not belong"):
         load_tokenizer(fixture_dir / "bert", 10)
+
+
+def test_unreadable_tokenizer_config_is_named(fixture_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "bert"
+    shutil.copytree(fixture_dir / "bert", folder)
+    (folder / "tokenizer_config.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(WeightsError, match=r"tokenizer_config\.json is not a JSON object") as raised:
+        load_tokenizer(folder, 1000)
+    assert raised.value.path == folder / "tokenizer_config.json"
+    (folder / "tokenizer_config.json").write_text('{"do_lower_case": false', encoding="utf-8")
+    with pytest.raises(WeightsError, match=r"tokenizer_config\.json is unreadable"):
+        load_tokenizer(folder, 1000)
