@@ -91,10 +91,10 @@ def device_from(args: argparse.Namespace) -> DeviceSpec:
     return select_device(args.device, args.precision)
 
 
-def weights_folder(args: argparse.Namespace, tmp: Path, fmt: str = "safetensors") -> Path:
-    """``--weights`` when given, else a random full-size folder in ``tmp`` (seed 0, so every script agrees)."""
-    if args.weights is not None:
-        return Path(args.weights)
+def weights_folder(explicit: Path | None, tmp: Path, fmt: str = "safetensors") -> Path:
+    """``explicit`` when given, else a random full-size folder in ``tmp`` (seed 0, so every script agrees)."""
+    if explicit is not None:
+        return explicit
     folder = tmp / f"weights-{fmt}"
     if not folder.exists():
         write_weights_folder(folder, released_config(), seed=0, fmt=fmt)

@@ -176,7 +176,7 @@ def main() -> int:
     parser.add_argument("--launch-repeats", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        weights = weights_folder(args, Path(tmp))
+        weights = weights_folder(args.weights, Path(tmp))
         report: dict[str, object] = {"launch_to_window": launch_to_window(weights, args.launch_repeats)}
         session = Session(weights)
         report["event_loop_latency_ms"] = session.event_loop_latency()

@@ -73,7 +73,7 @@ def main() -> int:
 
     device = device_from(args)
     with tempfile.TemporaryDirectory() as tmp:
-        location = resolve_weights_folder(weights_folder(args, Path(tmp)))
+        location = resolve_weights_folder(weights_folder(args.weights, Path(tmp)))
         loaded = load_model(location, device.device)
         # The official computation runs on its own copy with plain (MKL) weights, in fp32, as the original
         # code does; the engine packs its copy for oneDNN (CPU) or runs in the chosen precision.

@@ -62,16 +62,18 @@ OFFICIAL = (
 from pathlib import Path
 import torch
 import transformers
-from carzero_viewer.model.checkpoint import config_for, read_weights
+from carzero_viewer.model.checkpoint import RawWeights, config_for
 from carzero_viewer.model.fusion import FusionModule
 from carzero_viewer.model.bert_folder import load_bert_config
 from carzero_viewer.model.vision import ImageEncoder
 from carzero_viewer.paths import resolve_weights_folder
 t1 = time.perf_counter()
 location = resolve_weights_folder(Path(sys.argv[1]))
-state = torch.load(location.checkpoint, map_location="cpu", weights_only=False)["state_dict"]
-state = {k.removeprefix("CARZero."): v for k, v in state.items()}
-config = config_for(read_weights(location.checkpoint), load_bert_config(location.bert_dir))
+checkpoint = torch.load(location.checkpoint, map_location="cpu", weights_only=False)
+state = {k.removeprefix("CARZero."): v for k, v in checkpoint["state_dict"].items()}
+# The architecture from the loaded tensors' shapes (the original code reads it from its YAML file).
+raw = RawWeights(tensors=state, hparams=checkpoint.get("hyper_parameters", {}))
+config = config_for(raw, load_bert_config(location.bert_dir))
 model = torch.nn.Module()
 model.text_encoder = torch.nn.Module()
 model.text_encoder.model = transformers.BertModel(transformers.BertConfig(**config.text.bert))
@@ -108,8 +110,8 @@ def main() -> int:
     parser.add_argument("--weights-ckpt", type=Path, help="the same weights as an official .ckpt folder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        safetensors = weights_folder(args, Path(tmp), "safetensors")
-        ckpt = args.weights_ckpt or weights_folder(argparse.Namespace(weights=None), Path(tmp), "ckpt")
+        safetensors = weights_folder(args.weights, Path(tmp), "safetensors")
+        ckpt = weights_folder(args.weights_ckpt, Path(tmp), "ckpt")
         results = {
             "ours_safetensors": probe(OURS, safetensors, args.repeats),
             "ours_ckpt": probe(OURS, ckpt, args.repeats),

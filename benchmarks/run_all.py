@@ -95,9 +95,8 @@ def main() -> int:
     quick = args.quick
     with tempfile.TemporaryDirectory() as tmp:
         print("writing random full-size weights…", file=sys.stderr, flush=True)
-        none = argparse.Namespace(weights=None)
-        safetensors = str(weights_folder(none, Path(tmp), "safetensors"))
-        ckpt = str(weights_folder(none, Path(tmp), "ckpt"))
+        safetensors = str(weights_folder(None, Path(tmp), "safetensors"))
+        ckpt = str(weights_folder(None, Path(tmp), "ckpt"))
         scripts: dict[str, tuple[str, ...]] = {
             "model_load": (
                 "--weights",

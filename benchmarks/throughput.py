@@ -99,7 +99,7 @@ def main() -> int:
     batch_size = args.batch_size or device.batch_size
     texts = [f"There is {finding}." for finding in FINDINGS]
     with tempfile.TemporaryDirectory() as tmp:
-        location = resolve_weights_folder(weights_folder(args, Path(tmp)))
+        location = resolve_weights_folder(weights_folder(args.weights, Path(tmp)))
         paths = make_images(Path(tmp), args.images)
         engine = InferenceEngine(load_model(location, device.device), device)
         reference = load_model(location, device.device)
