@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from carzero_viewer.export.files import encode_image, write_bytes_atomic
+from carzero_viewer.files import encode_image, write_bytes_atomic
 from carzero_viewer.settings import Settings
 from carzero_viewer.ui.app import create_application
 from carzero_viewer.ui.export_actions import rgb_from_qimage

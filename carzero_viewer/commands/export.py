@@ -161,7 +161,7 @@ def _box_specs(boxes: Sequence[Box], prompt: str) -> list[BoxSpec]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from carzero_viewer.export.files import check_target, ensure_directory
+    from carzero_viewer.files import check_target, ensure_directory
     from carzero_viewer.export.reports import write_csv, write_json
     from carzero_viewer.imaging import SourceFormat, load_image
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
@@ -188,7 +188,7 @@ def _plan(
     args: argparse.Namespace, out: Path, records: list[ImageRecord], prompts: list[PromptFeatures]
 ) -> tuple[list[_Image], list[Path]]:
     """Every image's output name stems (unique, sanitised) and the full list of files the run will write."""
-    from carzero_viewer.export.files import sanitise_filename, slug
+    from carzero_viewer.files import sanitise_filename, slug
     from carzero_viewer.imaging import SourceFormat
 
     formats: tuple[str, ...] = args.format
@@ -353,7 +353,7 @@ def _write_figure(
     word_index: int | None,
 ) -> None:
     from carzero_viewer.export.dicom_sc import secondary_capture, write_secondary_capture
-    from carzero_viewer.export.files import save_png
+    from carzero_viewer.files import save_png
     from carzero_viewer.imaging import SourceFormat
 
     what = "prompt map" if word_index is None else f"word map of '{result.words[word_index]}'"

@@ -33,7 +33,7 @@ from pydicom.valuerep import validate_value
 
 from carzero_viewer import APP_NAME, __version__
 from carzero_viewer.errors import CarzeroError
-from carzero_viewer.export.files import write_bytes_atomic
+from carzero_viewer.files import write_bytes_atomic
 
 NOT_FOR_DIAGNOSTIC_USE = "Not for diagnostic use. Research software: AI attention overlay, not a finding."
 SERIES_NUMBER_OFFSET = 1000

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from carzero_viewer import APP_NAME
-from carzero_viewer.export.files import write_bytes_atomic
+from carzero_viewer.files import write_bytes_atomic
 from carzero_viewer.export.render import DISCLAIMER, UNTRAINED_TEXT
 from carzero_viewer.export.reports import ReportRow
 

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from carzero_viewer import __version__
-from carzero_viewer.export.files import write_text_atomic
+from carzero_viewer.files import write_text_atomic
 from carzero_viewer.metrics import BoxLike, cnr, energy_in_box, miou, pixel_auroc, pointing_game
 from carzero_viewer.types import PromptResult
 

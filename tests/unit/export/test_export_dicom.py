@@ -17,7 +17,7 @@ from carzero_viewer.export.dicom_sc import (
     secondary_capture,
     write_secondary_capture,
 )
-from carzero_viewer.export.files import ExportError
+from carzero_viewer.files import WriteError
 from carzero_viewer.imaging import SourceFormat, load_image
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -61,7 +61,7 @@ def test_secondary_capture_reopens_in_pydicom_and_the_app(
     np.testing.assert_allclose(record.pixels, rgb.astype(np.float32))
     assert capsys.readouterr() == ("", "")  # nothing printed (patient identity never leaves the file)
 
-    with pytest.raises(ExportError):
+    with pytest.raises(WriteError):
         write_secondary_capture(path, ds)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from carzero_viewer.annotations import Box
-from carzero_viewer.export.files import ExportError
+from carzero_viewer.files import WriteError
 from carzero_viewer.export.pdf import write_pdf
 from carzero_viewer.export.reports import (
     CSV_COLUMNS,
@@ -88,7 +88,7 @@ def test_csv_columns_and_provenance(tmp_path: Path) -> None:
     assert first["weights_checksum"] == PROVENANCE.weights_checksum
     assert first["model_id"] == PROVENANCE.model_id
     assert first["app_version"] and first["image_hash"] == "abc" and first["template"] == "There is {}."
-    with pytest.raises(ExportError):
+    with pytest.raises(WriteError):
         write_csv(path, _rows())
 
 
@@ -112,5 +112,5 @@ def test_pdf_page(tmp_path: Path) -> None:
     data = path.read_bytes()
     assert data.startswith(b"%PDF")
     assert data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") + data.count(b"/Type/Page") >= 1
-    with pytest.raises(ExportError):
+    with pytest.raises(WriteError):
         write_pdf(path, rgb, "image.png", _rows())

@@ -1,4 +1,4 @@
-"""Safe file output for every export: atomic writes, no silent overwrite, clean names, one-line errors.
+"""Safe file output for every command and the viewer: atomic writes, no silent overwrite, clean names, one-line errors.
 
 Every file is first written completely to a temporary file in the destination folder, flushed to disk, then
 moved into place in one step, so a crash, a full disk or a read-only folder never leaves a half-written file
@@ -6,7 +6,7 @@ and never damages a file that was already there. Without ``force`` an existing f
 final step links the temporary file to the target name (which fails if the name exists, with no race window);
 on file systems without hard links it falls back to check-then-rename.
 
-Failures become :class:`ExportError` naming the file and the reason in one line; :attr:`ExportError.kind`
+Failures become :class:`WriteError` naming the file and the reason in one line; :attr:`WriteError.kind`
 lets the GUI tell "already exists" (ask the user) from other failures (show the message).
 """
 
@@ -38,7 +38,7 @@ _RESERVED = frozenset(
 MAX_NAME_LENGTH = 120
 
 
-class ExportError(CarzeroError):
+class WriteError(CarzeroError):
     """A file could not be written; the existing file (if any) is untouched and no partial file is left.
 
     Attributes:
@@ -51,24 +51,24 @@ class ExportError(CarzeroError):
         super().__init__(reason, path)
 
 
-def exists_error(path: Path) -> ExportError:
-    return ExportError("already exists; not overwritten (use --force to replace it)", path, "exists")
+def exists_error(path: Path) -> WriteError:
+    return WriteError("already exists; not overwritten (use --force to replace it)", path, "exists")
 
 
-def os_error(exc: OSError, path: Path) -> ExportError:
-    """Translate an OSError into a one-line :class:`ExportError` for ``path``."""
+def os_error(exc: OSError, path: Path) -> WriteError:
+    """Translate an OSError into a one-line :class:`WriteError` for ``path``."""
     if isinstance(exc, FileExistsError):
         return exists_error(path)
     if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
-        return ExportError("cannot write here: permission denied (read-only folder?)", path, "permission")
+        return WriteError("cannot write here: permission denied (read-only folder?)", path, "permission")
     if exc.errno == errno.EROFS:
-        return ExportError("cannot write here: the file system is read-only", path, "read_only")
+        return WriteError("cannot write here: the file system is read-only", path, "read_only")
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return ExportError(
+        return WriteError(
             "the disk is full; nothing was written (free some space and retry)", path, "no_space"
         )
     detail = exc.strerror or str(exc)
-    return ExportError(f"cannot write: {detail}", path, "os")
+    return WriteError(f"cannot write: {detail}", path, "os")
 
 
 def sanitise_filename(text: str, max_length: int = MAX_NAME_LENGTH) -> str:
@@ -98,16 +98,16 @@ def slug(text: str, max_length: int = 48) -> str:
 
 
 def ensure_directory(path: str | Path) -> Path:
-    """Create ``path`` (and parents) if needed; :class:`ExportError` when it cannot be created."""
+    """Create ``path`` (and parents) if needed; :class:`WriteError` when it cannot be created."""
     folder = Path(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError as exc:
-        raise ExportError("exists and is not a folder", folder, "os") from exc
+        raise WriteError("exists and is not a folder", folder, "os") from exc
     except OSError as exc:
         raise os_error(exc, folder) from exc
     if not folder.is_dir():
-        raise ExportError("exists and is not a folder", folder, "os")
+        raise WriteError("exists and is not a folder", folder, "os")
     return folder
 
 
@@ -143,7 +143,7 @@ def write_bytes_atomic(path: str | Path, data: bytes, force: bool = False) -> Pa
         The path written.
 
     Raises:
-        ExportError: the file exists (and ``force`` is off), the folder is read-only, the disk is full...
+        WriteError: the file exists (and ``force`` is off), the folder is read-only, the disk is full...
             The destination is then unchanged and no temporary file is left behind.
     """
     target = Path(path)

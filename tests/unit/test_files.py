@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from carzero_viewer.errors import CarzeroError
-from carzero_viewer.export import files
-from carzero_viewer.export.files import (
-    ExportError,
+from carzero_viewer import files
+from carzero_viewer.files import (
+    WriteError,
     ensure_directory,
     sanitise_filename,
     save_jpeg,
@@ -57,7 +57,7 @@ def _leftovers(folder: Path) -> list[str]:
 def test_atomic_write_never_overwrites_without_force(tmp_path: Path) -> None:
     target = tmp_path / "out.bin"
     assert write_bytes_atomic(target, b"first") == target
-    with pytest.raises(ExportError) as info:
+    with pytest.raises(WriteError) as info:
         write_bytes_atomic(target, b"second")
     assert info.value.kind == "exists"
     assert str(target) in info.value.message and "\n" not in info.value.message
@@ -82,9 +82,9 @@ def test_read_only_folder_gives_a_clear_error(tmp_path: Path, monkeypatch: pytes
     else:
         folder.chmod(0o500)
     try:
-        with pytest.raises(ExportError) as info:
+        with pytest.raises(WriteError) as info:
             write_bytes_atomic(folder / "new.png", b"data")
-        with pytest.raises(ExportError):
+        with pytest.raises(WriteError):
             write_bytes_atomic(existing, b"new", force=True)
     finally:
         folder.chmod(0o700)
@@ -102,7 +102,7 @@ def test_full_disk_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(files.os, "fsync", full)
-    with pytest.raises(ExportError) as info:
+    with pytest.raises(WriteError) as info:
         write_bytes_atomic(existing, b"new content", force=True)
     assert info.value.kind == "no_space"
     assert "disk is full" in info.value.message
@@ -113,7 +113,7 @@ def test_full_disk_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_ensure_directory(tmp_path: Path) -> None:
     assert ensure_directory(tmp_path / "a" / "b").is_dir()
     (tmp_path / "file").write_text("x")
-    with pytest.raises(ExportError, match="not a folder"):
+    with pytest.raises(WriteError, match="not a folder"):
         ensure_directory(tmp_path / "file")
 
 
@@ -128,5 +128,5 @@ def test_image_writers_round_trip(tmp_path: Path) -> None:
         np.testing.assert_array_equal(np.asarray(image), rgb)
     with Image.open(save_jpeg(tmp_path / "a.jpg", rgb)) as image:
         assert image.size == (30, 20)
-    with pytest.raises(ExportError):
+    with pytest.raises(WriteError):
         save_png(png, rgb)
