@@ -161,8 +161,8 @@ def _box_specs(boxes: Sequence[Box], prompt: str) -> list[BoxSpec]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from carzero_viewer.files import check_target, ensure_directory
     from carzero_viewer.export.reports import write_csv, write_json
+    from carzero_viewer.files import check_target, ensure_directory
     from carzero_viewer.imaging import SourceFormat, load_image
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 

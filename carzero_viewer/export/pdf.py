@@ -18,9 +18,9 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from carzero_viewer import APP_NAME
-from carzero_viewer.files import write_bytes_atomic
 from carzero_viewer.export.render import DISCLAIMER, UNTRAINED_TEXT
 from carzero_viewer.export.reports import ReportRow
+from carzero_viewer.files import write_bytes_atomic
 
 A4_PORTRAIT = (8.27, 11.69)
 MAX_IMAGE_SIDE = 1800  # pixels embedded in the page: plenty for print, keeps the file small

@@ -28,8 +28,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
 
 from carzero_viewer.errors import CarzeroError
-from carzero_viewer.files import encode_image, sanitise_filename, write_bytes_atomic
 from carzero_viewer.export.render import LegendInfo, RenderRequest, font, render, render_image
+from carzero_viewer.files import encode_image, sanitise_filename, write_bytes_atomic
 from carzero_viewer.imaging import Window
 from carzero_viewer.ui.heatmap_presenter import build_map_view
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from carzero_viewer.errors import CarzeroError
 from carzero_viewer import files
+from carzero_viewer.errors import CarzeroError
 from carzero_viewer.files import (
     WriteError,
     ensure_directory,

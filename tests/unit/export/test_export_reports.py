@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from carzero_viewer.annotations import Box
-from carzero_viewer.files import WriteError
 from carzero_viewer.export.pdf import write_pdf
 from carzero_viewer.export.reports import (
     CSV_COLUMNS,
@@ -23,6 +22,7 @@ from carzero_viewer.export.reports import (
     write_csv,
     write_json,
 )
+from carzero_viewer.files import WriteError
 from carzero_viewer.types import ModelInputGeometry, ProcessedPrompt, PromptResult
 
 PROVENANCE = Provenance(
