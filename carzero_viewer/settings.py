@@ -1,25 +1,37 @@
 """Versioned, Qt-free user settings stored as JSON in the user config folder.
 
 Qt's QSettings would tie the CLI and tests to Qt; a small JSON file is readable, diffable and written
-atomically (temp file + rename) so a crash or a full disk never leaves half a file. Unknown keys are kept, and a
-file from a newer version is read for the keys this version knows.
+through the one atomic writer (:mod:`carzero_viewer.files`) so a crash or a full disk never leaves half a file.
+It is read through the untrusted-file boundary (:mod:`carzero_viewer.untrusted`): a hand-edited or damaged file
+(deep nesting, a list of numbers where texts belong, a FIFO in its place) is kept as a backup and replaced by
+the defaults, never fatal. Unknown keys are kept, and a file from a newer version is read for the keys this
+version knows.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from carzero_viewer.errors import CarzeroError
+from carzero_viewer.files import write_text_atomic
 from carzero_viewer.paths import user_config_dir
+from carzero_viewer.untrusted import read_json
 
 LOG = logging.getLogger(__name__)
 SETTINGS_VERSION = 1
 SETTINGS_FILE = "settings.json"
+# A settings file holds a few short lists (prompts, recent files); 4 MiB is generous and keeps a damaged or
+# foreign file from being parsed at length on every start.
+MAX_SETTINGS_BYTES = 4 * 1024 * 1024
+
+
+class SettingsError(CarzeroError):
+    """The settings file cannot be used (it is then backed up and the defaults apply)."""
 
 
 @dataclass
@@ -43,7 +55,7 @@ class Settings:
         defaults = cls()
         values: dict[str, Any] = {}
         for name in known:
-            if name in data and isinstance(data[name], type(getattr(defaults, name))):
+            if name in data and _same_shape(data[name], getattr(defaults, name)):
                 values[name] = data[name]
         extra = {k: v for k, v in data.items() if k not in known and k not in ("version", "extra")}
         return cls(**values, extra=extra)
@@ -54,6 +66,13 @@ class Settings:
         return {"version": SETTINGS_VERSION, **extra, **data}
 
 
+def _same_shape(value: object, default: object) -> bool:
+    """Whether a stored value can stand in for the default: same type, and a list holds only strings."""
+    if not isinstance(value, type(default)):
+        return False
+    return not isinstance(value, list) or all(isinstance(item, str) for item in value)
+
+
 def settings_path() -> Path:
     return user_config_dir() / SETTINGS_FILE
 
@@ -61,12 +80,12 @@ def settings_path() -> Path:
 def load_settings(path: Path | None = None) -> Settings:
     """Read settings; a corrupt file is kept as a backup and replaced by the defaults (never fatal)."""
     path = path or settings_path()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.exists():
         return Settings()
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        _back_up_corrupt(path, str(exc))
+    try:
+        data = read_json(path, SettingsError, "settings file", MAX_SETTINGS_BYTES)
+    except SettingsError as exc:
+        _back_up_corrupt(path, exc.reason)
         return Settings()
     if not isinstance(data, dict):
         _back_up_corrupt(path, "not a JSON object")
@@ -89,12 +108,8 @@ def _back_up_corrupt(path: Path, reason: str) -> None:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write atomically. Raises OSError (e.g. disk full) with the previous file intact."""
+    """Write atomically. Raises :class:`~carzero_viewer.files.WriteError` (e.g. disk full) with the previous
+    file intact."""
     path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(settings.to_dict(), indent=2), encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text_atomic(path, json.dumps(settings.to_dict(), indent=2), force=True)

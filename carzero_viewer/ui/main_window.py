@@ -16,6 +16,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from carzero_viewer.export.heatmap_style import HeatmapStyle
+from carzero_viewer.files import WriteError
 from carzero_viewer.imaging import ImageRecord, model_view
 from carzero_viewer.settings import Settings, load_settings, save_settings
 from carzero_viewer.types import PromptResult
@@ -428,8 +429,8 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         try:
             save_settings(self.settings)
-        except OSError as exc:
-            self.show_error(f"cannot save settings: {exc}")
+        except WriteError as exc:
+            self.show_error(f"cannot save settings: {exc.message}")
 
     # --- Qt events ------------------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt API name)

@@ -33,3 +33,26 @@ def test_corrupt_file_is_backed_up(tmp_path: Path) -> None:
     assert len(backups) == 1
     assert backups[0].read_text() == "{ half written"
     assert not path.exists()
+
+
+def test_list_of_non_texts_falls_back_to_default(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"prompts": [1, {"a": 2}], "recent_files": ["/a.png"]}))
+    settings = load_settings(path)
+    assert settings.prompts == []
+    assert settings.recent_files == ["/a.png"]
+
+
+def test_deeply_nested_file_is_backed_up_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"extra": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert load_settings(path) == Settings()
+    assert len(list(tmp_path.glob("settings.json.corrupt-*"))) == 1
+
+
+def test_nan_and_lone_surrogates_are_refused(tmp_path: Path) -> None:
+    for text in ('{"prompt_template": NaN}', '{"prompts": ["\\ud800"]}'):
+        path = tmp_path / "settings.json"
+        path.write_text(text)
+        assert load_settings(path) == Settings()
+    assert len(list(tmp_path.glob("settings.json.corrupt-*"))) >= 1
