@@ -113,6 +113,7 @@ def test_rejects_non_2d() -> None:
 # --- one (image, class) with several boxes: union for mIoU / pointing / energy / pixel AUROC, CNR per box ---
 # 4 rows x 6 columns. Earlier versions scored each box alone (the class's other boxes counting as outside)
 # and, in the viewer, CNR against the union; the hand-computed "per box" values are given for contrast.
+# Tolerance: pytest.approx's default (relative 1e-6); float64 over 24 pixels is exact up to ~1e-15 anywhere.
 
 OVERLAP = [B(0, 0, 3, 2), B(1, 0, 4, 2)]  # columns 0..2 and 1..3 of rows 0..1: union = columns 0..3 (8 px)
 DISJOINT = [B(0, 0, 2, 2), B(4, 2, 6, 4)]  # top-left 2x2 and bottom-right 2x2 (4 px each)
