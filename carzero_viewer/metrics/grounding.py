@@ -55,7 +55,8 @@ METRIC_DEFINITIONS: dict[str, str] = {
     "energy_in_box": "per (image, class): share of the non-negative map mass inside the union of the class's "
     "boxes (not in the published material; same mask as mIoU)",
     "cnr": "per box: |mean inside - mean outside| / sqrt(var inside + var outside), inside = that box, outside = "
-    "every other pixel; averaged over boxes, NaNs ignored (published, MS-CXR protocol)",
+    "every other pixel (the class's other boxes included); averaged over boxes, NaNs ignored (published, MS-CXR "
+    "protocol)",
     "miou": "per (image, class): mean over t in {0.1, 0.2, 0.3, 0.4, 0.5} of the IoU between (min-max "
     "normalised map > t) and the union of the class's boxes (published, MS-CXR protocol)",
     "pixel_auroc": "per (image, class): ROC-AUC of the map values separating pixels inside the union of the "
