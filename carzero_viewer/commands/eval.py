@@ -94,7 +94,6 @@ SUMMARY_COLUMNS = (
     "auroc_ci_low",
     "auroc_ci_high",
 )
-GROUNDING_METRICS = ("pointing_game", "energy_in_box", "cnr", "miou", "pixel_auroc")
 UNION_METRICS = ("energy_in_box", "miou", "pixel_auroc")  # averaged over (image, class) rows
 AGGREGATION = (
     "per class: pointing game = hit rate over the class's (image, class) rows; energy in box, mIoU and pixel "
@@ -327,12 +326,11 @@ def record_grounding(
     from carzero_viewer.metrics import score_grounding
 
     scores = score_grounding(heatmap, group)
-    common = {"image": image, "class": canonical, "prompt": prompt, "score": score}
+    common = {"image": image, "class": canonical, "prompt": prompt, "score": score, "scaled": scaled}
     result.image_class_rows.append(
         {
             **common,
             "source": source,
-            "scaled": scaled,
             "n_boxes": scores.boxes,
             "pointing_hit": scores.pointing_hit,
             "energy_in_box": scores.energy_in_box,
@@ -350,7 +348,6 @@ def record_grounding(
                 "y1": box.y1,
                 "x2": box.x2,
                 "y2": box.y2,
-                "scaled": scaled,
                 "cnr": box_cnr,
             }
         )
