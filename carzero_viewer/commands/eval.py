@@ -5,14 +5,20 @@ prompts of the dataset's classes (every distinct prompt encoded once, up front).
 is mapped back to original-image pixels (NaN outside the model's field of view) and compared with the boxes,
 scaled to the opened image.
 
+The metrics follow the published definitions (``shared/docs/published-results.md``; units in
+:mod:`carzero_viewer.metrics.grounding`): the ground truth of an (image, class) is every box of that class
+and dataset on the image; pointing game, energy-in-box, mIoU and pixel AUROC are computed once per (image,
+class) against the union of those boxes, CNR once per box.
+
 Outputs in ``--out`` (each written atomically: temp file + rename):
 
-* ``boxes.csv``: one row per box; ``pointing_hit`` is judged against the union of the image's boxes of the
-  same label and dataset (the pointing-game rule); ``energy_in_box``, ``cnr``, ``miou`` and ``pixel_auroc``
-  against that one box.
-* ``summary.csv`` / ``summary.json``: per (source, class) means (pointing game = hit rate over the (image,
-  class) pairs) and a macro ``mean`` row per source; with ``--labels``, per-class ROC-AUC over the images'
-  scores with a bootstrap 95 % CI.
+* ``image_classes.csv``: one row per (image, dataset, class): ``n_boxes`` and the four union metrics.
+* ``boxes.csv``: one row per box: its coordinates and its own ``cnr``.
+* ``summary.csv`` / ``summary.json``: per (source, class): pointing game = hit rate and energy-in-box, mIoU,
+  pixel AUROC = means over the (image, class) rows (``n_images`` of them); CNR = mean over the class's boxes
+  (``n_boxes``). A ``mean`` row per source: CNR over all the source's boxes (published "averaged over
+  boxes"), the other metrics over the class rows (as the published pointing-game mean). With ``--labels``,
+  per-class ROC-AUC over the images' scores with a bootstrap 95 % CI. NaN values are skipped in every mean.
 * ``report.html``: tables, bar charts and example overlays beside the published CARZero numbers
   (:mod:`carzero_viewer.commands.eval_report`).
 """
@@ -46,6 +52,19 @@ if TYPE_CHECKING:
     from carzero_viewer.inference.engine import InferenceEngine
     from carzero_viewer.types import PromptResult
 
+IMAGE_CLASS_COLUMNS = (
+    "image",
+    "source",
+    "class",
+    "prompt",
+    "score",
+    "scaled",
+    "n_boxes",
+    "pointing_hit",
+    "energy_in_box",
+    "miou",
+    "pixel_auroc",
+)
 BOX_COLUMNS = (
     "image",
     "source",
@@ -58,11 +77,7 @@ BOX_COLUMNS = (
     "y2",
     "scaled",
     "score",
-    "pointing_hit",
-    "energy_in_box",
     "cnr",
-    "miou",
-    "pixel_auroc",
 )
 SUMMARY_COLUMNS = (
     "source",
@@ -79,7 +94,14 @@ SUMMARY_COLUMNS = (
     "auroc_ci_low",
     "auroc_ci_high",
 )
-GROUNDING_METRICS = ("pointing_game", "energy_in_box", "cnr", "miou", "pixel_auroc")
+UNION_METRICS = ("energy_in_box", "miou", "pixel_auroc")  # averaged over (image, class) rows
+AGGREGATION = (
+    "per class: pointing game = hit rate over the class's (image, class) rows; energy in box, mIoU and pixel "
+    "AUROC = mean over those rows; CNR = mean over the class's boxes. 'mean' row: CNR = mean over all the "
+    "dataset's boxes (published: averaged over boxes), the others = mean of the class rows (as the published "
+    "pointing-game mean). NaN values are skipped."
+)
+PIXEL_RULE = "pixel-centre box masks; pixels outside the model's field of view (NaN) excluded"
 MAX_EXAMPLES = 4
 
 
@@ -118,8 +140,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 @dataclass
 class EvalResult:
-    box_rows: list[dict[str, Any]] = field(default_factory=list)
-    hits: dict[tuple[str, str], list[bool]] = field(default_factory=dict)  # (source, class) -> per image
+    image_class_rows: list[dict[str, Any]] = field(default_factory=list)  # IMAGE_CLASS_COLUMNS
+    box_rows: list[dict[str, Any]] = field(default_factory=list)  # BOX_COLUMNS
     image_scores: dict[str, dict[str, float]] = field(default_factory=dict)  # image -> class -> score
     image_truth: dict[str, frozenset[str]] = field(default_factory=dict)  # image -> canonical positives
     examples: list[Example] = field(default_factory=list)
@@ -271,6 +293,66 @@ def _record_image(
         _box_metrics(path, record.model_input, matched.boxes, matched.scaled, by_class, label_map, result)
 
 
+def group_boxes(boxes: Sequence[Box], label_map: LabelMap) -> dict[tuple[str, str], list[Box]]:
+    """The ground truth of each (dataset, class) on one image: its boxes, in input order.
+
+    The dataset is the reader family (both ChestX-Det10 splits are one dataset); the class is the canonical
+    label, so spellings of one class (``Infiltrate``/``Infiltration``) share one union.
+    """
+    groups: dict[tuple[str, str], list[Box]] = {}
+    for box in boxes:
+        groups.setdefault((_family(box.source), label_map.canonical(box.label)), []).append(box)
+    return groups
+
+
+def record_grounding(
+    result: EvalResult,
+    image: str,
+    source: str,
+    canonical: str,
+    prompt: str,
+    score: float,
+    heatmap: npt.NDArray[np.floating],
+    group: Sequence[Box],
+    scaled: bool,
+) -> None:
+    """Score one (image, dataset, class) and add its image-class row and its box rows to ``result``.
+
+    Args:
+        prompt, score: the class prompt's text and its image-level score.
+        heatmap: the class prompt's map in the opened image's pixels (NaN outside the field of view).
+        group: every box of that class and dataset on the image, same pixel frame (see :func:`group_boxes`).
+    """
+    from carzero_viewer.metrics import score_grounding
+
+    scores = score_grounding(heatmap, group)
+    common = {"image": image, "class": canonical, "prompt": prompt, "score": score, "scaled": scaled}
+    result.image_class_rows.append(
+        {
+            **common,
+            "source": source,
+            "n_boxes": scores.boxes,
+            "pointing_hit": scores.pointing_hit,
+            "energy_in_box": scores.energy_in_box,
+            "miou": scores.miou,
+            "pixel_auroc": scores.pixel_auroc,
+        }
+    )
+    for box, box_cnr in zip(group, scores.box_cnr, strict=True):
+        result.box_rows.append(
+            {
+                **common,
+                "source": box.source,
+                "label": box.label,
+                "x1": box.x1,
+                "y1": box.y1,
+                "x2": box.x2,
+                "y2": box.y2,
+                "cnr": box_cnr,
+            }
+        )
+
+
 def _box_metrics(
     path: Path,
     gray: npt.NDArray[np.uint8],
@@ -282,37 +364,13 @@ def _box_metrics(
 ) -> None:
     from carzero_viewer.commands.eval_report import Example
     from carzero_viewer.inference.geometry import map_to_original
-    from carzero_viewer.metrics import cnr, energy_in_box, miou, pixel_auroc, pointing_game
 
-    groups: dict[tuple[str, str], list[Box]] = {}
-    for box in boxes:  # one group per dataset (reader family, e.g. both ChestX-Det10 splits) and class
-        groups.setdefault((box.source.split(":", 1)[0], label_map.canonical(box.label)), []).append(box)
-    for (source, canonical), group in groups.items():
+    for (source, canonical), group in group_boxes(boxes, label_map).items():
         prompt = by_class[canonical]
         heatmap = map_to_original(prompt.grounding_map, prompt.geometry)
-        hit = pointing_game(heatmap, group)
-        result.hits.setdefault((source, canonical), []).append(hit)
-        for box in group:
-            result.box_rows.append(
-                {
-                    "image": path.name,
-                    "source": box.source,
-                    "label": box.label,
-                    "class": canonical,
-                    "prompt": prompt.prompt.text,
-                    "x1": box.x1,
-                    "y1": box.y1,
-                    "x2": box.x2,
-                    "y2": box.y2,
-                    "scaled": scaled,
-                    "score": prompt.score,
-                    "pointing_hit": hit,
-                    "energy_in_box": energy_in_box(heatmap, [box]),
-                    "cnr": cnr(heatmap, [box]),
-                    "miou": miou(heatmap, [box]),
-                    "pixel_auroc": pixel_auroc(heatmap, [box]),
-                }
-            )
+        record_grounding(
+            result, path.name, source, canonical, prompt.prompt.text, prompt.score, heatmap, group, scaled
+        )
         if len(result.examples) < MAX_EXAMPLES and all(
             e.label != canonical and e.image != path.name for e in result.examples
         ):
@@ -335,36 +393,45 @@ def _family(source: str) -> str:
     return source.split(":", 1)[0]
 
 
-def _nanmean(values: Sequence[float]) -> float:
-    finite = [v for v in values if not math.isnan(v)]
-    return sum(finite) / len(finite) if finite else float("nan")
+def _grounding_rows(result: EvalResult, source: str) -> list[dict[str, Any]]:
+    """One dataset's per-class grounding rows and its ``mean`` row, each metric averaged in its unit."""
+    from carzero_viewer.metrics import nanmean
+
+    pairs = [r for r in result.image_class_rows if r["source"] == source]
+    boxes = [r for r in result.box_rows if _family(r["source"]) == source]
+    class_rows = []
+    for canonical in sorted({r["class"] for r in pairs}):
+        class_pairs = [r for r in pairs if r["class"] == canonical]
+        class_boxes = [r for r in boxes if r["class"] == canonical]
+        row: dict[str, Any] = {"source": source, "class": canonical}
+        row["n_boxes"] = len(class_boxes)
+        row["n_images"] = len(class_pairs)
+        row["pointing_game"] = sum(bool(r["pointing_hit"]) for r in class_pairs) / len(class_pairs)
+        for metric in UNION_METRICS:
+            row[metric] = nanmean(float(r[metric]) for r in class_pairs)
+        row["cnr"] = nanmean(float(r["cnr"]) for r in class_boxes)
+        class_rows.append(row)
+    mean: dict[str, Any] = {"source": source, "class": "mean", "n_boxes": len(boxes)}
+    mean["n_images"] = len({r["image"] for r in pairs})
+    for metric in ("pointing_game", *UNION_METRICS):
+        mean[metric] = nanmean(r[metric] for r in class_rows)
+    mean["cnr"] = nanmean(float(r["cnr"]) for r in boxes)
+    return [*class_rows, mean]
 
 
 def summarise(
     result: EvalResult, label_map: LabelMap, image_labels: ImageLabels | None, n_boot: int, seed: int
 ) -> list[dict[str, Any]]:
-    """Summary rows: per (source, class) grounding means + a mean row per source; then classification."""
-    from carzero_viewer.metrics import bootstrap_ci, roc_auc
+    """Summary rows: per (source, class) grounding means + a mean row per source; then classification.
 
-    rows: list[dict[str, Any]] = []  # grounding rows are per dataset (reader family) and class
-    for source in sorted({key[0] for key in result.hits}):
-        class_rows = []
-        for (src, canonical), hits in sorted(result.hits.items()):
-            if src != source:
-                continue
-            boxes = [r for r in result.box_rows if _family(r["source"]) == source and r["class"] == canonical]
-            row: dict[str, Any] = {"source": source, "class": canonical, "n_boxes": len(boxes)}
-            row["n_images"] = len(hits)
-            row["pointing_game"] = sum(hits) / len(hits)
-            for metric in GROUNDING_METRICS[1:]:
-                row[metric] = _nanmean([float(r[metric]) for r in boxes])
-            class_rows.append(row)
-        mean: dict[str, Any] = {"source": source, "class": "mean"}
-        mean["n_boxes"] = sum(r["n_boxes"] for r in class_rows)
-        mean["n_images"] = len({r["image"] for r in result.box_rows if _family(r["source"]) == source})
-        for metric in GROUNDING_METRICS:
-            mean[metric] = _nanmean([r[metric] for r in class_rows])
-        rows += [*class_rows, mean]
+    Grounding units (module docstring): pointing game, energy-in-box, mIoU and pixel AUROC over the (image,
+    class) rows; CNR over the boxes, also in the ``mean`` row.
+    """
+    from carzero_viewer.metrics import bootstrap_ci, nanmean, roc_auc
+
+    rows: list[dict[str, Any]] = []
+    for source in sorted({r["source"] for r in result.image_class_rows}):
+        rows += _grounding_rows(result, source)
     if image_labels is not None and result.image_truth:
         source = f"labels:{image_labels.source.name}"
         names = sorted(result.image_truth)
@@ -385,7 +452,7 @@ def summarise(
                 }
             )
         mean_row: dict[str, Any] = {"source": source, "class": "mean", "n_images": len(names)}
-        mean_row["auroc"] = _nanmean([r["auroc"] for r in auc_rows])
+        mean_row["auroc"] = nanmean(r["auroc"] for r in auc_rows)
         rows += [*auc_rows, mean_row]
     return rows
 
@@ -399,6 +466,8 @@ def _summary_document(
     summary: list[dict[str, Any]],
     runtime: float,
 ) -> dict[str, Any]:
+    from carzero_viewer.metrics import METRIC_DEFINITIONS
+
     info = engine.info
     return {
         "app_version": __version__,
@@ -418,11 +487,16 @@ def _summary_document(
         "images_scored": result.scored,
         "images_skipped_no_ground_truth": len(result.skipped),
         "images_failed": result.failed,
+        "image_classes": len(result.image_class_rows),
         "boxes": len(result.box_rows),
         "scaling_notes": result.notes,
         "summary": [{k: _json_value(v) for k, v in row.items()} for row in summary],
         "runtime_s": round(runtime, 2),
-        "metric_definitions": "see carzero_viewer.metrics (pixel-centre convention, NaN pixels excluded)",
+        "metric_definitions": {
+            "metrics": METRIC_DEFINITIONS,
+            "aggregation": AGGREGATION,
+            "pixels": PIXEL_RULE,
+        },
     }
 
 
@@ -466,6 +540,7 @@ def _write_outputs(
 ) -> None:
     from carzero_viewer.commands.eval_report import render_report
 
+    write_atomic(out / "image_classes.csv", _csv_text(IMAGE_CLASS_COLUMNS, result.image_class_rows))
     write_atomic(out / "boxes.csv", _csv_text(BOX_COLUMNS, result.box_rows))
     write_atomic(out / "summary.csv", _csv_text(SUMMARY_COLUMNS, summary))
     write_atomic(out / "summary.json", json.dumps(document, indent=2, allow_nan=False))

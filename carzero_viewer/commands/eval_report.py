@@ -74,6 +74,15 @@ PUBLISHED_POINTING_DET10: dict[str, float] = {
     "Pneumothorax": 0.457,
     "mean": 0.543,
 }
+# What changed in the metrics, for readers comparing with reports of earlier versions (up to 0.1.0).
+METRIC_CHANGE_NOTE = (
+    "Changed from earlier versions of this app: energy in box, mIoU and pixel AUROC were computed for each box "
+    "alone (other boxes of the same class on the image counted as outside) and averaged over boxes; they are "
+    "now computed once per (image, class) against the union of that class's boxes, as mIoU is defined. The "
+    "CNR 'mean' row averaged the class means; it now averages all boxes, as CNR is defined. Pointing game and "
+    "the per-box CNR are unchanged. Numbers differ from earlier reports wherever an image has several boxes "
+    "of one class."
+)
 # Phrase grounding on MS-CXR, other models (context only).
 PUBLISHED_MSCXR = (
     ("BioViL", "1.07 \u00b1 0.04", 0.229),
@@ -232,6 +241,22 @@ td,th{border:1px solid #ccc;padding:3px 8px;text-align:right} th{background:#eee
 """
 
 
+def _definitions(definitions: dict[str, Any]) -> str:
+    """The "Metric definitions" section: each metric's unit and formula, the aggregation, what changed."""
+    items = "".join(
+        f"<li><b>{html.escape(name.replace('_', ' '))}</b>: {html.escape(text)}</li>"
+        for name, text in definitions["metrics"].items()
+    )
+    return (
+        "<h2>Metric definitions</h2><p class='note'>These follow the published definitions "
+        "(shared/docs/published-results.md). The ground truth of an (image, class) is every box of that class "
+        f"on the image; boxes of other classes never count. Pixels: {html.escape(definitions['pixels'])}.</p>"
+        f"<ul class='note'>{items}</ul>"
+        f"<p class='note'>Averages: {html.escape(definitions['aggregation'])}</p>"
+        f"<p class='note'>{html.escape(METRIC_CHANGE_NOTE)}</p>"
+    )
+
+
 def render_report(
     document: dict[str, Any], summary: Sequence[dict[str, Any]], examples: Sequence[Example], untrained: bool
 ) -> str:
@@ -268,12 +293,12 @@ def render_report(
                     ("class", "class"),
                     ("n_boxes", "boxes"),
                     ("n_images", "images"),
-                    ("pointing_game", "pointing game"),
+                    ("pointing_game", "pointing game (per image, union)"),
                     ("published", "CARZero published pointing game (ChestX-Det10 test)"),
-                    ("energy_in_box", "energy in box"),
-                    ("cnr", "CNR"),
-                    ("miou", "mIoU"),
-                    ("pixel_auroc", "pixel AUROC"),
+                    ("energy_in_box", "energy in box (per image, union)"),
+                    ("cnr", "CNR (per box)"),
+                    ("miou", "mIoU (per image, union)"),
+                    ("pixel_auroc", "pixel AUROC (per image, union)"),
                 ],
             )
         )
@@ -318,10 +343,8 @@ def render_report(
         f"<table><tr><th>model</th><th>mean CNR</th><th>mIoU</th></tr>{mscxr}</table>"
         f"<p class='note'>Source: {html.escape(PUBLISHED_SOURCE)} Published numbers come from full test sets "
         "and released weights; a small local run is not comparable beyond a sanity check.</p>"
-        "<p class='note'>Metric definitions: carzero_viewer.metrics (pixel-centre box masks; pixels outside the "
-        "model's field of view excluded). Pointing game per (image, class) against the union of that class's "
-        "boxes; the other metrics per box.</p>"
     )
+    parts.append(_definitions(document["metric_definitions"]))
     parts.append(stamp)
     parts.append("</body></html>")
     return "\n".join(parts)

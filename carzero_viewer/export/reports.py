@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from carzero_viewer import __version__
 from carzero_viewer.files import write_text_atomic
-from carzero_viewer.metrics import BoxLike, cnr, energy_in_box, miou, pixel_auroc, pointing_game
+from carzero_viewer.metrics import BoxLike, score_grounding
 from carzero_viewer.types import PromptResult
 
 METRIC_NAMES = ("pointing_game", "energy_in_box", "cnr", "miou", "pixel_auroc")
@@ -101,15 +101,18 @@ CSV_COLUMNS = (
 
 
 def grounding_metrics(values: npt.NDArray[np.floating], boxes: Sequence[BoxLike]) -> dict[str, float]:
-    """All grounding metrics of a map in original pixels (NaN = no data) against boxes; {} without boxes."""
+    """All grounding metrics of a map in original pixels (NaN = no data) against the boxes of its prompt's
+    class, as :func:`carzero_viewer.metrics.score_grounding` defines them (union; CNR averaged over boxes);
+    {} without boxes."""
     if not boxes:
         return {}
+    scores = score_grounding(values, boxes)
     return {
-        "pointing_game": float(pointing_game(values, boxes)),
-        "energy_in_box": float(energy_in_box(values, boxes)),
-        "cnr": float(cnr(values, boxes)),
-        "miou": float(miou(values, boxes)),
-        "pixel_auroc": float(pixel_auroc(values, boxes)),
+        "pointing_game": float(scores.pointing_hit),
+        "energy_in_box": scores.energy_in_box,
+        "cnr": scores.cnr,
+        "miou": scores.miou,
+        "pixel_auroc": scores.pixel_auroc,
     }
 
 

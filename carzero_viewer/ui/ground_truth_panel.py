@@ -46,24 +46,36 @@ HIT_COLOR, MISS_COLOR = "#2e7d32", "#c62828"
 NOT_AVAILABLE = "n/a"
 MAX_VISIBLE_ROWS = 8  # the class list grows to this many rows, then scrolls
 
-# (key, row title, one-line definition shown as tooltip)
+# (key, row title, one-line definition shown as tooltip): the published definitions that
+# carzero_viewer.metrics.score_grounding implements (union of the label's boxes; CNR per box).
 METRIC_ROWS = (
     (
         "pointing",
         "Pointing game",
         "HIT when the map's maximum (the marked point) lies inside a box of the label.",
     ),
-    ("energy", "Energy in box", "Share of the map's total (non-negative) value that falls inside the boxes."),
-    ("cnr", "CNR", "Contrast-to-noise ratio: |mean inside - mean outside| / sqrt(var inside + var outside)."),
+    (
+        "energy",
+        "Energy in box",
+        "Share of the map's total (non-negative) value inside the union of the label's boxes.",
+    ),
+    (
+        "cnr",
+        "CNR",
+        "Contrast-to-noise ratio |mean inside - mean outside| / sqrt(var inside + var outside) of each box of "
+        "the label, averaged over its boxes.",
+    ),
     (
         "miou",
         "mIoU",
-        "Mean IoU of the min-max normalised map thresholded at 0.1, 0.2 ... 0.5 with the boxes.",
+        "Mean IoU of the min-max normalised map thresholded at 0.1, 0.2 ... 0.5 with the union of the label's "
+        "boxes.",
     ),
     (
         "auroc",
         "Pixel AUROC",
-        "ROC-AUC of map values separating pixels inside the boxes from outside (0.5 = chance).",
+        "ROC-AUC of map values separating pixels inside the union of the label's boxes from the rest "
+        "(0.5 = chance).",
     ),
 )
 

@@ -2,23 +2,23 @@
 
 Lives under ``ui/`` because it works on what the viewer shows (a :class:`~carzero_viewer.ui.canvas.BoxSpec`
 list and a :class:`~carzero_viewer.ui.heatmap_presenter.MapView`), but it imports no Qt so it is unit-tested
-headless. The numbers themselves come from :mod:`carzero_viewer.metrics`; this module only decides *which*
-boxes count: those whose label names the same class as the prompt (:meth:`LabelMap.labels_match`, e.g. box
-``Effusion`` and prompt "There is pleural effusion."). Boxes of other classes are not part of the
-ground-truth region (they count as "outside"): the question is "does this prompt's map point at its own
-finding?".
+headless. This module only decides *which* boxes are the ground truth: those whose label names the same
+class as the prompt (:meth:`LabelMap.labels_match`, e.g. box ``Effusion`` and prompt "There is pleural
+effusion."). Boxes of other classes are not part of it (they count as "outside"): the question is "does this
+prompt's map point at its own finding?". The numbers come from
+:func:`carzero_viewer.metrics.score_grounding`, the function ``eval`` uses, so they follow the same
+published definitions: pointing game, energy-in-box, mIoU and pixel AUROC against the union of the matching
+boxes, CNR per box and averaged over them.
 
 Speed: pointing game, energy-in-box and CNR are exact at full resolution (tens of milliseconds on a
 3000x2500 radiograph). mIoU and pixel AUROC (a sort of every pixel: seconds at that size, on the GUI thread)
-are computed on a regular sub-grid (every ``stride``-th row and column) once the map exceeds ``max_pixels``;
-the boxes are moved onto that grid exactly (a sub-grid pixel is inside a box iff the original pixel it
-samples is), so this is a uniform pixel sample of the same quantity, reported in
-:attr:`GroundingMetrics.stride`. The heatmaps are upsampled 14x14 grids, so the sample loses nothing visible.
+are computed on a regular sub-grid (every ``stride``-th row and column) once the map exceeds ``max_pixels``,
+a uniform pixel sample of the same quantity, reported in :attr:`GroundingMetrics.stride`. The heatmaps are
+upsampled 14x14 grids, so the sample loses nothing visible.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from carzero_viewer.annotations.labels import LabelMap
-from carzero_viewer.metrics import cnr, energy_in_box, miou, pixel_auroc, pointing_game
+from carzero_viewer.metrics import score_grounding
 from carzero_viewer.metrics.grounding import BoxLike
 
 _DEFAULT_LABELS = LabelMap.builtin()
@@ -48,11 +48,12 @@ class GroundingMetrics:
     Attributes:
         label: the matched canonical label(s), comma-separated when a prompt names several classes.
         boxes: how many boxes were used (their union is the ground-truth region).
-        pointing_hit: a pixel attaining the map's maximum lies inside a box.
-        energy_in_box: share of the (non-negative) map mass inside the boxes, 0..1; NaN for a zero map.
-        cnr: contrast-to-noise ratio ``|mean_in - mean_out| / sqrt(var_in + var_out)``; NaN if undefined.
-        miou: mean IoU of the min-max normalised map thresholded at 0.1..0.5 with the boxes.
-        pixel_auroc: ROC-AUC of the map values as a classifier of "pixel inside a box".
+        pointing_hit: a pixel attaining the map's maximum lies inside the union of the boxes.
+        energy_in_box: share of the (non-negative) map mass inside the union, 0..1; NaN for a zero map.
+        cnr: contrast-to-noise ratio ``|mean_in - mean_out| / sqrt(var_in + var_out)`` of each box alone,
+            averaged over the boxes (NaNs ignored); NaN if undefined for every box.
+        miou: mean IoU of the min-max normalised map thresholded at 0.1..0.5 with the union of the boxes.
+        pixel_auroc: ROC-AUC of the map values as a classifier of "pixel inside the union".
         stride: 1 when mIoU and AUROC used every pixel, else the sub-grid step in rows and columns.
     """
 
@@ -64,25 +65,6 @@ class GroundingMetrics:
     miou: float
     pixel_auroc: float
     stride: int = 1
-
-
-@dataclass(frozen=True)
-class _Rect:
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-
-
-def _on_subgrid(box: LabelledBox, stride: int) -> _Rect:
-    """``box`` in the frame of ``values[::stride, ::stride]``: sub-grid column ``c'`` samples original column
-    ``c' * stride``, whose centre is inside ``x1 <= c' * stride + 0.5 < x2`` iff ``x1' <= c' + 0.5 < x2'``
-    with ``x1' = (x1 - 0.5) / stride + 0.5`` (rows alike)."""
-
-    def move(v: float) -> float:
-        return (v - 0.5) / stride + 0.5
-
-    return _Rect(move(box.x1), move(box.y1), move(box.x2), move(box.y2))
 
 
 def matching_boxes(
@@ -121,16 +103,14 @@ def compute_grounding(
     if not matched:
         return None
     labels = ", ".join(dict.fromkeys(table.canonical(box.label) for box in matched))
-    stride = max(1, math.ceil(math.sqrt(values.size / max(1, max_pixels))))
-    sampled = values[::stride, ::stride] if stride > 1 else values
-    sampled_boxes = [_on_subgrid(box, stride) for box in matched] if stride > 1 else matched
+    scores = score_grounding(values, matched, max_pixels)
     return GroundingMetrics(
         label=labels,
-        boxes=len(matched),
-        pointing_hit=pointing_game(values, matched),
-        energy_in_box=energy_in_box(values, matched),
-        cnr=cnr(values, matched),
-        miou=miou(sampled, sampled_boxes),
-        pixel_auroc=pixel_auroc(sampled, sampled_boxes),
-        stride=stride,
+        boxes=scores.boxes,
+        pointing_hit=scores.pointing_hit,
+        energy_in_box=scores.energy_in_box,
+        cnr=scores.cnr,
+        miou=scores.miou,
+        pixel_auroc=scores.pixel_auroc,
+        stride=scores.stride,
     )

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from carzero_viewer.annotations import Box, LabelMap
+from carzero_viewer.metrics import score_grounding
 from carzero_viewer.ui.grounding import GroundingMetrics, compute_grounding, matching_boxes
 
 
@@ -48,6 +49,43 @@ def test_matching_prompt_is_graded_against_its_own_boxes_only() -> None:
     assert metrics.miou == pytest.approx(100 / 400)
     # positives 100 x 1.0 beat every negative, 300 x 0.1 tie with all 8600 negatives (count 1/2)
     assert metrics.pixel_auroc == pytest.approx((100 + 300 * 0.5) / 400)
+
+
+def test_several_boxes_of_the_label_follow_the_published_units() -> None:
+    # tolerance: pytest.approx's default (relative 1e-6); float64 sums over 10^4 pixels err by ~1e-13
+    # a second Effusion box, 10x10 of background 0.1 (rows 60..69, columns 20..29), and the heart box of
+    # another class (750 pixels of 0.1) that must not count
+    second = box(20, 60, 30, 70, "Effusion")
+    metrics = compute_grounding(hot_map(), [EFFUSION, HEART, second], "There is pleural effusion.")
+    assert metrics is not None
+    assert (metrics.label, metrics.boxes) == ("Effusion", 2)
+    # union: 500 pixels, 100 of them hot. Every threshold predicts the 100 hot pixels: IoU 100/500 (with the
+    # heart box counted: 100/1250)
+    assert metrics.miou == pytest.approx(100 / 500)
+    # the 100 hot positives beat all 8500 negatives; the 400 others tie with them (1/2)
+    assert metrics.pixel_auroc == pytest.approx((100 + 400 * 0.5) / 500)
+    assert metrics.energy_in_box == pytest.approx((100 + 400 * 0.1) / 990)  # hot square + 400 x 0.1
+    # CNR per box, then averaged. First box: 0.225 / sqrt(0.151875) = 1/sqrt(3) as above (outside all 0.1).
+    # Second box: inside all 0.1 (var 0); outside 8900 valid pixels, 100 at 1.0: mean 980/8900, E[v^2]
+    # 188/8900. The union would give |0.28 - 0.1| / sqrt(0.1296) = 0.5 instead.
+    mean_out = 980 / 8900
+    second_cnr = (mean_out - 0.1) / math.sqrt(188 / 8900 - mean_out**2)
+    assert metrics.cnr == pytest.approx((1 / math.sqrt(3) + second_cnr) / 2)
+
+
+def test_the_viewer_and_eval_share_one_definition() -> None:
+    # the panel's numbers are score_grounding's on the matching boxes: the function eval uses
+    second = box(20, 60, 30, 70, "Effusion")
+    metrics = compute_grounding(hot_map(), [EFFUSION, HEART, second], "There is pleural effusion.")
+    scores = score_grounding(hot_map(), [EFFUSION, second])
+    assert metrics is not None
+    assert (metrics.pointing_hit, metrics.energy_in_box, metrics.cnr, metrics.miou, metrics.pixel_auroc) == (
+        scores.pointing_hit,
+        scores.energy_in_box,
+        scores.cnr,
+        scores.miou,
+        scores.pixel_auroc,
+    )
 
 
 def test_large_maps_use_a_subgrid_with_the_boxes_moved_exactly() -> None:

@@ -11,7 +11,7 @@ import cv2
 import pytest
 
 from carzero_viewer.cli import main
-from carzero_viewer.commands.eval import BOX_COLUMNS, SUMMARY_COLUMNS
+from carzero_viewer.commands.eval import BOX_COLUMNS, IMAGE_CLASS_COLUMNS, SUMMARY_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "tests" / "data" / "annotations"
@@ -48,10 +48,29 @@ def test_boxes_csv(run_dir: Path) -> None:
     effusion = next(r for r in rows if r["image"] == "00000344_003.png" and r["source"].startswith("nih"))
     assert effusion["prompt"] == "There is pleural effusion."
     for row in rows:
+        assert float(row["cnr"]) >= 0.0
+
+
+def test_image_classes_csv(run_dir: Path) -> None:
+    rows = _rows(run_dir / "image_classes.csv")
+    assert tuple(rows[0].keys()) == IMAGE_CLASS_COLUMNS
+    boxes = _rows(run_dir / "boxes.csv")
+    # one row per (image, dataset, class), holding all of that class's boxes on the image (their union)
+    keys = [(r["image"], r["source"], r["class"]) for r in rows]
+    assert len(keys) == len(set(keys))
+    for image, source, canonical in keys:
+        row = rows[keys.index((image, source, canonical))]
+        owned = [
+            b
+            for b in boxes
+            if (b["image"], b["source"].split(":")[0], b["class"]) == (image, source, canonical)
+        ]
+        assert int(row["n_boxes"]) == len(owned) >= 1
         assert row["pointing_hit"] in ("0", "1")
         assert 0.0 <= float(row["energy_in_box"]) <= 1.0
         assert 0.0 <= float(row["miou"]) <= 1.0
-        assert float(row["cnr"]) >= 0.0
+    assert sum(int(r["n_boxes"]) for r in rows) == len(boxes)
+    assert any(int(r["n_boxes"]) > 1 for r in rows)  # a class with several boxes on one image: one union
 
 
 def test_summary_csv_and_json(run_dir: Path) -> None:
@@ -68,6 +87,13 @@ def test_summary_csv_and_json(run_dir: Path) -> None:
     document = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     assert document["model"]["untrained"] is True
     assert document["images_scored"] == 3 and document["boxes"] == 12
+    assert set(document["metric_definitions"]["metrics"]) == {
+        "pointing_game",
+        "energy_in_box",
+        "cnr",
+        "miou",
+        "pixel_auroc",
+    }
     assert any("1024x1024" in note for note in document["scaling_notes"])
 
 
@@ -77,6 +103,9 @@ def test_report_is_stamped_and_self_contained(run_dir: Path) -> None:
     assert report.count("data:image/png;base64,") >= 3  # grounding bars, AUROC bars, overlays
     assert "0.543" in report  # the published ChestX-Det10 pointing-game mean is shown beside ours
     assert "published-results.md" in report
+    assert "<h2>Metric definitions</h2>" in report
+    assert "Changed from earlier versions of this app" in report
+    assert "CNR (per box)" in report and "mIoU (per image, union)" in report
 
 
 def test_scaled_image_is_reported(tmp_path: Path) -> None:

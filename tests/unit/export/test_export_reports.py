@@ -73,6 +73,21 @@ def test_grounding_metrics() -> None:
     assert metrics["energy_in_box"] == pytest.approx(1.0)
 
 
+def test_grounding_metrics_follow_the_published_units() -> None:
+    # two disjoint boxes of one class on a 4x6 map: 2s in the first, 1s in the second, 0 elsewhere (the case
+    # worked out in tests/unit/metrics/test_grounding.py): mIoU against the union 0.9; CNR per box 4.5 and
+    # 0.75, averaged 2.625 (against the union it would be 3.0). Tolerance: approx's default, exact float64.
+    values = np.zeros((4, 6), np.float32)
+    values[0:2, 0:2], values[2:4, 4:6] = 2.0, 1.0
+    boxes = [
+        Box(0, 0, 2, 2, "Effusion", "test", "image.png"),
+        Box(4, 2, 6, 4, "Effusion", "test", "image.png"),
+    ]
+    metrics = grounding_metrics(values, boxes)
+    assert metrics["miou"] == pytest.approx(0.9)
+    assert metrics["cnr"] == pytest.approx(2.625)
+
+
 def test_csv_columns_and_provenance(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "scores.csv", _rows())
     with path.open(encoding="utf-8") as handle:
