@@ -55,8 +55,8 @@ class Window:
     name: str = ""
 
     def __post_init__(self) -> None:
-        # A NaN or infinite window renders every pixel as NaN (then an arbitrary byte) and shows "C nan" in the
-        # UI; refusing it here makes "never a non-finite window" a property of the type, not of each caller.
+        # A NaN or infinite window renders every pixel as NaN (then an arbitrary byte) and shows "C nan" in
+        # the UI; refusing it here makes "never a non-finite window" a property of the type, not of callers.
         if not (math.isfinite(self.center) and math.isfinite(self.width)):
             raise ValueError(f"window center/width must be finite, got C {self.center} / W {self.width}")
 
@@ -206,7 +206,7 @@ def finite_range(values: FloatArray) -> tuple[float, float]:
 
 
 def fill_non_finite(values: FloatArray) -> tuple[FloatArray, int]:
-    """Give non-finite pixels a defined value: NaN and -inf become the finite minimum, +inf the finite maximum.
+    """Give non-finite pixels a defined value: NaN and -inf become the finite minimum, +inf the maximum.
 
     Why these values: float data (Float Pixel Data, a rescale that overflows float32) marks "no data" with
     NaN; mapping it onto the finite minimum renders it like the darkest real value (black under MONOCHROME2)

@@ -1,4 +1,4 @@
-"""Display of bit depths the common 8/12/16-bit path does not exercise: deep colour, < 8-bit grey, float NaN/inf.
+"""Display of depths the common 8/12/16-bit path does not exercise: deep colour, < 8-bit grey, float NaN/inf.
 
 Each test builds a small synthetic DICOM and computes the expected 8-bit rendering by hand from the rule the
 loader documents (colour: stored range 0..2**BitsStored - 1 onto 0..255; grey without VOI and <= 8 bits: the
@@ -28,7 +28,7 @@ def _expected_uint8(values: np.ndarray, maximum: float) -> np.ndarray:
     return np.rint(values.astype(np.float64) * 255.0 / maximum).astype(np.uint8)
 
 
-# --- colour deeper than 8 bits ---------------------------------------------------------------------------------
+# --- colour deeper than 8 bits ------------------------------------------------------------------------------
 
 
 def test_32_bit_colour_spans_the_stored_range_instead_of_saturating(make_dicom: Any) -> None:
@@ -58,7 +58,7 @@ def test_colour_values_above_bits_stored_use_the_container_range(
     assert any("exceed Bits Stored 12" in step for step in record.pipeline)
 
 
-# --- grey with fewer than 8 bits and no window -----------------------------------------------------------------
+# --- grey with fewer than 8 bits and no window --------------------------------------------------------------
 
 
 def test_7_bit_image_without_window_spans_black_to_white(make_dicom: Any) -> None:
@@ -115,7 +115,7 @@ def test_low_bit_values_outside_the_declared_range_fall_back_to_the_auto_window(
     assert record.default_voi.name == "Auto"
 
 
-# --- float pixels with NaN and infinities ----------------------------------------------------------------------
+# --- float pixels with NaN and infinities -------------------------------------------------------------------
 
 
 def _float_dicom(make_dicom: Any, values: np.ndarray, **attributes: Any) -> Path:
