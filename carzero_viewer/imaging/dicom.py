@@ -34,7 +34,7 @@ from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, Implic
 from carzero_viewer.errors import ImageLoadError
 from carzero_viewer.imaging import dicom_meta as meta
 from carzero_viewer.imaging.model_input import RULE_DICOM, content_hash, render_model_input
-from carzero_viewer.imaging.record import ImageRecord, SourceFormat, check_pixel_count
+from carzero_viewer.imaging.record import ImageRecord, SourceFormat, check_pixel_count, finite_pixels
 from carzero_viewer.imaging.voi import (
     FloatArray,
     VoiFunction,
@@ -43,7 +43,6 @@ from carzero_viewer.imaging.voi import (
     apply_lut,
     apply_rescale,
     auto_window,
-    fill_non_finite,
     span_window,
 )
 
@@ -223,25 +222,6 @@ def _rescale(ds: Dataset, frame: int, notes: list[str]) -> tuple[float, float]:
     return slope, intercept
 
 
-def _finite(values: FloatArray, path: Path, notes: list[str]) -> FloatArray:
-    """Modality values with a defined value for every pixel, before any window statistic is taken.
-
-    Raises:
-        ImageLoadError: no pixel is finite, so there is nothing to display.
-    """
-    try:
-        filled, count = fill_non_finite(values)
-    except ValueError as exc:
-        raise ImageLoadError(
-            "pixel data has no finite value (all NaN or infinite); nothing to display", path
-        ) from exc
-    if count:
-        notes.append(
-            f"{count} non-finite pixel value(s) shown as the finite minimum (NaN, -inf) or maximum (+inf)"
-        )
-    return filled
-
-
 def _inversion(ds: Dataset, photometric: str, frame: int, steps: list[str]) -> bool:
     """Whether to invert after VOI (MONOCHROME1, or Presentation LUT Shape INVERSE on MONOCHROME2).
 
@@ -361,7 +341,7 @@ def load_dicom(path: Path, frame: int = 0) -> ImageRecord:
         presets = (default,)
         invert = False
     elif arr.ndim == 2 and photometric in ("MONOCHROME1", "MONOCHROME2"):
-        values = _finite(_modality(ds, arr, frame, steps, notes), path, notes)
+        values = finite_pixels(_modality(ds, arr, frame, steps, notes), path, notes)
         presets, default = _grey_presets(ds, values, frame, steps, notes)
         invert = _inversion(ds, photometric, frame, steps)
         pixels = values

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pydicom
 import pytest
@@ -176,3 +177,19 @@ def test_rescale_overflow_to_infinity_is_filled_too(make_dicom: Any) -> None:
     _assert_finite_display(record)
     # 4e38 and 6e38 overflow float32 to +inf: shown as the finite maximum, 2e38.
     assert record.pixels[1, 0] == record.pixels[1, 1] == record.pixels[0, 1] == np.float32(2e38)
+
+
+def test_float_tiff_follows_the_same_non_finite_rule(tmp_path: Path) -> None:
+    values = np.linspace(0.0, 0.5, 64 * 48, dtype=np.float32).reshape(64, 48)
+    values[:4, :4] = np.nan
+    values[10, 10] = np.inf
+    assert cv2.imwrite(str(tmp_path / "float.tiff"), values)
+    record = load_image(tmp_path / "float.tiff")
+    _assert_finite_display(record)
+    low = float(values[np.isfinite(values)].min())
+    assert record.pixels[0, 0] == low
+    assert record.pixels[10, 10] == np.float32(0.5)
+    assert (record.default_voi.low, record.default_voi.high) == (low, 0.5)
+    assert cv2.imwrite(str(tmp_path / "nan.tiff"), np.full((8, 8), np.nan, dtype=np.float32))
+    with pytest.raises(ImageLoadError, match="no finite value"):
+        load_image(tmp_path / "nan.tiff")
