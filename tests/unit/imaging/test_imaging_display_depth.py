@@ -121,7 +121,7 @@ def test_low_bit_values_outside_the_declared_range_fall_back_to_the_auto_window(
 
 def _float_dicom(make_dicom: Any, values: np.ndarray, **attributes: Any) -> Path:
     """A Float Pixel Data (7FE0,0008) image: no Bits Stored / Pixel Representation, as the standard has it."""
-    path = make_dicom(values.view(np.uint32), **attributes)
+    path: Path = make_dicom(values.view(np.uint32), **attributes)
     ds = pydicom.dcmread(path)
     del ds.PixelData, ds.BitsStored, ds.HighBit, ds.PixelRepresentation
     ds.FloatPixelData = np.ascontiguousarray(values, dtype=np.float32).tobytes()
@@ -189,6 +189,7 @@ def test_float_tiff_follows_the_same_non_finite_rule(tmp_path: Path) -> None:
     low = float(values[np.isfinite(values)].min())
     assert record.pixels[0, 0] == low
     assert record.pixels[10, 10] == np.float32(0.5)
+    assert isinstance(record.default_voi, Window)
     assert (record.default_voi.low, record.default_voi.high) == (low, 0.5)
     assert cv2.imwrite(str(tmp_path / "nan.tiff"), np.full((8, 8), np.nan, dtype=np.float32))
     with pytest.raises(ImageLoadError, match="no finite value"):
