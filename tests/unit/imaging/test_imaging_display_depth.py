@@ -20,6 +20,7 @@ from pydicom.uid import JPEG2000Lossless
 from carzero_viewer.errors import ImageLoadError
 from carzero_viewer.imaging import Window, load_image
 from carzero_viewer.imaging import dicom as dicom_module
+from tests.unit.imaging.conftest import write_float_dicom
 
 SEVEN_BIT = (np.arange(64 * 48).reshape(64, 48) % 128).astype(np.uint8)
 
@@ -119,16 +120,6 @@ def test_low_bit_values_outside_the_declared_range_fall_back_to_the_auto_window(
 # --- float pixels with NaN and infinities -------------------------------------------------------------------
 
 
-def _float_dicom(make_dicom: Any, values: np.ndarray, **attributes: Any) -> Path:
-    """A Float Pixel Data (7FE0,0008) image: no Bits Stored / Pixel Representation, as the standard has it."""
-    path: Path = make_dicom(values.view(np.uint32), **attributes)
-    ds = pydicom.dcmread(path)
-    del ds.PixelData, ds.BitsStored, ds.HighBit, ds.PixelRepresentation
-    ds.FloatPixelData = np.ascontiguousarray(values, dtype=np.float32).tobytes()
-    ds.save_as(path)
-    return path
-
-
 def _assert_finite_display(record: Any) -> None:
     for preset in record.presets:
         assert "nan" not in preset.label().lower() and "inf" not in preset.label().lower()
@@ -136,9 +127,9 @@ def _assert_finite_display(record: Any) -> None:
     assert np.isfinite(record.display()).all()
 
 
-def test_small_float_image_with_nan_gets_a_finite_window_from_the_finite_values(make_dicom: Any) -> None:
+def test_small_float_image_with_nan_gets_a_finite_window_from_the_finite_values(tmp_path: Path) -> None:
     values = np.array([[np.nan, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]], dtype=np.float32)
-    record = load_image(_float_dicom(make_dicom, values))
+    record = load_image(write_float_dicom(tmp_path / "float.dcm", values))
     _assert_finite_display(record)
     window = record.default_voi
     assert isinstance(window, Window)
@@ -148,14 +139,14 @@ def test_small_float_image_with_nan_gets_a_finite_window_from_the_finite_values(
     assert any("1 non-finite pixel value(s)" in step for step in record.pipeline)
 
 
-def test_nan_and_infinities_are_excluded_from_the_auto_window(make_dicom: Any) -> None:
+def test_nan_and_infinities_are_excluded_from_the_auto_window(tmp_path: Path) -> None:
     ramp = np.linspace(-5.0, 5.0, 64 * 48, dtype=np.float32).reshape(64, 48)
-    clean = load_image(_float_dicom(make_dicom, ramp, name="clean.dcm")).default_voi
+    clean = load_image(write_float_dicom(tmp_path / "clean.dcm", ramp)).default_voi
     dirty_values = ramp.copy()
     dirty_values[20:30, 20:30] = np.nan
     dirty_values[30, 20:30] = np.inf
     dirty_values[31, 20:30] = -np.inf
-    record = load_image(_float_dicom(make_dicom, dirty_values, name="dirty.dcm"))
+    record = load_image(write_float_dicom(tmp_path / "dirty.dcm", dirty_values))
     _assert_finite_display(record)
     assert isinstance(clean, Window) and isinstance(record.default_voi, Window)
     # Percentiles of what is left move only because the NaN block hides real values, never towards +-inf.
@@ -165,10 +156,10 @@ def test_nan_and_infinities_are_excluded_from_the_auto_window(make_dicom: Any) -
     assert record.pixels[25, 25] == ramp.min()
 
 
-def test_all_nan_image_is_refused_with_a_reason(make_dicom: Any) -> None:
+def test_all_nan_image_is_refused_with_a_reason(tmp_path: Path) -> None:
     values = np.full((4, 4), np.nan, dtype=np.float32)
     with pytest.raises(ImageLoadError, match="no finite value"):
-        load_image(_float_dicom(make_dicom, values))
+        load_image(write_float_dicom(tmp_path / "float.dcm", values))
 
 
 def test_rescale_overflow_to_infinity_is_filled_too(make_dicom: Any) -> None:
