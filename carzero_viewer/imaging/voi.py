@@ -196,9 +196,10 @@ def finite_range(values: FloatArray) -> tuple[float, float]:
     Raises:
         ValueError: no value is finite (an all-NaN or all-infinite image has nothing to window).
     """
+    low, high = float(np.min(values)), float(np.max(values))
+    if math.isfinite(low) and math.isfinite(high):
+        return low, high  # np.min/np.max propagate NaN and would be +-inf if any pixel were: all finite
     finite = np.isfinite(values)
-    if finite.all():
-        return float(np.min(values)), float(np.max(values))
     if not finite.any():
         raise ValueError("no pixel value is finite (all NaN or infinite)")
     kept = values[finite]
@@ -220,10 +221,9 @@ def fill_non_finite(values: FloatArray) -> tuple[FloatArray, int]:
     Raises:
         ValueError: no value is finite.
     """
-    finite = np.isfinite(values)
-    count = int(values.size - np.count_nonzero(finite))
-    if count == 0:
-        return values, 0
+    if math.isfinite(float(np.min(values))) and math.isfinite(float(np.max(values))):
+        return values, 0  # the cheap test: NaN propagates through min/max and +-inf would be one of them
+    count = int(values.size - np.count_nonzero(np.isfinite(values)))
     low, high = finite_range(values)
     filled = np.where(np.isposinf(values), np.float32(high), values)
     filled[~np.isfinite(filled)] = np.float32(low)
