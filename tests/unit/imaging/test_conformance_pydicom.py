@@ -96,25 +96,21 @@ REFUSED: dict[str, tuple[str, str]] = {
 }
 
 
-def _dicom_files() -> Iterator[tuple[str, Dataset]]:
-    """(name relative to the corpus, dataset) for every file pydicom parses as DICOM."""
+def _dicom_files() -> Iterator[tuple[str, bool]]:
+    """(name relative to the corpus, holds pixel data) for every file pydicom parses as DICOM."""
     for path in sorted(p for p in CORPUS.rglob("*") if p.is_file()):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                ds = pydicom.dcmread(path, stop_before_pixels=False, defer_size=1024)
+                ds = pydicom.dcmread(path, defer_size=1024)
         except Exception:
             continue  # not DICOM (json, dumps, ICC profile, README, gzip): not part of the corpus
-        yield path.relative_to(CORPUS).as_posix(), ds
-
-
-def _is_image(ds: Dataset) -> bool:
-    return any(keyword in ds for keyword in PIXEL_KEYWORDS)
+        yield path.relative_to(CORPUS).as_posix(), any(keyword in ds for keyword in PIXEL_KEYWORDS)
 
 
 _ALL = list(_dicom_files())
-IMAGE_FILES = [name for name, ds in _ALL if _is_image(ds)]
-OTHER_FILES = [name for name, ds in _ALL if not _is_image(ds)]
+IMAGE_FILES = [name for name, is_image in _ALL if is_image]
+OTHER_FILES = [name for name, is_image in _ALL if not is_image]
 
 
 # --- the reference ---------------------------------------------------------------------------------------------
