@@ -297,8 +297,9 @@ def _stored_range(ds: Dataset, values: FloatArray, frame: int) -> Window | None:
         return None
     signed = int(meta.first_float(ds.get("PixelRepresentation"), 0)) == 1
     first, last = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
-    slope, intercept = _rescale(ds, frame, [])
-    low, high = sorted((first * slope + intercept, last * slope + intercept))
+    # The same float32 rescale as the pixels, so the ends compare exactly with the modality values.
+    ends = apply_rescale(np.array([first, last]), *_rescale(ds, frame, []))
+    low, high = sorted(float(v) for v in ends)
     if float(values.min()) < low or float(values.max()) > high:
         return None
     return span_window(low, high, "Stored values" if bits == 8 else f"{bits}-bit stored range")

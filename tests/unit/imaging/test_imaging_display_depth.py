@@ -185,3 +185,12 @@ def test_float_tiff_follows_the_same_non_finite_rule(tmp_path: Path) -> None:
     assert cv2.imwrite(str(tmp_path / "nan.tiff"), np.full((8, 8), np.nan, dtype=np.float32))
     with pytest.raises(ImageLoadError, match="no finite value"):
         load_image(tmp_path / "nan.tiff")
+
+
+def test_fractional_rescale_keeps_the_stored_range_rule(make_dicom: Any) -> None:
+    # float32(127 * 0.3) = 38.100002 > 38.1: the range ends must use the pixels' own float32 arithmetic.
+    record = load_image(make_dicom(SEVEN_BIT, bits_stored=7, RescaleSlope="0.3", RescaleIntercept="0"))
+    assert isinstance(record.default_voi, Window)
+    assert record.default_voi.name == "7-bit stored range"
+    np.testing.assert_array_equal(record.render()[SEVEN_BIT == 127], 255)
+    np.testing.assert_array_equal(record.render()[SEVEN_BIT == 0], 0)
