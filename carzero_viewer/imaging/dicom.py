@@ -2,10 +2,14 @@
 
 Order of operations, as the standard defines it and as a PACS viewer shows it:
 
-1. decode the stored values of one frame (pydicom handles bits stored, signed pixels, YBR -> RGB);
+1. decode the stored values of one frame (pydicom handles bits stored, signed pixels, YBR -> RGB); colour
+   deeper than 8 bits is scaled from its stored range 0..2**BitsStored - 1 to 0..255 (8-bit colour as is);
 2. Modality LUT: the Modality LUT Sequence if present, else Rescale Slope/Intercept;
 3. VOI: VOI LUT Sequence preferred, else Window Center/Width (every listed preset is kept, LINEAR /
-   LINEAR_EXACT / SIGMOID), else an automatic percentile window;
+   LINEAR_EXACT / SIGMOID), else, for 8 stored bits or fewer, the whole stored range black to white (the
+   standard's default without VOI), else an automatic percentile window. Non-finite modality values (float
+   pixel data, an overflowing rescale) are given the finite minimum (NaN, -inf) or maximum (+inf) first, so
+   no window statistic ever sees them; an image with no finite value is refused;
 4. MONOCHROME1 (or Presentation LUT Shape INVERSE) inversion **after** VOI. pydicom never inverts MONOCHROME1
    by itself, so forgetting this step shows a chest film as a negative.
 
@@ -30,7 +34,7 @@ from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, Implic
 from carzero_viewer.errors import ImageLoadError
 from carzero_viewer.imaging import dicom_meta as meta
 from carzero_viewer.imaging.model_input import RULE_DICOM, content_hash, render_model_input
-from carzero_viewer.imaging.record import ImageRecord, SourceFormat, check_pixel_count
+from carzero_viewer.imaging.record import ImageRecord, SourceFormat, check_pixel_count, finite_pixels
 from carzero_viewer.imaging.voi import (
     FloatArray,
     VoiFunction,
@@ -39,6 +43,7 @@ from carzero_viewer.imaging.voi import (
     apply_lut,
     apply_rescale,
     auto_window,
+    span_window,
 )
 
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
@@ -174,15 +179,20 @@ def _colour(ds: Dataset, arr: np.ndarray, photometric: str, steps: list[str]) ->
         steps.append(f"{photometric} -> RGB (pydicom colour conversion)")
     if arr.ndim != 3 or arr.shape[-1] != 3:
         raise ValueError(f"colour pixel array has shape {arr.shape}")
-    maximum = 255.0
-    if arr.dtype.itemsize > 1:
-        bits = int(meta.first_float(ds.get("BitsStored"), 16))
-        maximum = float(2 ** max(1, min(bits, 16)) - 1) if photometric != "PALETTE COLOR" else 65535.0
-    out = arr.astype(np.float32)
-    if maximum != 255.0:
-        out *= np.float32(255.0 / maximum)
-        steps.append(f"colour scaled from 0..{maximum:g} to 0..255")
-    return out
+    if arr.dtype.itemsize == 1:
+        return arr.astype(np.float32)
+    # Deeper colour: the stored range 0..2**bits - 1 maps linearly onto 0..255, the rule a grey image without
+    # VOI gets (see _stored_range). Palette LUT entries are 16-bit words. Computed in float64 because
+    # 2**32 - 1 is not exact in float32; a Bits Stored the values exceed is ignored for the container's depth.
+    container = 8 * arr.dtype.itemsize
+    bits = 16 if photometric == "PALETTE COLOR" else int(meta.first_float(ds.get("BitsStored"), container))
+    bits = max(1, min(bits, container))
+    if int(arr.max()) > 2**bits - 1:
+        steps.append(f"colour values exceed Bits Stored {bits}; the {container}-bit range is used")
+        bits = container
+    maximum = float(2**bits - 1)
+    steps.append(f"colour scaled from 0..{maximum:.0f} to 0..255")
+    return (arr.astype(np.float64) * (255.0 / maximum)).astype(np.float32)
 
 
 def _modality(ds: Dataset, stored: np.ndarray, frame: int, steps: list[str], notes: list[str]) -> FloatArray:
@@ -194,16 +204,22 @@ def _modality(ds: Dataset, stored: np.ndarray, frame: int, steps: list[str], not
         first, table = lut
         steps.append(f"Modality LUT Sequence ({table.size} entries, first mapped {first})")
         return apply_lut(stored, first, table)
-    slope = meta.first_float(meta.lookup(ds, "RescaleSlope", frame), 1.0)
-    intercept = meta.first_float(meta.lookup(ds, "RescaleIntercept", frame), 0.0)
-    if slope == 0.0:
-        notes.append("Rescale Slope 0 ignored (would flatten the image); slope 1 used")
-        slope = 1.0
+    slope, intercept = _rescale(ds, frame, notes)
     if slope != 1.0 or intercept != 0.0:
         steps.append(f"Modality LUT: rescale slope {slope:g}, intercept {intercept:g}")
     else:
         steps.append("Modality LUT: identity (slope 1, intercept 0)")
     return apply_rescale(stored, slope, intercept)
+
+
+def _rescale(ds: Dataset, frame: int, notes: list[str]) -> tuple[float, float]:
+    """(Rescale Slope, Rescale Intercept) for ``frame``; a zero slope is replaced by 1 and noted."""
+    slope = meta.first_float(meta.lookup(ds, "RescaleSlope", frame), 1.0)
+    intercept = meta.first_float(meta.lookup(ds, "RescaleIntercept", frame), 0.0)
+    if slope == 0.0:
+        notes.append("Rescale Slope 0 ignored (would flatten the image); slope 1 used")
+        slope = 1.0
+    return slope, intercept
 
 
 def _inversion(ds: Dataset, photometric: str, frame: int, steps: list[str]) -> bool:
@@ -249,12 +265,13 @@ def _grey_presets(
     elif wins:
         default = wins[0]
         steps.append(f"VOI: window from file, {wins[0].label()}")
-    elif _is_eight_bit_identity(ds, values):
-        # An 8-bit image without a window is already a rendering (secondary capture, converted PNG/JPEG): show
-        # and feed it as stored, so e.g. the SIIM DICOM gives the same model input as its NIH PNG.
-        default = Window(127.5, 255.0, VoiFunction.LINEAR_EXACT, "Stored values")
+    elif (stored := _stored_range(ds, values, frame)) is not None:
+        default = stored
         presets = (default, *presets)
-        steps.append("VOI: no window in file, 8-bit stored values shown as they are (0..255)")
+        steps.append(
+            f"VOI: no window in file, the {stored.name.lower()} {stored.low:g}..{stored.high:g} "
+            "shown in full (the DICOM default without VOI)"
+        )
     else:
         default = auto
         steps.append(
@@ -263,11 +280,29 @@ def _grey_presets(
     return presets, default
 
 
-def _is_eight_bit_identity(ds: Dataset, values: FloatArray) -> bool:
-    """True for unsigned 8-bit data whose modality values still lie in 0..255."""
+def _stored_range(ds: Dataset, values: FloatArray, frame: int) -> Window | None:
+    """The window spanning the whole stored range, for images of 8 bits or fewer that carry no VOI.
+
+    Without VOI attributes the standard sends the Modality LUT output straight to the Presentation LUT, which
+    spans the full range the Bits Stored allow: 0..2**n - 1 (signed: -2**(n-1)..2**(n-1) - 1), through the
+    rescale. For 8 bits this keeps a secondary capture or a converted PNG/JPEG exactly as stored (so the SIIM
+    DICOM gives the same model input as its NIH PNG); below 8 bits it shows a 1-bit mask or a 7-bit image
+    black-to-white instead of almost black. Deeper images keep the automatic window, which is far more useful
+    on a 12-bit radiograph than its nominal range. None when the rule does not apply: more than 8 bits, a
+    Modality LUT Sequence (whose output range is the LUT's, not the stored one), or values outside the
+    declared range (the header is wrong, so the data decide).
+    """
     bits = int(meta.first_float(ds.get("BitsStored"), 16))
+    if not 1 <= bits <= 8 or "ModalityLUTSequence" in ds:
+        return None
     signed = int(meta.first_float(ds.get("PixelRepresentation"), 0)) == 1
-    return bits <= 8 and not signed and float(values.min()) >= 0.0 and float(values.max()) <= 255.0
+    first, last = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+    # The same float32 rescale as the pixels, so the ends compare exactly with the modality values.
+    ends = apply_rescale(np.array([first, last]), *_rescale(ds, frame, []))
+    low, high = sorted(float(v) for v in ends)
+    if float(values.min()) < low or float(values.max()) > high:
+        return None
+    return span_window(low, high, "Stored values" if bits == 8 else f"{bits}-bit stored range")
 
 
 def load_dicom(path: Path, frame: int = 0) -> ImageRecord:
@@ -307,7 +342,7 @@ def load_dicom(path: Path, frame: int = 0) -> ImageRecord:
         presets = (default,)
         invert = False
     elif arr.ndim == 2 and photometric in ("MONOCHROME1", "MONOCHROME2"):
-        values = _modality(ds, arr, frame, steps, notes)
+        values = finite_pixels(_modality(ds, arr, frame, steps, notes), path, notes)
         presets, default = _grey_presets(ds, values, frame, steps, notes)
         invert = _inversion(ds, photometric, frame, steps)
         pixels = values
@@ -320,9 +355,6 @@ def load_dicom(path: Path, frame: int = 0) -> ImageRecord:
         raise ImageLoadError(
             f"decoded size {pixels.shape[:2]} does not match Rows/Columns {rows}x{columns}", path
         )
-    if not np.all(np.isfinite(pixels)):
-        pixels = np.nan_to_num(pixels, nan=0.0, posinf=0.0, neginf=0.0)
-        notes.append("non-finite pixel values replaced by 0")
     spacing, spacing_source = meta.pixel_spacing(ds, frame, notes)
     model_input = render_model_input(pixels, default, invert)
     voi_label = default.label()

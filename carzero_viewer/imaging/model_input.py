@@ -13,8 +13,9 @@ files with ``cv2.imread(path, IMREAD_GRAYSCALE)`` (spec section 3). DICOM is out
   any training image; it stays selectable (``load_image(..., sixteen_bit_rule=...)``) for bit-exact
   comparisons.
 * **DICOM**: modality LUT -> the file's *default* VOI (first VOI LUT Sequence item, else the first Window
-  Center/Width, else the automatic percentile window) -> MONOCHROME1 / INVERSE inversion -> ``rint(255 * v)``
-  as uint8. Colour DICOM: the RGB rendering converted with ``cv2.cvtColor(RGB2GRAY)``.
+  Center/Width, else the stored range for <= 8 bits, else the automatic percentile window) -> MONOCHROME1 /
+  INVERSE inversion -> ``rint(255 * v)`` as uint8. Colour DICOM: the RGB rendering converted with
+  ``cv2.cvtColor(RGB2GRAY)``.
 
 The interactive window never enters this rule: the record stores the uint8 result at load time. The content
 hash (the inference cache key) is taken over these bytes, their shape and the frame index, so two files with

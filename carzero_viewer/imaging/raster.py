@@ -28,7 +28,13 @@ from carzero_viewer.imaging.model_input import (
     content_hash,
     render_model_input,
 )
-from carzero_viewer.imaging.record import ImageRecord, SixteenBitRule, SourceFormat, check_pixel_count
+from carzero_viewer.imaging.record import (
+    ImageRecord,
+    SixteenBitRule,
+    SourceFormat,
+    check_pixel_count,
+    finite_pixels,
+)
 from carzero_viewer.imaging.voi import (
     FloatArray,
     VoiFunction,
@@ -112,9 +118,7 @@ def load_raster(
         pixels = _to_pixels(image, steps)
     except ValueError as exc:
         raise ImageLoadError(f"{fmt.value} image has {exc}", path) from exc
-    if not np.all(np.isfinite(pixels)):
-        pixels = np.nan_to_num(pixels, nan=0.0, posinf=0.0, neginf=0.0)
-        steps.append("non-finite values replaced by 0")
+    pixels = finite_pixels(pixels, path, steps)
     presets: tuple[VoiPreset, ...]
     if depth == np.uint8:
         default: VoiPreset = EIGHT_BIT_WINDOW

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from carzero_viewer.errors import ImageLoadError
-from carzero_viewer.imaging.voi import FloatArray, VoiPreset, to_display, to_uint8
+from carzero_viewer.imaging.voi import FloatArray, VoiPreset, fill_non_finite, to_display, to_uint8
 
 # Huge-image policy: refuse images above this many pixels (per frame) before decoding them. 64 MP is ~3.5x the
 # largest detector in clinical use (43x43 cm at 100 um = 4300x4300 = 18.5 MP) and keeps the float32 display
@@ -84,6 +84,28 @@ def check_pixel_count(rows: int, columns: int, path: Path) -> None:
             f"{MAX_PIXELS / 1e6:.0f}-megapixel limit for display",
             path,
         )
+
+
+def finite_pixels(values: FloatArray, path: Path, log: list[str]) -> FloatArray:
+    """Pixels with a defined value everywhere, before any window statistic or rendering sees them.
+
+    NaN and -inf become the finite minimum, +inf the finite maximum (see
+    :func:`~carzero_viewer.imaging.voi.fill_non_finite`); how many were replaced is appended to ``log``.
+
+    Raises:
+        ImageLoadError: no pixel is finite, so there is nothing to display.
+    """
+    try:
+        filled, count = fill_non_finite(values)
+    except ValueError as exc:
+        raise ImageLoadError(
+            "pixel data has no finite value (all NaN or infinite); nothing to display", path
+        ) from exc
+    if count:
+        log.append(
+            f"{count} non-finite pixel value(s) shown as the finite minimum (NaN, -inf) or maximum (+inf)"
+        )
+    return filled
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,6 +14,7 @@ Value spaces:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -52,6 +53,12 @@ class Window:
     width: float
     function: VoiFunction = VoiFunction.LINEAR
     name: str = ""
+
+    def __post_init__(self) -> None:
+        # A NaN or infinite window renders every pixel as NaN (then an arbitrary byte) and shows "C nan" in
+        # the UI; refusing it here makes "never a non-finite window" a property of the type, not of callers.
+        if not (math.isfinite(self.center) and math.isfinite(self.width)):
+            raise ValueError(f"window center/width must be finite, got C {self.center} / W {self.width}")
 
     @property
     def low(self) -> float:
@@ -183,12 +190,59 @@ def to_uint8(display: FloatArray) -> npt.NDArray[np.uint8]:
     return np.rint(scaled).astype(np.uint8)
 
 
+def finite_range(values: FloatArray) -> tuple[float, float]:
+    """(min, max) over the finite values only: NaN and +-inf never define a range.
+
+    Raises:
+        ValueError: no value is finite (an all-NaN or all-infinite image has nothing to window).
+    """
+    low, high = float(np.min(values)), float(np.max(values))
+    if math.isfinite(low) and math.isfinite(high):
+        return low, high  # np.min/np.max propagate NaN and would be +-inf if any pixel were: all finite
+    finite = np.isfinite(values)
+    if not finite.any():
+        raise ValueError("no pixel value is finite (all NaN or infinite)")
+    kept = values[finite]
+    return float(np.min(kept)), float(np.max(kept))
+
+
+def fill_non_finite(values: FloatArray) -> tuple[FloatArray, int]:
+    """Give non-finite pixels a defined value: NaN and -inf become the finite minimum, +inf the maximum.
+
+    Why these values: float data (Float Pixel Data, a rescale that overflows float32) marks "no data" with
+    NaN; mapping it onto the finite minimum renders it like the darkest real value (black under MONOCHROME2)
+    without widening the range, and because it lands *on* the minimum the automatic window (which ignores
+    the min/max plateaus) never counts it. +inf saturates like the brightest real value.
+
+    Returns:
+        (values, count): ``values`` itself when everything is finite, else a filled copy; ``count`` is the
+        number of pixels replaced.
+
+    Raises:
+        ValueError: no value is finite.
+    """
+    if math.isfinite(float(np.min(values))) and math.isfinite(float(np.max(values))):
+        return values, 0  # the cheap test: NaN propagates through min/max and +-inf would be one of them
+    count = int(values.size - np.count_nonzero(np.isfinite(values)))
+    low, high = finite_range(values)
+    filled = np.where(np.isposinf(values), np.float32(high), values)
+    filled[~np.isfinite(filled)] = np.float32(low)
+    return filled.astype(np.float32, copy=False), count
+
+
+def span_window(low: float, high: float, name: str) -> Window:
+    """The LINEAR_EXACT window mapping ``low`` to black and ``high`` to white (width 1 when flat)."""
+    width = high - low if high > low else 1.0
+    return Window(center=(low + high) / 2.0, width=width, function=VoiFunction.LINEAR_EXACT, name=name)
+
+
 def full_range_window(values: FloatArray, name: str = "Full range") -> Window:
-    """The LINEAR_EXACT window spanning min..max of the image (a flat image gets width 1)."""
-    lo, hi = float(np.min(values)), float(np.max(values))
-    return Window(
-        center=(lo + hi) / 2.0, width=max(hi - lo, 1.0), function=VoiFunction.LINEAR_EXACT, name=name
-    )
+    """The LINEAR_EXACT window spanning the finite min..max of the image (a flat image gets width 1).
+
+    Raises:
+        ValueError: no value is finite.
+    """
+    return span_window(*finite_range(values), name=name)
 
 
 def auto_window(values: FloatArray, padding_value: float | None = None) -> Window:
@@ -199,6 +253,10 @@ def auto_window(values: FloatArray, padding_value: float | None = None) -> Windo
     values equal to the image minimum or maximum and the Pixel Padding Value (flat collimation/padding and
     saturated areas would otherwise dominate the histogram); then window from the 1st to the 99th percentile
     of what is left. Falls back to the full range when too few values survive or the result is flat.
+    Non-finite values never enter the statistics.
+
+    Raises:
+        ValueError: no value is finite.
     """
     if values.ndim != 2 or values.size == 0:
         return full_range_window(values, name="Auto")
@@ -208,7 +266,7 @@ def auto_window(values: FloatArray, padding_value: float | None = None) -> Windo
     if sample.size < 16:
         sample = values[::step, ::step]
     flat = sample.ravel()
-    lo_all, hi_all = float(np.min(values)), float(np.max(values))
+    lo_all, hi_all = finite_range(values)
     keep = (flat != lo_all) & (flat != hi_all) & np.isfinite(flat)
     if padding_value is not None:
         keep &= flat != np.float32(padding_value)

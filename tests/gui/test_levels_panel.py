@@ -6,10 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from carzero_viewer.imaging import VoiFunction, Window, load_image
 from carzero_viewer.ui.canvas import ImageCanvas, chest_presets
 from carzero_viewer.ui.levels_panel import LevelsPanel
+from tests.unit.imaging.conftest import write_float_dicom
 
 pytestmark = pytest.mark.gui
 
@@ -92,3 +94,24 @@ def test_panel_and_canvas_round_trip_without_feedback_loops(panel, qtbot, test_d
     assert panel.current_window() == pytest.approx(canvas.window())
     panel.invert_check.click()
     assert canvas.inverted()
+
+
+def test_float_image_with_nan_never_shows_nan_in_the_levels_panel(panel, qtbot, tmp_path: Path) -> None:
+    # What the main window does on a loaded record (_on_record_loaded), on a small float image with NaN that
+    # used to read "C nan / W nan".
+    values = np.array([[np.nan, 1.0, 2.0, 3.0], [4.0, 5.0, np.inf, -np.inf]], dtype=np.float32)
+    record = load_image(write_float_dicom(tmp_path / "float.dcm", values))
+    canvas = ImageCanvas()
+    qtbot.addWidget(canvas)
+    canvas.set_record(record)
+    panel.set_histogram(*canvas.levels_histogram())
+    panel.set_presets([*record.presets, *chest_presets(record)])
+    panel.set_window(*canvas.window())
+    canvas.drag_window(15.0, -5.0)
+    panel.set_window(*canvas.window())
+    texts = [panel.window_label.text()]
+    for i in range(panel.preset_combo.count()):
+        texts += [panel.preset_combo.itemText(i), panel.preset_combo.itemData(i, Qt.ItemDataRole.ToolTipRole)]
+    assert not [t for t in texts if "nan" in t.lower() or "inf" in t.lower()], texts
+    assert np.isfinite(panel.histogram()[0]).all()
+    assert np.isfinite(canvas.window()).all()

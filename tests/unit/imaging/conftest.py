@@ -77,6 +77,18 @@ def write_dicom(
     return path
 
 
+def write_float_dicom(path: Path, values: np.ndarray, **attributes: Any) -> Path:
+    """A Float Pixel Data (7FE0,0008) image: no Bits Stored / Pixel Representation, as the standard has it."""
+    import pydicom
+
+    write_dicom(path, np.ascontiguousarray(values, dtype=np.float32).view(np.uint32), **attributes)
+    ds = pydicom.dcmread(path)
+    del ds.PixelData, ds.BitsStored, ds.HighBit, ds.PixelRepresentation
+    ds.FloatPixelData = np.ascontiguousarray(values, dtype=np.float32).tobytes()
+    ds.save_as(path)
+    return path
+
+
 @pytest.fixture
 def make_dicom(tmp_path: Path) -> MakeDicom:
     """``make_dicom(pixels, name="x.dcm", **kw)`` writes a synthetic DICOM into ``tmp_path``."""

@@ -14,6 +14,7 @@ from carzero_viewer.imaging.voi import (
     apply_voi,
     apply_window,
     auto_window,
+    fill_non_finite,
     full_range_window,
     to_display,
     to_uint8,
@@ -107,3 +108,36 @@ def test_every_window_function_is_monotonic_and_bounded(function: VoiFunction) -
     assert np.all(np.diff(out) >= 0)
     assert out.min() >= 0.0
     assert out.max() <= 1.0
+
+
+@pytest.mark.parametrize("center, width", [(float("nan"), 10.0), (0.0, float("nan")), (0.0, float("inf"))])
+def test_a_non_finite_window_cannot_be_built(center: float, width: float) -> None:
+    with pytest.raises(ValueError, match="must be finite"):
+        Window(center, width)
+
+
+def test_windows_from_values_ignore_non_finite_pixels() -> None:
+    values = np.array([[np.nan, -np.inf, 2.0], [4.0, 6.0, np.inf]], dtype=np.float32)
+    full = full_range_window(values)
+    assert (full.low, full.high) == (2.0, 6.0)
+    auto = auto_window(values)
+    assert (auto.low, auto.high) == (2.0, 6.0)  # too few values for percentiles: the finite full range
+    with pytest.raises(ValueError, match="no pixel value is finite"):
+        full_range_window(np.full((3, 3), np.nan, dtype=np.float32))
+
+
+def test_a_sub_unit_range_is_spanned_exactly() -> None:
+    # Float data (probabilities, parametric maps) live in ranges narrower than 1.
+    window = full_range_window(np.array([[0.25, 0.75]], dtype=np.float32))
+    assert (window.low, window.high) == (0.25, 0.75)
+
+
+def test_fill_non_finite_uses_the_finite_extremes_and_counts() -> None:
+    values = np.array([[np.nan, -np.inf, 2.0], [4.0, 6.0, np.inf]], dtype=np.float32)
+    filled, count = fill_non_finite(values)
+    np.testing.assert_array_equal(filled, [[2.0, 2.0, 2.0], [4.0, 6.0, 6.0]])
+    assert count == 3
+    assert np.isnan(values[0, 0])  # the input is not modified
+    clean = np.ones((2, 2), dtype=np.float32)
+    same, none = fill_non_finite(clean)
+    assert same is clean and none == 0
