@@ -18,9 +18,8 @@ import pytest
 from carzero_viewer.cli import main
 from carzero_viewer.inference.device import select_device
 from carzero_viewer.inference.engine import InferenceEngine
+from carzero_viewer.inference.selftest import SIXTEEN_BIT_CASE, official_arrays, run_selftest
 from carzero_viewer.model.loader import load_model
-from carzero_viewer.model.official import official_outputs, official_text
-from carzero_viewer.model.preprocessing import prepare
 from carzero_viewer.paths import resolve_weights_folder
 from tests.tolerances import assert_close, assert_differs
 from tests.unit.model.conftest import FIXTURE
@@ -49,27 +48,18 @@ def _score(image: Path, out: Path, *options: str) -> dict[str, np.ndarray]:
 def _original_code(image: Path) -> dict[str, np.ndarray]:
     """The original pipeline on ``image``: OpenCV's grayscale read, raw prompts, the official-way path."""
     prompts = json.loads((FIXTURE / "prompts.json").read_text(encoding="utf-8"))
-    loaded = load_model(resolve_weights_folder(FIXTURE))
-    engine = InferenceEngine(loaded, select_device("cpu"), pack_weights=False)
-    gray = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
-    pixels = engine.model.pixels_from_crops([prepare(gray).crop])
-    outputs = official_outputs(
-        engine.model, pixels, official_text(engine.model, loaded.tokenizer, prompts).features
+    engine = InferenceEngine(
+        load_model(resolve_weights_folder(FIXTURE)), select_device("cpu"), pack_weights=False
     )
-    return {
-        "scores": outputs.scores.numpy(),
-        "i2t_logits": outputs.i2t.numpy(),
-        "t2i_logits": outputs.t2i.numpy(),
-        "grounding_map_14": outputs.grounding_map.numpy(),
-    }
+    return official_arrays(engine, prompts, cv2.imread(str(image), cv2.IMREAD_GRAYSCALE))
 
 
 def test_official_reproduces_the_original_code_on_a_sixteen_bit_png(tmp_path: Path) -> None:
     image = _sixteen_bit_png(tmp_path / "fourteen_bit.png", shift=6)
     expected = _original_code(image)
     official = _score(image, tmp_path / "official.npz", "--official")
-    for name, reference in expected.items():
-        assert_close(official[name], reference, name)
+    for name in ("scores", "i2t_logits", "t2i_logits", "grounding_map_14"):
+        assert_close(official[name], expected[name], name)
     assert str(official["pipeline"]) == "official"
     app = _score(image, tmp_path / "app.npz", "--raw")
     assert str(app["pipeline"]) == "app"
@@ -99,3 +89,15 @@ def test_official_refuses_options_that_change_the_pipeline(
     arguments = ["score", str(FIXTURE / "image.png"), "--weights", str(FIXTURE), "--device", "cpu"]
     assert main([*arguments, "--prompt", "There is pneumonia.", "--official", *option]) != 0
     assert message in capsys.readouterr().err
+
+
+def test_selftest_checks_the_sixteen_bit_case_and_that_case_can_fail(tmp_path: Path) -> None:
+    checks = {check.name: check for check in run_selftest()}
+    sixteen = [name for name in checks if name.startswith("16-bit")]
+    assert len(sixteen) == 3
+    assert all(checks[name].passed for name in sixteen)
+    assert checks["16-bit decode (high byte)"].deviation == 0.0
+    case = FIXTURE / SIXTEEN_BIT_CASE
+    with np.load(case / "expected.npz") as expected:
+        app = _score(case / "image.png", tmp_path / "app.npz", "--raw")
+        assert_differs(app["scores"], expected["scores"], "16-bit scores with the app's full-range decode")

@@ -39,4 +39,3 @@ def prompts() -> list[str]:
 @pytest.fixture(scope="session")
 def tiny_model() -> LoadedModel:
     return load_model(resolve_weights_folder(FIXTURE))
-
