@@ -7,6 +7,7 @@ bound scaled to the magnitude (never below ``rel`` itself, so values near zero a
 holds on any of them. ``RELATIVE = 1e-5`` is the fidelity fixture's policy: about 100x the float32 noise seen
 on every machine so far (<= 2e-6 relative), and still 100x below the 1e-3 that a real bug (a wrong constant,
 a missing mask, the wrong decode) produces. Checks that use another ``rel`` say why next to the call.
+Exact results (integers, uint8 images, the same computation twice in one process) are compared exactly.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 import numpy as np
 
 RELATIVE = 1e-5
+# 8-bit renderings compared with a float formula: a value landing at an exact .5 may round either way
+# (float32 vs float64, a LUT index vs the formula, fixed-point luma), so one grey level is the honest bound.
+GREY_LEVEL = 1
 
 
 def bound(reference: Any, rel: float = RELATIVE) -> float:

@@ -101,3 +101,19 @@ def test_selftest_checks_the_sixteen_bit_case_and_that_case_can_fail(tmp_path: P
     with np.load(case / "expected.npz") as expected:
         app = _score(case / "image.png", tmp_path / "app.npz", "--raw")
         assert_differs(app["scores"], expected["scores"], "16-bit scores with the app's full-range decode")
+
+
+def test_official_on_dicom_keeps_the_app_rendering_and_says_so(
+    tmp_path: Path, test_data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The original code reads no DICOM: the app's DICOM rule is the only one, with or without --official."""
+    dicom = next((test_data_dir / "dicom").glob("SIIM_*.dcm"))
+    out = tmp_path / "out.json"
+    official = _score(dicom, tmp_path / "official.npz", "--official", "--json", str(out))
+    assert "original code reads no DICOM" in capsys.readouterr().err
+    assert json.loads(out.read_text(encoding="utf-8"))["images"][0]["model_input_rule"].startswith(
+        "DICOM rule"
+    )
+    app = _score(dicom, tmp_path / "app.npz", "--raw")
+    assert "DICOM" not in capsys.readouterr().err
+    assert_close(official["scores"], app["scores"], "DICOM scores, --official vs --raw")
