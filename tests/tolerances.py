@@ -49,11 +49,11 @@ def assert_close(ours: Any, reference: Any, name: str = "values", rel: float = R
 
 
 def assert_differs(ours: Any, reference: Any, name: str = "values", rel: float = RELATIVE) -> None:
-    """Fail unless ``ours`` differs from ``reference`` by clearly more than the tolerance (100x :func:`bound`).
+    """Fail unless ``ours`` differs from ``reference`` by clearly more than the tolerance (10x :func:`bound`).
 
     The counterpart of :func:`assert_close` for "this setting must change the result" checks, so the positive
     check beside it is known to be able to fail.
     """
     worst = deviation(ours, reference)
-    allowed = 100 * bound(reference, rel)
+    allowed = 10 * bound(reference, rel)
     assert worst > allowed, f"{name}: max deviation {worst:.3g} is not above {allowed:.3g}"
