@@ -2,7 +2,13 @@
 
 ``--arrays`` writes float32 arrays with fixed names and shapes (I images, P prompts, input order):
 ``scores``, ``i2t_logits``, ``t2i_logits`` [I,P]; ``grounding_map_14`` [I,P,g,g]; ``word_attn_t2i``
-[I,P,1+97]; ``word_query_map_14`` [I,P,97,g,g]; ``img_emb_g`` [I,D]; ``text_emb_g`` [P,D].
+[I,P,1+97]; ``word_query_map_14`` [I,P,97,g,g]; ``img_emb_g`` [I,D]; ``text_emb_g`` [P,D]; and ``pipeline``,
+a 0-d string array (``"official"`` or ``"app"``).
+
+``--official`` runs the original code's pipeline end to end (spec sections 3-5): the text exactly as given (no
+template) and OpenCV's ``IMREAD_GRAYSCALE`` decode, in which a 16-bit PNG/TIFF keeps only its high byte, in
+float32. The original code reads no DICOM; a DICOM file keeps the app's rendering (spec section 8, item 26) and
+the outputs say so per image.
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from carzero_viewer import __version__
 from carzero_viewer.commands.common import add_model_options, build_engine
-from carzero_viewer.errors import PromptError
+from carzero_viewer.errors import ModelLoadError, PromptError
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from carzero_viewer.inference.batch import ModelInput
     from carzero_viewer.inference.engine import InferenceEngine
     from carzero_viewer.types import PromptResult
 
@@ -32,6 +39,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     prompts.add_argument("--prompt", action="append", metavar="TEXT", help="a prompt (repeatable)")
     prompts.add_argument("--prompts-file", type=Path, metavar="JSON", help="JSON list of prompt strings")
     parser.add_argument("--raw", action="store_true", help="no template: score the text exactly as given")
+    parser.add_argument(
+        "--official",
+        action="store_true",
+        help="the original code's pipeline, to reproduce its numbers: raw text and OpenCV's grayscale decode "
+        "(a 16-bit PNG/TIFF keeps only its high byte), float32",
+    )
     parser.add_argument(
         "--template", default=None, help="template for bare findings (default 'There is {}.')"
     )
@@ -59,21 +72,26 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm import tqdm
 
-    from carzero_viewer.inference.batch import score_files
+    from carzero_viewer.imaging import SixteenBitRule, SourceFormat
+    from carzero_viewer.inference.batch import decode_model_input, score_files
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 
+    _check_official_options(args)
     texts = read_prompts_file(args.prompts_file) if args.prompts_file else list(args.prompt)
     engine = build_engine(args)
     template = args.template or DEFAULT_TEMPLATE
-    prompts = engine.encode_prompts([engine.process(t, template, args.raw) for t in texts])
+    raw = args.raw or args.official
+    rule = SixteenBitRule.OPENCV_HIGH_BYTE if args.official else SixteenBitRule.FULL_RANGE
+    prompts = engine.encode_prompts([engine.process(t, template, raw) for t in texts])
     per_image: list[list[PromptResult]] = []
+    inputs: list[ModelInput] = []
     img_emb = []
     files = score_files(
         engine,
         [Path(p) for p in args.images],
         prompts,
-        decode=_model_input,
-        model_input=lambda gray: gray,
+        decode=lambda path: decode_model_input(path, rule),
+        model_input=lambda decoded: decoded.gray,
         word_maps=args.arrays is not None,
     )
     quiet = len(args.images) < 2
@@ -83,9 +101,17 @@ def run(args: argparse.Namespace) -> int:
     for scored in progress:
         img_emb.append(scored.image.img_g[0].float().cpu().numpy())
         per_image.append(scored.results)
+        inputs.append(scored.decoded)
+        if args.official and scored.decoded.source_format is SourceFormat.DICOM:
+            print(
+                f"note: {scored.path}: the original code reads no DICOM; --official uses the app's DICOM "
+                "rendering for it",
+                file=sys.stderr,
+            )
     _print_table(args.images, per_image)
+    pipeline = "official" if args.official else "app"
     if args.json:
-        _write_json(args.json, engine, args.images, per_image, template, args.raw)
+        _write_json(args.json, engine, args.images, per_image, inputs, template, raw, pipeline)
     if args.arrays:
         arrays = _arrays(
             engine,
@@ -93,15 +119,27 @@ def run(args: argparse.Namespace) -> int:
             np.stack(img_emb),
             np.stack([p.sentence.float().cpu().numpy() for p in prompts]),
         )
+        arrays["pipeline"] = np.array(pipeline)
         args.arrays.parent.mkdir(parents=True, exist_ok=True)
         np.savez(args.arrays, allow_pickle=False, **arrays)
     return 0
 
 
-def _model_input(path: Path) -> np.ndarray:
-    from carzero_viewer.imaging import load_image
+def _check_official_options(args: argparse.Namespace) -> None:
+    """``--official`` fixes the text processing and the arithmetic; refuse options that would change them.
 
-    return load_image(path).model_input
+    Raises:
+        PromptError: ``--template`` with ``--official`` (the original code applies no template).
+        ModelLoadError: ``--precision`` other than fp32 with ``--official`` (the original code is float32).
+    """
+    if not args.official:
+        return
+    if args.template is not None:
+        raise PromptError("--official scores the text exactly as given; --template does not apply")
+    if args.precision != "fp32":
+        raise ModelLoadError(
+            f"--official computes in float32 like the original code; drop --precision {args.precision}"
+        )
 
 
 def _print_table(images: list[str], per_image: list[list[PromptResult]]) -> None:
@@ -130,18 +168,22 @@ def _write_json(
     engine: InferenceEngine,
     images: list[str],
     per_image: list[list[PromptResult]],
+    inputs: list[ModelInput],
     template: str,
     raw: bool,
+    pipeline: str,
 ) -> None:
     document = {
         "app_version": __version__,
         "model": _model_record(engine),
+        "pipeline": pipeline,
         "template": None if raw else template,
         "score_meaning": "official CARZero zero-shot score (i2t + t2i) / 2: a raw logit, higher = more likely; "
         "not a probability",
         "images": [
             {
                 "path": image,
+                "model_input_rule": decoded.rule,
                 "prompts": [
                     {
                         "typed": r.prompt.typed,
@@ -157,7 +199,7 @@ def _write_json(
                     for r in results
                 ],
             }
-            for image, results in zip(images, per_image, strict=True)
+            for image, results, decoded in zip(images, per_image, inputs, strict=True)
         ],
     }
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,10 @@ from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("selftest", help="reproduce the bundled fidelity fixture; prints pass/fail")
+    parser = sub.add_parser(
+        "selftest",
+        help="reproduce the bundled fidelity fixture (its 8-bit image and a 16-bit PNG); prints pass/fail",
+    )
     parser.add_argument("--fixture", type=Path, help="fixture folder (default: the bundled one)")
 
 
@@ -16,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
 
     checks = run_selftest(args.fixture)
     for check in checks:
-        print(f"{'PASS' if check.passed else 'FAIL'}  {check.name:<24} deviation {check.deviation:.2e}")
+        print(f"{'PASS' if check.passed else 'FAIL'}  {check.name:<26} deviation {check.deviation:.2e}")
     worst = max(checks, key=lambda c: c.deviation)
     passed = all(c.passed for c in checks)
     verdict = "PASS" if passed else "FAIL"

@@ -129,7 +129,9 @@ def load_raster(
         default = full_range_window(pixels)
         presets = (default, auto_window(pixels)) if pixels.ndim == 2 else (default,)
         steps.append(f"display: full {depth} depth kept, default window = full range {default.label()}")
-        if sixteen_bit_rule is SixteenBitRule.OPENCV_HIGH_BYTE and depth == np.uint16:
+        if sixteen_bit_rule is SixteenBitRule.OPENCV_HIGH_BYTE:
+            # The official decoder itself: 16-bit keeps its high byte; a file it cannot read (float TIFF)
+            # is refused, since the original code could not have scored it either.
             model_input, rule = decode_grayscale(path), RULE_HIGH_BYTE
         else:
             model_input, rule = render_model_input(pixels, default, False), RULE_FULL_RANGE

@@ -5,7 +5,9 @@ decodes the next files while the current batch is encoded; numpy, OpenCV and the
 GIL. Text is encoded once for the whole run. Results come out in input order, one list per file.
 
 The decoder may return more than the model needs (``eval`` wants the whole image record, for box scaling):
-``model_input`` picks the 8-bit image out of it, and every result carries what was decoded.
+``model_input`` picks the 8-bit image out of it, and every result carries what was decoded. Callers that need
+only the model input use :func:`decode_model_input`, which also names the rule (app default or the original
+code's decode, see :class:`~carzero_viewer.imaging.SixteenBitRule`) so the outputs can say which was used.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from carzero_viewer.errors import CarzeroError
+from carzero_viewer.imaging import SixteenBitRule, SourceFormat, load_image
 from carzero_viewer.inference.cancel import CancelToken
 from carzero_viewer.inference.engine import InferenceEngine
 from carzero_viewer.inference.features import ImageFeatures, PromptFeatures
@@ -37,6 +40,38 @@ class FileScores(Generic[Decoded]):
     decoded: Decoded
     image: ImageFeatures
     results: list[PromptResult]
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """What scoring needs from one file: the model's 8-bit image and how it was made.
+
+    Attributes:
+        gray: (H, W) uint8, the record's ``model_input``.
+        rule: the record's ``model_input_rule`` (one line, for the outputs).
+        source_format: the container, so callers can tell DICOM (outside the original pipeline) apart.
+    """
+
+    gray: npt.NDArray[np.uint8]
+    rule: str
+    source_format: SourceFormat
+
+
+def decode_model_input(
+    path: Path, sixteen_bit_rule: SixteenBitRule = SixteenBitRule.FULL_RANGE
+) -> ModelInput:
+    """Open one file and keep only its model input: the full-depth display pixels are dropped, because a
+    batch decoded ahead holds many files at once.
+
+    Args:
+        sixteen_bit_rule: ``OPENCV_HIGH_BYTE`` reproduces the original code's ``cv2.imread(IMREAD_GRAYSCALE)``
+            for every raster file (and refuses what it cannot read); DICOM is unaffected.
+
+    Raises:
+        ImageLoadError: the file cannot be opened (see :func:`~carzero_viewer.imaging.load_image`).
+    """
+    record = load_image(path, sixteen_bit_rule=sixteen_bit_rule)
+    return ModelInput(record.model_input, record.model_input_rule, record.source_format)
 
 
 def _decoded(

@@ -26,6 +26,7 @@ from carzero_viewer.ui.canvas import (
     chest_presets,
     index_image,
 )
+from tests.tolerances import GREY_LEVEL
 
 pytestmark = pytest.mark.gui
 
@@ -100,13 +101,13 @@ def test_window_renders_the_independently_computed_grey_level(canvas, mono1) -> 
     assert canvas.window() == (center, width)
     shown = rendered(canvas.image_item)
     expected = mono1.render(Window(center, width, VoiFunction.LINEAR))
-    assert np.abs(shown.astype(int) - expected.astype(int)).max() <= 1
+    assert np.abs(shown.astype(int) - expected.astype(int)).max() <= GREY_LEVEL
     # A few known pixels inside the window, against the formula written out by hand.
     values = mono1.pixels
     inside = np.argwhere((values > center - width / 2 + 5) & (values < center + width / 2 - 5))
     for row, col in inside[:: max(1, len(inside) // 7)][:7]:
         grey = linear_grey(float(values[row, col]), center, width, invert=True)
-        assert abs(int(shown[row, col]) - grey) <= 1
+        assert abs(int(shown[row, col]) - grey) <= GREY_LEVEL
         assert 0 < grey < 255
 
 
@@ -114,13 +115,19 @@ def test_sigmoid_and_voi_lut_presets_match_the_record_pipeline(canvas, mono1, te
     canvas.set_record(mono1)
     sigmoid = Window(1800.0, 1200.0, VoiFunction.SIGMOID, "S")
     canvas.set_preset(sigmoid)
-    assert np.abs(rendered(canvas.image_item).astype(int) - mono1.render(sigmoid).astype(int)).max() <= 1
+    assert (
+        np.abs(rendered(canvas.image_item).astype(int) - mono1.render(sigmoid).astype(int)).max()
+        <= GREY_LEVEL
+    )
 
     lut_record = load_image(test_data_dir / "dicom" / "vlut_04.dcm")
     lut = next(p for p in lut_record.presets if isinstance(p, VoiLut))
     canvas.set_record(lut_record)
     canvas.set_preset(lut)
-    assert np.abs(rendered(canvas.image_item).astype(int) - lut_record.render(lut).astype(int)).max() <= 1
+    assert (
+        np.abs(rendered(canvas.image_item).astype(int) - lut_record.render(lut).astype(int)).max()
+        <= GREY_LEVEL
+    )
 
 
 def test_non_integer_pixels_use_a_scaled_index_within_one_grey_level(canvas, small) -> None:
@@ -131,7 +138,7 @@ def test_non_integer_pixels_use_a_scaled_index_within_one_grey_level(canvas, sma
     window = Window(float(np.median(wide.pixels)), 60000.0, VoiFunction.LINEAR_EXACT)
     canvas.set_preset(window)
     diff = np.abs(rendered(canvas.image_item).astype(int) - wide.render(window).astype(int))
-    assert diff.max() <= 1
+    assert diff.max() <= GREY_LEVEL
 
 
 def test_inversion_flips_the_grey_levels(canvas, small) -> None:
@@ -140,7 +147,7 @@ def test_inversion_flips_the_grey_levels(canvas, small) -> None:
     canvas.set_inverted(True)
     assert canvas.inverted()
     flipped = rendered(canvas.image_item).astype(int)
-    assert np.abs(flipped - (255 - normal)).max() <= 1
+    assert np.abs(flipped - (255 - normal)).max() <= GREY_LEVEL
     assert normal.std() > 10
     canvas.toggle_invert()
     assert not canvas.inverted()
@@ -170,10 +177,10 @@ def test_colour_images_show_as_stored_and_stretch_linearly(canvas, tmp_path) -> 
     assert record.is_color
     canvas.set_record(record)
     shown = rendered(canvas.image_item)
-    assert np.abs(shown.astype(int) - rgb.astype(int)).max() <= 1
+    assert np.abs(shown.astype(int) - rgb.astype(int)).max() <= GREY_LEVEL
     canvas.set_window(100.0, 100.0)  # 50..150 stretched to 0..255
     shown = rendered(canvas.image_item)
-    assert shown[0, 0, 1] == pytest.approx(127, abs=2)
+    assert shown[0, 0, 1] in (127, 128)  # 100 maps to 127.5, which may round either way
     assert shown[0, 0, 2] == 255
     assert chest_presets(record) == []
 
@@ -244,6 +251,7 @@ def test_wheel_zooms_about_the_cursor(canvas, qtbot, small) -> None:
     width_after = np.diff(canvas.view.viewRange()[0])[0]
     anchor_after = canvas.view.mapSceneToView(canvas.graphics.mapToScene(pos.toPoint()))
     assert width_after < 0.9 * width_before
+    # Geometric, not numeric: the anchor is mapped through integer screen pixels, so half an image pixel.
     assert anchor_after.x() == pytest.approx(anchor_before.x(), abs=0.5)
     assert anchor_after.y() == pytest.approx(anchor_before.y(), abs=0.5)
 
@@ -282,6 +290,7 @@ def test_measure_mode_left_drag_measures_in_millimetres(canvas, qtbot, mono1) ->
     assert result.length_px == pytest.approx(math.hypot(dx, dy))
     assert result.length_mm == pytest.approx(math.hypot(dx * 0.16, dy * 0.16))
     start = canvas.view.mapSceneToView(canvas.graphics.mapToScene(QPoint(100, 100)))
+    # The press lands on an integer screen pixel and a screen pixel spans several image pixels here.
     assert result.start == pytest.approx((start.x(), start.y()), abs=1.0)
     assert canvas.view.viewRange() == range_before, "measuring must not pan"
     with qtbot.waitSignal(canvas.measurement_changed) as blocker:
@@ -354,6 +363,7 @@ def test_style_change_recolours_and_draws_isolines(canvas, small) -> None:
     assert len(canvas._isolines) == 3
     # The 0.5 isoline of a Gaussian blob is a closed curve around the centre.
     bounds = canvas._isolines[1].mapRectToParent(canvas._isolines[1].boundingRect())
+    # A contour traced on the pixel grid of a sampled blob: its centre is good to a few pixels, not to ulps.
     assert bounds.center().x() == pytest.approx(w / 2, abs=3)
     assert bounds.center().y() == pytest.approx(h / 2, abs=3)
     assert 10 < bounds.width() < w
@@ -420,7 +430,9 @@ def test_model_input_view_shows_the_224_crop(canvas, mono1) -> None:
     assert canvas.model_heatmap_item.image.shape == (224, 224, 4)
     assert canvas.model_heatmap_item.image[0, 0, 3] == 0
     x_range, y_range = canvas.view.viewRange()
-    assert x_range[1] - x_range[0] == pytest.approx(224, rel=0.3)
+    assert x_range[1] - x_range[0] == pytest.approx(
+        224, rel=0.3
+    )  # fitted to the widget's aspect, plus padding
     assert max(x_range[1], y_range[1]) < 400
     canvas.show_model_input(None)
     assert not canvas.showing_model_input()
@@ -457,4 +469,5 @@ def test_actual_size_maps_one_screen_pixel_to_one_image_pixel(canvas, mono1) -> 
     fitted = canvas.view.viewPixelSize()
     assert fitted[0] > 2.0, "a 2000-pixel image is shrunk to fit a 500-pixel canvas"
     canvas.actual_size()
+    # The view's range is set in floating image units and the viewport is whole screen pixels: 2 %.
     assert canvas.view.viewPixelSize() == pytest.approx((1.0, 1.0), rel=0.02)

@@ -17,7 +17,8 @@ from carzero_viewer.model.official import official_outputs, official_text, offic
 from carzero_viewer.model.preprocessing import decode_grayscale, prepare
 from carzero_viewer.model.random_init import synthetic_vocab, write_weights_folder
 from carzero_viewer.paths import resolve_weights_folder
-from tests.unit.model.conftest import FIXTURE, assert_close
+from tests.tolerances import assert_close
+from tests.unit.model.conftest import FIXTURE
 
 NPZ_SHAPES = {
     "scores": (1, 8),
@@ -55,8 +56,9 @@ def test_score_reproduces_fixture_arrays(tmp_path: Path, capsys: pytest.CaptureF
     assert _score(FIXTURE, FIXTURE / "image.png", FIXTURE / "prompts.json", tmp_path) == 0
     expected = np.load(FIXTURE / "expected.npz")
     with np.load(tmp_path / "out.npz") as arrays:
-        assert {k: arrays[k].shape for k in arrays.files} == NPZ_SHAPES
-        assert all(arrays[k].dtype == np.float32 for k in arrays.files)
+        assert {k: arrays[k].shape for k in arrays.files} == {**NPZ_SHAPES, "pipeline": ()}
+        assert all(arrays[k].dtype == np.float32 for k in NPZ_SHAPES)
+        assert str(arrays["pipeline"]) == "app"
         assert_close(arrays["scores"], expected["scores"], "scores")
         assert_close(arrays["i2t_logits"], expected["i2t_logits"], "i2t")
         assert_close(arrays["t2i_logits"], expected["t2i_logits"], "t2i")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from carzero_viewer.export.heatmap_style import HeatmapStyle, colormap_table, heatmap_rgba, normalise
+from tests.tolerances import assert_close
 
 
 def test_no_data_is_transparent_and_extremes_use_the_table_ends() -> None:
@@ -27,9 +28,9 @@ def test_threshold_hides_low_values_only_where_there_is_data() -> None:
 
 def test_fixed_range_compares_maps() -> None:
     style = HeatmapStyle(normalisation="fixed", fixed_range=(0.0, 0.02))
-    np.testing.assert_allclose(normalise(np.array([0.01, 0.04, np.nan]), style), [0.5, 1.0, np.nan])
+    assert_close(normalise(np.array([0.01, 0.04, np.nan]), style), [0.5, 1.0, np.nan], "fixed range")
     per_map = normalise(np.array([0.01, 0.03]), HeatmapStyle())
-    np.testing.assert_allclose(per_map, [0.0, 1.0])
+    assert_close(per_map, [0.0, 1.0], "per-map range")
 
 
 def test_constant_map_has_no_contrast() -> None:

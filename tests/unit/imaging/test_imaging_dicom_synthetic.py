@@ -14,6 +14,7 @@ from pydicom.uid import DeflatedExplicitVRLittleEndian, ImplicitVRLittleEndian, 
 from carzero_viewer.errors import ImageLoadError
 from carzero_viewer.imaging import MAX_PIXELS, VoiFunction, Window, load_image
 from carzero_viewer.imaging import dicom as dicom_module
+from tests.tolerances import GREY_LEVEL, assert_close
 
 DICOM_DIR = Path(__file__).resolve().parents[2] / "data" / "dicom"
 RAMP = (np.arange(64 * 48, dtype=np.uint16).reshape(64, 48) * 7 % 4096).astype(np.uint16)
@@ -56,7 +57,7 @@ def test_every_window_preset_is_listed_and_the_first_is_default(make_dicom: Any)
     assert record.default_voi == Window(2048.0, 4096.0, VoiFunction.LINEAR_EXACT, "FULL")
     lung = record.display(windows[1])
     expected = np.clip((RAMP.astype(np.float64) - 600.0) / 400.0 + 0.5, 0, 1)
-    np.testing.assert_allclose(lung, expected, atol=1e-6)
+    assert_close(lung, expected, "LUNG window")
     # The model input uses the default window, never the one being displayed.
     np.testing.assert_array_equal(record.model_input, np.rint(RAMP / 4096.0 * 255.0))
 
@@ -64,7 +65,7 @@ def test_every_window_preset_is_listed_and_the_first_is_default(make_dicom: Any)
 def test_sigmoid_function_is_honoured(make_dicom: Any) -> None:
     record = load_image(make_dicom(RAMP, WindowCenter="2000", WindowWidth="1000", VOILUTFunction="SIGMOID"))
     expected = 1.0 / (1.0 + np.exp(-4.0 * (RAMP.astype(np.float64) - 2000.0) / 1000.0))
-    np.testing.assert_allclose(record.display(), expected, atol=1e-6)
+    assert_close(record.display(), expected, "SIGMOID window")
 
 
 def test_presentation_lut_inverse_on_monochrome2_inverts(make_dicom: Any) -> None:
@@ -82,7 +83,7 @@ def test_monochrome1_without_window_is_inverted_after_the_auto_window(make_dicom
     assert isinstance(window, Window)
     assert window.name == "Auto"
     expected = 1.0 - np.clip((RAMP - window.center) / window.width + 0.5, 0, 1)
-    np.testing.assert_allclose(record.display(), expected, atol=1e-6)
+    assert_close(record.display(), expected, "auto window, inverted")
 
 
 def test_rgb_dicom_is_colour_and_model_input_is_its_luma(make_dicom: Any) -> None:
@@ -91,7 +92,7 @@ def test_rgb_dicom_is_colour_and_model_input_is_its_luma(make_dicom: Any) -> Non
     assert record.is_color
     np.testing.assert_array_equal(record.render(), rgb)
     luma = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
-    assert np.abs(record.model_input.astype(float) - luma).max() <= 1.0
+    assert np.abs(record.model_input.astype(float) - luma).max() <= GREY_LEVEL
 
 
 def test_ybr_full_is_converted_to_rgb(make_dicom: Any) -> None:

@@ -19,6 +19,7 @@ from carzero_viewer.imaging.voi import (
     to_display,
     to_uint8,
 )
+from tests.tolerances import assert_close
 
 
 def test_rescale_applies_slope_then_intercept_on_signed_values() -> None:
@@ -34,20 +35,20 @@ def test_linear_window_matches_the_standard_formula_with_its_half_pixel_offsets(
     window = Window(100.0, 51.0, VoiFunction.LINEAR)
     x = np.array([0.0, 74.5, 75.0, 99.5, 124.0, 124.5, 125.0, 1000.0], dtype=np.float32)
     expected = [0.0, 0.0, 0.01, 0.5, 0.99, 1.0, 1.0, 1.0]
-    np.testing.assert_allclose(apply_window(x, window), expected, atol=1e-6)
+    assert_close(apply_window(x, window), expected, "LINEAR")
 
 
 def test_linear_exact_window_is_the_plain_ramp() -> None:
     window = Window(0.0, 200.0, VoiFunction.LINEAR_EXACT)
     x = np.array([-150.0, -100.0, -50.0, 0.0, 50.0, 100.0, 150.0], dtype=np.float32)
-    np.testing.assert_allclose(apply_window(x, window), [0, 0, 0.25, 0.5, 0.75, 1, 1], atol=1e-6)
+    assert_close(apply_window(x, window), [0, 0, 0.25, 0.5, 0.75, 1, 1], "LINEAR_EXACT")
 
 
 def test_sigmoid_window_matches_the_standard_formula() -> None:
     window = Window(40.0, 400.0, VoiFunction.SIGMOID)
     x = np.array([-360.0, 40.0, 140.0, 440.0], dtype=np.float32)
     expected = 1.0 / (1.0 + np.exp(-4.0 * (x.astype(np.float64) - 40.0) / 400.0))
-    np.testing.assert_allclose(apply_window(x, window), expected, rtol=1e-6)
+    assert_close(apply_window(x, window), expected, "SIGMOID")
 
 
 def test_width_one_linear_window_is_a_threshold() -> None:
@@ -59,16 +60,14 @@ def test_lut_lookup_clamps_below_and_above_and_normalises_by_bits() -> None:
     table = np.array([0, 1000, 2000, 4095], dtype=np.float32)
     lut = VoiLut(first_mapped=-2, table=table, bits=12)
     x = np.array([-10.0, -2.0, -1.0, 0.0, 1.0, 50.0], dtype=np.float32)
-    np.testing.assert_allclose(
-        apply_voi(x, lut), np.array([0, 0, 1000, 2000, 4095, 4095]) / 4095.0, rtol=1e-6
-    )
+    assert_close(apply_voi(x, lut), np.array([0, 0, 1000, 2000, 4095, 4095]) / 4095.0, "VOI LUT")
     np.testing.assert_array_equal(apply_lut(np.array([3, 4]), 3, table), [0.0, 1000.0])
 
 
 def test_lut_whose_descriptor_understates_its_range_normalises_by_its_maximum() -> None:
     lut = VoiLut(first_mapped=0, table=np.array([0, 300, 600], dtype=np.float32), bits=8)
     assert lut.output_max == 600.0
-    np.testing.assert_allclose(apply_voi(np.array([2.0], dtype=np.float32), lut), [1.0])
+    assert_close(apply_voi(np.array([2.0], dtype=np.float32), lut), [1.0], "VOI LUT maximum")
 
 
 def test_inversion_happens_after_voi() -> None:
@@ -76,7 +75,7 @@ def test_inversion_happens_after_voi() -> None:
     # after VOI it is exactly 1 - VOI(x).
     x = np.linspace(0, 4095, 50, dtype=np.float32)
     window = Window(1000.0, 500.0)
-    np.testing.assert_allclose(to_display(x, window, True), 1.0 - apply_window(x, window), atol=1e-7)
+    assert_close(to_display(x, window, True), 1.0 - apply_window(x, window), "inverted")
 
 
 def test_to_uint8_rounds_half_to_even_and_clips() -> None:

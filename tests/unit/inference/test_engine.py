@@ -13,6 +13,7 @@ from carzero_viewer.inference.prompts import is_bare_finding, process_prompt
 from carzero_viewer.model.loader import load_model
 from carzero_viewer.model.preprocessing import decode_grayscale
 from carzero_viewer.paths import resolve_weights_folder
+from tests.tolerances import assert_close
 from tests.unit.model.conftest import FIXTURE
 
 
@@ -79,7 +80,7 @@ def test_scores_do_not_depend_on_prompt_batching(engine: InferenceEngine, gray: 
     together = [r.score for r in engine.score_texts(gray, prompts)]
     engine.clear_caches()
     alone = [engine.score_texts(gray, [p])[0].score for p in prompts]
-    np.testing.assert_allclose(together, alone, atol=1e-6)
+    assert_close(together, alone, "scores, prompts together vs alone")
 
 
 def test_cancel_token_stops_work(engine: InferenceEngine, gray: np.ndarray) -> None:
@@ -96,7 +97,7 @@ def test_word_weights_align_with_words(engine: InferenceEngine, gray: np.ndarray
     assert result.word_weights.shape == (len(result.words),)
     assert result.word_maps.shape == (len(result.words), 14, 14)
     total = result.word_attention.sum()
-    assert total == pytest.approx(1.0, abs=1e-5)  # head-averaged softmax rows sum to one
+    assert_close(total, 1.0, "sum of the word attention")  # head-averaged softmax rows sum to one
 
 
 def test_prompt_filling_all_97_slots_matches_official_path(engine: InferenceEngine, gray: np.ndarray) -> None:
@@ -117,8 +118,8 @@ def test_prompt_filling_all_97_slots_matches_official_path(engine: InferenceEngi
             pixels,
             official_text(model, engine.loaded.tokenizer, [text, "There is pneumothorax."]).features,
         )
-    np.testing.assert_allclose([r.score for r in result], official.scores[0].numpy(), atol=1e-5)
-    np.testing.assert_allclose(result[0].word_attention, official.word_attention[0, 0].numpy(), atol=1e-6)
+    assert_close([r.score for r in result], official.scores[0].numpy(), "scores")
+    assert_close(result[0].word_attention, official.word_attention[0, 0].numpy(), "word attention")
 
 
 def test_packed_weights_used_on_cpu_and_match_unpacked(gray: np.ndarray) -> None:
@@ -130,8 +131,8 @@ def test_packed_weights_used_on_cpu_and_match_unpacked(gray: np.ndarray) -> None
     assert packed.packed
     prompts = ["There is pneumothorax.", "Small bilateral pleural effusions."]
     a, b = plain.score_texts(gray, prompts), packed.score_texts(gray, prompts)
-    np.testing.assert_allclose([r.score for r in a], [r.score for r in b], atol=1e-5)
-    np.testing.assert_allclose(a[1].word_maps, b[1].word_maps, atol=1e-6)
+    assert_close([r.score for r in a], [r.score for r in b], "scores, packed vs plain")
+    assert_close(a[1].word_maps, b[1].word_maps, "word maps, packed vs plain")
 
 
 def test_a_supplied_content_hash_keys_the_image_cache(engine: InferenceEngine, gray: np.ndarray) -> None:

@@ -39,13 +39,3 @@ def prompts() -> list[str]:
 @pytest.fixture(scope="session")
 def tiny_model() -> LoadedModel:
     return load_model(resolve_weights_folder(FIXTURE))
-
-
-def assert_close(ours: Any, reference: Any, name: str) -> None:
-    """The acceptance tolerance: max |ours - expected| <= 1e-5 * max(1, max |expected|)."""
-    a = np.asarray(ours, dtype=np.float64)
-    b = np.asarray(reference, dtype=np.float64)
-    assert a.shape == b.shape, f"{name}: shape {a.shape} != {b.shape}"
-    bound = 1e-5 * max(1.0, float(np.abs(b).max()))
-    worst = float(np.abs(a - b).max())
-    assert worst <= bound, f"{name}: max deviation {worst:.3g} > {bound:.3g}"

@@ -21,6 +21,7 @@ from carzero_viewer.model.loader import load_model
 from carzero_viewer.model.random_init import synthetic_vocab
 from carzero_viewer.model.wordpiece import WordPieceTokenizer, load_tokenizer
 from carzero_viewer.paths import resolve_weights_folder
+from tests.tolerances import assert_close
 
 SMALL_BERT = {
     "vocab_size": 50,
@@ -83,7 +84,7 @@ def test_hidden_states_match_bert_model(attention: str, activation: str) -> None
     assert len(got) == len(expected) == 4
     real = mask.bool()
     for ours_layer, theirs in zip(got, expected, strict=True):
-        assert torch.allclose(ours_layer[real], theirs[real], atol=2e-6, rtol=0)
+        assert_close(ours_layer[real], theirs[real], "hidden states")
 
 
 def test_real_tokens_do_not_depend_on_padding() -> None:
@@ -96,7 +97,9 @@ def test_real_tokens_do_not_depend_on_padding() -> None:
     with torch.inference_mode():
         short = bert(ids, torch.ones_like(ids))[-1]
         long = bert(padded, (padded != 0).long() | torch.arange(26).lt(6).long())[-1]
-    assert torch.allclose(short[0], long[0, :6], atol=1e-6, rtol=0)
+    # Padding changes only the matrix shapes, hence the kernels' summation order: float noise scales with the
+    # values (std-0.5 weights make them large); a leak of padding into the real tokens moves them by 7.6e-2.
+    assert_close(short[0], long[0, :6], "real tokens, unpadded vs padded")
 
 
 def test_unsupported_configuration_is_named() -> None:

@@ -27,7 +27,7 @@ from carzero_viewer.model.official import (
 )
 from carzero_viewer.model.preprocessing import PreparedImage, decode_grayscale, prepare
 from carzero_viewer.types import PromptResult
-from tests.unit.model.conftest import assert_close
+from tests.tolerances import assert_close
 
 NUM_PROMPTS = 8
 
