@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from carzero_viewer.commands import gui
+from carzero_viewer.logs import LOG_FILE
 from carzero_viewer.paths import demo_model_dir
-from carzero_viewer.ui.app import LOG_FILE, create_application, make_excepthook
+from carzero_viewer.ui.app import create_application, make_excepthook
 from carzero_viewer.ui.weights_choice import candidates
 
 pytestmark = pytest.mark.gui
