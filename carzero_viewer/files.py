@@ -130,6 +130,27 @@ def check_target(path: str | Path, force: bool) -> Path:
     return target
 
 
+def prepare_targets(paths: Iterable[str | Path | None], force: bool) -> list[Path]:
+    """Check a command's output files before it does any work, so "already exists" comes first, not last.
+
+    Folders are created; a file named for two outputs is refused; an existing file is refused unless ``force``.
+
+    Returns:
+        The paths given (None entries, i.e. outputs not requested, dropped).
+    """
+    targets: list[Path] = []
+    for path in paths:
+        if path is None:
+            continue
+        target = Path(path)
+        if any(target.resolve() == seen.resolve() for seen in targets):
+            raise WriteError("named for two outputs; give each output its own file", target, "os")
+        ensure_directory(target.parent)
+        check_target(target, force)
+        targets.append(target)
+    return targets
+
+
 def _place(temp: Path, target: Path, force: bool) -> None:
     if force:
         temp.replace(target)

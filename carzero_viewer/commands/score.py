@@ -37,6 +37,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--json", type=Path, metavar="OUT.json", help="write texts, words and scores as JSON")
     parser.add_argument("--arrays", type=Path, metavar="OUT.npz", help="write the arrays as .npz")
+    parser.add_argument("--force", action="store_true", help="overwrite existing --json/--arrays files")
     add_model_options(parser)
 
 
@@ -59,9 +60,11 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm import tqdm
 
+    from carzero_viewer.files import prepare_targets, save_npz
     from carzero_viewer.inference.batch import score_files
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 
+    prepare_targets([args.json, args.arrays], args.force)
     texts = read_prompts_file(args.prompts_file) if args.prompts_file else list(args.prompt)
     engine = build_engine(args)
     template = args.template or DEFAULT_TEMPLATE
@@ -85,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         per_image.append(scored.results)
     _print_table(args.images, per_image)
     if args.json:
-        _write_json(args.json, engine, args.images, per_image, template, args.raw)
+        _write_json(args.json, engine, args.images, per_image, template, args.raw, args.force)
     if args.arrays:
         arrays = _arrays(
             engine,
@@ -93,8 +96,7 @@ def run(args: argparse.Namespace) -> int:
             np.stack(img_emb),
             np.stack([p.sentence.float().cpu().numpy() for p in prompts]),
         )
-        args.arrays.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(args.arrays, allow_pickle=False, **arrays)
+        save_npz(args.arrays, arrays, args.force)
     return 0
 
 
@@ -132,7 +134,11 @@ def _write_json(
     per_image: list[list[PromptResult]],
     template: str,
     raw: bool,
+    force: bool,
 ) -> None:
+    """Write the texts, words and scores (NaN written as null: the file is always valid JSON)."""
+    from carzero_viewer.files import write_json_atomic
+
     document = {
         "app_version": __version__,
         "model": _model_record(engine),
@@ -160,8 +166,7 @@ def _write_json(
             for image, results in zip(images, per_image, strict=True)
         ],
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    write_json_atomic(path, document, force)
 
 
 def _arrays(
