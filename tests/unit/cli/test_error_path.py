@@ -77,6 +77,11 @@ def test_damaged_and_missing_files_give_one_line_without_library_tracebacks(tmp_
     log = _log_text(data_dir)
     assert "ERROR pydicom" in log and "Traceback" in log  # the library's records are kept, in the log
 
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    no_log = _run_cli(not_a_folder / "data", "inspect", str(damaged))  # no log file: still no library output
+    assert no_log.returncode == 1 and no_log.stderr.count("\n") == 1, no_log.stderr
+
     debug = _run_cli(data_dir, "--debug", "inspect", str(damaged))
     assert debug.returncode == 1
     assert "Traceback" in debug.stderr
@@ -155,3 +160,20 @@ def test_library_logs_and_warnings_go_to_the_log_file_only(
     log = _log_text(isolated_user_dirs[1])
     assert "a library warning" in log
     assert "ERROR pydicom.pixels: a library error" in log and "OSError: decoder failed" in log
+
+
+def test_an_unwritable_log_folder_still_gives_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("CARZERO_DATA_DIR", str(not_a_folder / "data"))  # mkdir fails, even for root
+
+    def noisy(args: object) -> int:
+        logging.getLogger("pydicom").error("a library error")  # must not reach Python's last-resort handler
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(inspect, "run", noisy)
+    assert cli.main(["inspect", "x.png"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"{PREFIX}unexpected RuntimeError: boom (run with --debug for the traceback)\n"
