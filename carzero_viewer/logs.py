@@ -52,8 +52,13 @@ def _replace(kinds: tuple[type[logging.Handler], ...]) -> None:
         handler.close()
 
 
-def attach_log_file(log_dir: Path, level: int = logging.INFO) -> Path | None:
+def attach_log_file(log_dir: Path, level: int | None = None) -> Path | None:
     """Send the records of every logger to ``log_dir/carzero-viewer.log`` (rotating).
+
+    Args:
+        log_dir: the folder of the log file (created when missing).
+        level: the lowest level written; None keeps the level of a log file already attached there (the
+            viewer attaches the file the command line set up, ``--debug`` included) and is INFO otherwise.
 
     Returns:
         The log file, or None when it cannot be written (a read-only home must not stop the app; records
@@ -63,7 +68,8 @@ def attach_log_file(log_dir: Path, level: int = logging.INFO) -> Path | None:
     root = logging.getLogger()
     for handler in root.handlers:
         if isinstance(handler, _LogFile) and Path(handler.baseFilename) == path:
-            handler.setLevel(level)
+            if level is not None:
+                handler.setLevel(level)
             return path
     _replace((_LogFile, _NoLogFile))
     try:
@@ -74,6 +80,7 @@ def attach_log_file(log_dir: Path, level: int = logging.INFO) -> Path | None:
     except OSError:
         root.addHandler(_NoLogFile())
         return None
+    level = logging.INFO if level is None else level
     file_handler.setFormatter(logging.Formatter(FILE_FORMAT))
     file_handler.setLevel(level)
     root.addHandler(file_handler)

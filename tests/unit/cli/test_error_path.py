@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pydicom
@@ -24,18 +23,6 @@ ROOT = Path(__file__).resolve().parents[3]
 J2K = ROOT / "tests" / "data" / "dicom" / "RG1_J2KI.dcm"
 FIXTURE = ROOT / "tests" / "data" / "carzero-tiny"
 PREFIX = "carzero-viewer inspect: error: "
-
-
-@pytest.fixture(autouse=True)
-def restore_root_logger() -> Iterator[None]:
-    """cli.main configures the root logger for its process; give the next test the logger it had."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in [h for h in root.handlers if h not in handlers]:
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(level)
 
 
 def _log_text(data_dir: Path) -> str:
