@@ -28,5 +28,5 @@ def test_setting_up_again_replaces_the_handlers(tmp_path: Path, capsys: pytest.C
 def test_the_viewer_keeps_the_debug_level_of_the_command_line(tmp_path: Path) -> None:
     path = logs.setup_logging(tmp_path, debug=True)
     assert logs.attach_log_file(tmp_path) == path
-    logging.getLogger("pydicom").debug("a debug record")
-    assert "DEBUG pydicom: a debug record" in path.read_text(encoding="utf-8")
+    logging.getLogger("carzero_viewer.imaging").debug("a debug record")
+    assert "DEBUG carzero_viewer.imaging: a debug record" in path.read_text(encoding="utf-8")
