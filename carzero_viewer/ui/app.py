@@ -3,7 +3,8 @@
 pyqtgraph is configured once here (``imageAxisOrder='row-major'`` so numpy ``(row, column)`` arrays display
 as they are stored). The excepthook follows Picard/qutebrowser: an unexpected exception in a slot is logged with
 its traceback to the rotating log file (:mod:`carzero_viewer.logs`, shared with the command line) and shown
-in a dialog with the details, and the app keeps running instead of dying silently.
+in a dialog with the details, and the app keeps running instead of dying silently. Qt's own messages
+(``qWarning``...) are logged too (logger ``qt``) instead of printed on the terminal.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 import pyqtgraph as pg
+from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -24,6 +26,14 @@ from carzero_viewer.logs import attach_log_file
 from carzero_viewer.paths import resources_dir
 
 LOG = logging.getLogger(__name__)
+QT_LOG = logging.getLogger("qt")
+QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
 
 
 def configure_pyqtgraph() -> None:
@@ -80,3 +90,12 @@ def _show_dialog(summary: str, details: str, log_path: str) -> None:
 
 def install_excepthook(log_dir: Path) -> None:
     sys.excepthook = make_excepthook(log_dir)
+
+
+def _log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    QT_LOG.log(QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+
+
+def route_qt_messages() -> None:
+    """Log Qt's messages (logger ``qt``, so in the log file) instead of letting Qt print them on stderr."""
+    qInstallMessageHandler(_log_qt_message)
