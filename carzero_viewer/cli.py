@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def error_line(exc: Exception, log_file: Path | None) -> str:
-    """The one-line reason for ``exc``: ``<file>: <reason>``; an unexpected error says where its traceback is."""
+    """One line for ``exc``: ``<file>: <reason>``; an unexpected error says where its traceback is."""
     if isinstance(exc, CarzeroError):
         return _one_line(exc.message)
     if isinstance(exc, OSError) and exc.filename:

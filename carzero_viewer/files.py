@@ -14,8 +14,8 @@ lets the GUI tell "already exists" (ask the user) from other failures (show the 
 
 Content rules for the text formats: JSON never holds ``NaN``/``Infinity`` (not JSON; strict parsers refuse
 them): non-finite numbers are written as ``null``. CSV text cells that a spreadsheet would run as a formula
-(first character ``=``, ``+``, ``-``, ``@``, tab or carriage return, per the OWASP CSV-injection guidance) get a
-leading ``'``; numbers stay numbers (``-0.5`` written from a float is not a formula and is left alone).
+(first character ``=``, ``+``, ``-``, ``@``, tab or carriage return, per the OWASP CSV-injection guidance)
+get a leading ``'``; numbers stay numbers (``-0.5`` written from a float is not a formula: left alone).
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def check_target(path: str | Path, force: bool) -> Path:
 def prepare_targets(paths: Iterable[str | Path | None], force: bool) -> list[Path]:
     """Check a command's output files before it does any work, so "already exists" comes first, not last.
 
-    Folders are created; a file named for two outputs is refused; an existing file is refused unless ``force``.
+    Folders are created; a file named for two outputs is refused; an existing one is refused unless ``force``.
 
     Returns:
         The paths given (None entries, i.e. outputs not requested, dropped).
@@ -169,7 +169,7 @@ def _place(temp: Path, target: Path, force: bool) -> None:
 
 
 def write_atomic_with(path: str | Path, write: Callable[[IO[bytes]], object], force: bool = False) -> Path:
-    """Write ``path`` atomically by handing ``write`` an open binary temporary file; never overwrites without ``force``.
+    """Write ``path`` atomically through ``write``, given an open binary temporary file; no silent overwrite.
 
     For writers that stream into a file object (``np.savez``), so large outputs need no second copy in memory.
 
@@ -203,7 +203,7 @@ def write_atomic_with(path: str | Path, write: Callable[[IO[bytes]], object], fo
 
 
 def write_bytes_atomic(path: str | Path, data: bytes, force: bool = False) -> Path:
-    """Write ``data`` to ``path`` atomically (see :func:`write_atomic_with`); never overwrites without ``force``."""
+    """Write ``data`` to ``path`` atomically (:func:`write_atomic_with`); no overwrite without ``force``."""
     return write_atomic_with(path, lambda handle: handle.write(data), force)
 
 

@@ -31,7 +31,7 @@ class _LogFile(RotatingFileHandler):
 
 
 class _NoLogFile(logging.NullHandler):
-    """Stands in when the log file cannot be opened, so Python's last-resort handler never prints to stderr."""
+    """Stands in when the log file cannot be opened, so Python's last-resort handler never prints."""
 
 
 class _Console(logging.StreamHandler[TextIO]):

@@ -1,4 +1,4 @@
-"""Every command writes through carzero_viewer.files: no silent overwrite, no partial file, one-line errors."""
+"""Commands write through carzero_viewer.files: no silent overwrite, no partial file, one-line errors."""
 
 from __future__ import annotations
 

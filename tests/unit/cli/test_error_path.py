@@ -1,4 +1,4 @@
-"""One error path: any failure is one line on stderr, its traceback and library log records go to the log file."""
+"""One error path: any failure is one line on stderr; tracebacks and library records go to the log file."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _log_text(data_dir: Path) -> str:
 
 
 def _damaged_j2k(folder: Path) -> Path:
-    """A real JPEG 2000 DICOM whose codestream is cut to a third and padded with zeros (pydicom logs errors)."""
+    """A real JPEG 2000 DICOM, codestream cut to a third and padded with zeros (pydicom logs errors)."""
     dataset = pydicom.dcmread(J2K)
     codestream = b"".join(generate_fragments(dataset.PixelData))
     damaged = codestream[: len(codestream) // 3] + bytes(1000)

@@ -1,4 +1,4 @@
-"""The shared logging setup: one log file handler at a time, --debug kept when the viewer attaches the file."""
+"""The shared logging setup: one log file at a time; --debug kept when the viewer attaches the file."""
 
 from __future__ import annotations
 
