@@ -1,9 +1,12 @@
 """Command-line entry point: ``carzero-viewer [gui] [PATH...]`` and the headless subcommands.
 
 Each subcommand lives in its own module under :mod:`carzero_viewer.commands` and exposes ``add_parser`` and
-``run``; command modules import nothing heavy at module level, so ``--help`` stays instant. Any
-:class:`~carzero_viewer.errors.CarzeroError` becomes a one-line message on stderr and a non-zero exit code;
-``--debug`` shows the traceback instead.
+``run``; command modules import nothing heavy at module level, so ``--help`` stays instant.
+
+One error path: any exception a command raises becomes exactly one line on stderr,
+``carzero-viewer <command>: error: <file>: <reason>`` (an unexpected one says where its traceback was logged),
+and exit code 1; the traceback goes to the log file (:mod:`carzero_viewer.logs`), where library log records
+and Python warnings go too. ``--debug`` also shows all of it on stderr. Ctrl+C is one line and exit code 130.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ import argparse
 import importlib
 import logging
 import sys
-import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 
 from carzero_viewer import APP_ID, __version__
 from carzero_viewer.errors import CarzeroError
+from carzero_viewer.logs import setup_logging, warnings_to_log
+from carzero_viewer.paths import user_log_dir
 
 # Command name -> module. The first one is the default when no known command name is given.
 COMMANDS: dict[str, str] = {
@@ -34,6 +39,10 @@ DEFAULT_COMMAND = "gui"
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+MAX_REASON_LENGTH = 400
+
+LOG = logging.getLogger(__name__)
 
 
 def _load(name: str) -> ModuleType:
@@ -70,18 +79,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = _with_default_command(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(args_list)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    log_file = setup_logging(user_log_dir(), debug=args.debug)
+    LOG.info("%s %s: %s started", APP_ID, __version__, args.command)
     try:
-        code: int = _load(args.command).run(args)
-    except CarzeroError as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(f"{APP_ID} {args.command}: error: {exc.message}", file=sys.stderr)
-        return EXIT_FAILURE
+        with warnings_to_log():
+            code: int = _load(args.command).run(args)
     except KeyboardInterrupt:
+        LOG.info("%s interrupted", args.command)
         print(f"{APP_ID} {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        LOG.error("%s failed", args.command, exc_info=exc)
+        print(f"{APP_ID} {args.command}: error: {error_line(exc, log_file)}", file=sys.stderr)
+        return EXIT_FAILURE
     return code
+
+
+def error_line(exc: Exception, log_file: Path | None) -> str:
+    """One line for ``exc``: ``<file>: <reason>``; an unexpected error says where its traceback is."""
+    if isinstance(exc, CarzeroError):
+        return _one_line(exc.message)
+    if isinstance(exc, OSError) and exc.filename:
+        return _one_line(f"{exc.filename}: {exc.strerror or exc}")
+    detail = _one_line(str(exc))
+    where = f"see the log file {log_file}" if log_file else "run with --debug for the traceback"
+    return f"unexpected {type(exc).__name__}{': ' + detail if detail else ''} ({where})"
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line (line breaks and runs of spaces collapsed), at most :data:`MAX_REASON_LENGTH`."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_REASON_LENGTH else flat[: MAX_REASON_LENGTH - 3] + "..."

@@ -1,5 +1,8 @@
 """Safe file output for every command and the viewer: atomic writes, no silent overwrite, clean names, one-line errors.
 
+Every file the application writes goes through this module (reports, arrays, images, DICOM, JSON, CSV), so the
+guarantees below hold everywhere.
+
 Every file is first written completely to a temporary file in the destination folder, flushed to disk, then
 moved into place in one step, so a crash, a full disk or a read-only folder never leaves a half-written file
 and never damages a file that was already there. Without ``force`` an existing file is never replaced: the
@@ -8,20 +11,28 @@ on file systems without hard links it falls back to check-then-rename.
 
 Failures become :class:`WriteError` naming the file and the reason in one line; :attr:`WriteError.kind`
 lets the GUI tell "already exists" (ask the user) from other failures (show the message).
+
+Content rules for the text formats: JSON never holds ``NaN``/``Infinity`` (not JSON; strict parsers refuse
+them): non-finite numbers are written as ``null``. CSV text cells that a spreadsheet would run as a formula
+(first character ``=``, ``+``, ``-``, ``@``, tab or carriage return, per the OWASP CSV-injection guidance)
+get a leading ``'``; numbers stay numbers (``-0.5`` written from a float is not a formula: left alone).
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
 import io
+import json
+import math
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import IO, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -119,6 +130,27 @@ def check_target(path: str | Path, force: bool) -> Path:
     return target
 
 
+def prepare_targets(paths: Iterable[str | Path | None], force: bool) -> list[Path]:
+    """Check a command's output files before it does any work, so "already exists" comes first, not last.
+
+    Folders are created; a file named for two outputs is refused; an existing one is refused unless ``force``.
+
+    Returns:
+        The paths given (None entries, i.e. outputs not requested, dropped).
+    """
+    targets: list[Path] = []
+    for path in paths:
+        if path is None:
+            continue
+        target = Path(path)
+        if any(target.resolve() == seen.resolve() for seen in targets):
+            raise WriteError("named for two outputs; give each output its own file", target, "os")
+        ensure_directory(target.parent)
+        check_target(target, force)
+        targets.append(target)
+    return targets
+
+
 def _place(temp: Path, target: Path, force: bool) -> None:
     if force:
         temp.replace(target)
@@ -136,8 +168,10 @@ def _place(temp: Path, target: Path, force: bool) -> None:
     temp.unlink()
 
 
-def write_bytes_atomic(path: str | Path, data: bytes, force: bool = False) -> Path:
-    """Write ``data`` to ``path`` atomically; never overwrites without ``force``.
+def write_atomic_with(path: str | Path, write: Callable[[IO[bytes]], object], force: bool = False) -> Path:
+    """Write ``path`` atomically through ``write``, given an open binary temporary file; no silent overwrite.
+
+    For writers that stream into a file object (``np.savez``), so large outputs need no second copy in memory.
 
     Returns:
         The path written.
@@ -153,7 +187,7 @@ def write_bytes_atomic(path: str | Path, data: bytes, force: bool = False) -> Pa
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
         temp = Path(name)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         temp.chmod(0o644)
@@ -168,9 +202,86 @@ def write_bytes_atomic(path: str | Path, data: bytes, force: bool = False) -> Pa
     return target
 
 
+def write_bytes_atomic(path: str | Path, data: bytes, force: bool = False) -> Path:
+    """Write ``data`` to ``path`` atomically (:func:`write_atomic_with`); no overwrite without ``force``."""
+    return write_atomic_with(path, lambda handle: handle.write(data), force)
+
+
 def write_text_atomic(path: str | Path, text: str, force: bool = False) -> Path:
     """:func:`write_bytes_atomic` for UTF-8 text."""
     return write_bytes_atomic(path, text.encode("utf-8"), force)
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by None and numpy scalars/arrays made plain Python.
+
+    Mappings become dicts and tuples lists (what ``json.dumps`` would make of them anyway); anything else is
+    returned unchanged, so an unsupported type still fails loudly in ``json.dumps``.
+    """
+    if isinstance(value, np.ndarray | np.generic):
+        value = value.tolist()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    return value
+
+
+def json_text(document: Any) -> str:
+    """Indented JSON text of ``document`` with NaN/Infinity written as ``null`` (always valid JSON)."""
+    return json.dumps(json_safe(document), indent=2, allow_nan=False) + "\n"
+
+
+def write_json_atomic(path: str | Path, document: Any, force: bool = False) -> Path:
+    """Write :func:`json_text` of ``document`` atomically; never overwrites without ``force``."""
+    return write_text_atomic(path, json_text(document), force)
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object, float_format: Callable[[float], str] = repr) -> str:
+    """One CSV cell: numbers as numbers, text neutralised against formula injection.
+
+    None and non-finite floats become an empty cell (not available); booleans ``1``/``0``; ints and floats
+    (numpy ones too) are formatted as numbers and never prefixed. Any other value is text: when it starts
+    with one of :data:`FORMULA_PREFIXES` it gets a leading ``'`` so a spreadsheet shows it instead of
+    running it (so a text cell ``"-0.5"`` reads ``'-0.5``: only typed numbers are trusted to be numbers).
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return float_format(value) if math.isfinite(value) else ""
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_text(
+    header: Sequence[str], rows: Iterable[Sequence[object]], float_format: Callable[[float], str] = repr
+) -> str:
+    """A CSV document (``\\n`` line ends): the header, then one line per row of :func:`csv_cell` cells."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([csv_cell(name) for name in header])
+    writer.writerows([csv_cell(value, float_format) for value in row] for row in rows)
+    return buffer.getvalue()
+
+
+def save_npz(path: str | Path, arrays: Mapping[str, npt.NDArray[Any]], force: bool = False) -> Path:
+    """Write numeric arrays as an uncompressed ``.npz`` atomically; object arrays are refused (no pickles)."""
+    for name, array in arrays.items():
+        if array.dtype.hasobject:
+            raise ValueError(f"array {name!r} holds Python objects; only numeric arrays are written")
+    named: dict[str, Any] = dict(arrays)
+    return write_atomic_with(path, lambda handle: np.savez(handle, **named), force)
 
 
 def _pil_image(rgb: npt.NDArray[np.uint8]) -> Image.Image:

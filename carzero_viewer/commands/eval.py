@@ -10,7 +10,8 @@ The metrics follow the published definitions (``shared/docs/published-results.md
 and dataset on the image; pointing game, energy-in-box, mIoU and pixel AUROC are computed once per (image,
 class) against the union of those boxes, CNR once per box.
 
-Outputs in ``--out`` (each written atomically: temp file + rename):
+Outputs in ``--out`` (each written atomically by :mod:`carzero_viewer.files`; an existing output is only
+replaced with ``--force``, checked before any work is done):
 
 * ``image_classes.csv``: one row per (image, dataset, class): ``n_boxes`` and the four union metrics.
 * ``boxes.csv``: one row per box: its coordinates and its own ``cnr``.
@@ -26,11 +27,6 @@ Outputs in ``--out`` (each written atomically: temp file + rename):
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
-import math
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -102,6 +98,7 @@ AGGREGATION = (
     "pointing-game mean). NaN values are skipped."
 )
 PIXEL_RULE = "pixel-centre box masks; pixels outside the model's field of view (NaN) excluded"
+OUTPUT_NAMES = ("image_classes.csv", "boxes.csv", "summary.csv", "summary.json", "report.html")
 MAX_EXAMPLES = 4
 
 
@@ -135,6 +132,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     parser.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (1000)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (0)")
+    parser.add_argument("--force", action="store_true", help="overwrite the outputs of a previous run")
     add_model_options(parser)
 
 
@@ -157,13 +155,13 @@ def run(args: argparse.Namespace) -> int:
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 
     started = time.perf_counter()
+    _prepare_out(args.out, args.force)
     annotations = AnnotationSet.load(args.annotations)
     label_map = LabelMap.load(args.label_map)
     image_labels = read_image_labels(args.labels) if args.labels else None
     entries = scan_folder(args.images)
     if not entries:
         raise EvalError("no readable images in the folder", args.images)
-    _prepare_out(args.out)
     engine = build_engine(args)
     template = args.template or DEFAULT_TEMPLATE
     classes = sorted(
@@ -180,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     runtime = time.perf_counter() - started
     prompt_texts = {c: p.text for c, p in zip(classes, processed, strict=True)}
     document = _summary_document(args, engine, template, prompt_texts, result, summary, runtime)
-    _write_outputs(args.out, result, summary, document, engine.info.is_untrained)
+    _write_outputs(args.out, result, summary, document, engine.info.is_untrained, args.force)
     print(
         f"scored {result.scored} image(s), {len(result.box_rows)} box(es) in {runtime:.1f} s; "
         f"wrote {args.out / 'report.html'}",
@@ -189,11 +187,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prepare_out(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise EvalError(f"cannot create the output folder ({exc.strerror or exc})", out) from None
+def _prepare_out(out: Path, force: bool) -> None:
+    """Create the output folder and refuse existing outputs (without ``force``) before any work is done."""
+    from carzero_viewer.files import prepare_targets
+
+    prepare_targets([out / name for name in OUTPUT_NAMES], force)
 
 
 def _sop_uid(path: Path, kind: object) -> str | None:
@@ -490,7 +488,7 @@ def _summary_document(
         "image_classes": len(result.image_class_rows),
         "boxes": len(result.box_rows),
         "scaling_notes": result.notes,
-        "summary": [{k: _json_value(v) for k, v in row.items()} for row in summary],
+        "summary": summary,
         "runtime_s": round(runtime, 2),
         "metric_definitions": {
             "metrics": METRIC_DEFINITIONS,
@@ -500,48 +498,30 @@ def _summary_document(
     }
 
 
-def _json_value(value: Any) -> Any:
-    return None if isinstance(value, float) and math.isnan(value) else value
-
-
 def _csv_text(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _cell(row.get(k, "")) for k in columns})
-    return buffer.getvalue()
+    from carzero_viewer.files import csv_text
 
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.6g}"
-    return value
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write next to ``path`` then rename over it, so a reader never sees half a file."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        if isinstance(data, str):
-            temp.write_text(data, encoding="utf-8")
-        else:
-            temp.write_bytes(data)
-        temp.replace(path)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise EvalError(f"cannot write ({exc.strerror or exc})", path) from None
+    return csv_text(columns, ([row.get(k) for k in columns] for row in rows), lambda value: f"{value:.6g}")
 
 
 def _write_outputs(
-    out: Path, result: EvalResult, summary: list[dict[str, Any]], document: dict[str, Any], untrained: bool
+    out: Path,
+    result: EvalResult,
+    summary: list[dict[str, Any]],
+    document: dict[str, Any],
+    untrained: bool,
+    force: bool,
 ) -> None:
+    """Write :data:`OUTPUT_NAMES` (CSV cells neutralised against formulas, JSON with null for NaN)."""
     from carzero_viewer.commands.eval_report import render_report
+    from carzero_viewer.files import write_json_atomic, write_text_atomic
 
-    write_atomic(out / "image_classes.csv", _csv_text(IMAGE_CLASS_COLUMNS, result.image_class_rows))
-    write_atomic(out / "boxes.csv", _csv_text(BOX_COLUMNS, result.box_rows))
-    write_atomic(out / "summary.csv", _csv_text(SUMMARY_COLUMNS, summary))
-    write_atomic(out / "summary.json", json.dumps(document, indent=2, allow_nan=False))
-    write_atomic(out / "report.html", render_report(document, summary, result.examples, untrained))
+    write_text_atomic(
+        out / "image_classes.csv", _csv_text(IMAGE_CLASS_COLUMNS, result.image_class_rows), force
+    )
+    write_text_atomic(out / "boxes.csv", _csv_text(BOX_COLUMNS, result.box_rows), force)
+    write_text_atomic(out / "summary.csv", _csv_text(SUMMARY_COLUMNS, summary), force)
+    write_json_atomic(out / "summary.json", document, force)
+    write_text_atomic(
+        out / "report.html", render_report(document, summary, result.examples, untrained), force
+    )

@@ -46,13 +46,14 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     from carzero_viewer.paths import sample_study_dir, user_log_dir
     from carzero_viewer.settings import load_settings
-    from carzero_viewer.ui.app import create_application, install_excepthook
+    from carzero_viewer.ui.app import create_application, install_excepthook, route_qt_messages
     from carzero_viewer.ui.main_window import MainWindow
     from carzero_viewer.ui.smoke_test import run_smoke_test
     from carzero_viewer.ui.weights_choice import candidates, searched_locations
 
     app = create_application()
     install_excepthook(user_log_dir())
+    route_qt_messages()
     settings = load_settings()
     window = MainWindow(settings)
     app.aboutToQuit.connect(window.bridge.shutdown)  # stop the inference thread however the app quits

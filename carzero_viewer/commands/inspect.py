@@ -9,7 +9,7 @@ printed: only the record's whitelisted metadata is used.
 from __future__ import annotations
 
 import argparse
-import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,41 +43,33 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default="full-range",
         help="how 16-bit PNG/TIFF become the 8-bit model input (default: full-range)",
     )
-
-
-def _write_png(path: Path, image: Any) -> None:
-    import cv2
-
-    from carzero_viewer.errors import CarzeroError
-
-    out = image[:, :, ::-1] if image.ndim == 3 else image
-    try:
-        ok, buffer = cv2.imencode(".png", out)
-        if not ok:
-            raise OSError("PNG encoding failed")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(buffer.tobytes())
-    except OSError as exc:
-        raise CarzeroError(f"cannot write output ({exc})", path) from exc
+    parser.add_argument("--force", action="store_true", help="overwrite existing output files")
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the file, print the report, write the requested PNGs; exit code 0 on success."""
+    from carzero_viewer.files import json_text, prepare_targets, save_png
     from carzero_viewer.imaging import SixteenBitRule, load_image, model_view
 
+    requested = {
+        "display": args.save_display,
+        "model_input": args.save_model_input,
+        "model_crop": args.save_model_crop,
+    }
+    prepare_targets(requested.values(), args.force)
     record = load_image(args.path, frame=args.frame, sixteen_bit_rule=SixteenBitRule(args.sixteen_bit_rule))
     prepared = model_view(record)
     geometry = prepared.geometry
-    written: dict[str, str] = {}
-    if args.save_display is not None:
-        _write_png(args.save_display, record.render())
-        written["display"] = str(args.save_display)
-    if args.save_model_input is not None:
-        _write_png(args.save_model_input, record.model_input)
-        written["model_input"] = str(args.save_model_input)
-    if args.save_model_crop is not None:
-        _write_png(args.save_model_crop, prepared.crop)
-        written["model_crop"] = str(args.save_model_crop)
+    images: dict[str, Callable[[], Any]] = {
+        "display": record.render,
+        "model_input": lambda: record.model_input,
+        "model_crop": lambda: prepared.crop,
+    }
+    written = {
+        label: str(save_png(path, images[label](), args.force))
+        for label, path in requested.items()
+        if path is not None
+    }
     spacing = list(record.spacing_mm) if record.spacing_mm is not None else None
     report: dict[str, Any] = {
         "path": str(record.path),
@@ -97,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         "written": written,
     }
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json_text(report), end="")
         return 0
     print(f"File: {record.path}")
     for key, value in record.metadata.items():

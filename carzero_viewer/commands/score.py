@@ -50,6 +50,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--json", type=Path, metavar="OUT.json", help="write texts, words and scores as JSON")
     parser.add_argument("--arrays", type=Path, metavar="OUT.npz", help="write the arrays as .npz")
+    parser.add_argument("--force", action="store_true", help="overwrite existing --json/--arrays files")
     add_model_options(parser)
 
 
@@ -72,11 +73,13 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm import tqdm
 
+    from carzero_viewer.files import prepare_targets, save_npz
     from carzero_viewer.imaging import SixteenBitRule, SourceFormat
     from carzero_viewer.inference.batch import decode_model_input, score_files
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 
     _check_official_options(args)
+    prepare_targets([args.json, args.arrays], args.force)
     texts = read_prompts_file(args.prompts_file) if args.prompts_file else list(args.prompt)
     engine = build_engine(args)
     template = args.template or DEFAULT_TEMPLATE
@@ -111,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     _print_table(args.images, per_image)
     pipeline = "official" if args.official else "app"
     if args.json:
-        _write_json(args.json, engine, args.images, per_image, inputs, template, raw, pipeline)
+        _write_json(args.json, engine, args.images, per_image, inputs, template, raw, pipeline, args.force)
     if args.arrays:
         arrays = _arrays(
             engine,
@@ -120,8 +123,7 @@ def run(args: argparse.Namespace) -> int:
             np.stack([p.sentence.float().cpu().numpy() for p in prompts]),
         )
         arrays["pipeline"] = np.array(pipeline)
-        args.arrays.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(args.arrays, allow_pickle=False, **arrays)
+        save_npz(args.arrays, arrays, args.force)
     return 0
 
 
@@ -172,7 +174,11 @@ def _write_json(
     template: str,
     raw: bool,
     pipeline: str,
+    force: bool,
 ) -> None:
+    """Write the texts, words and scores (NaN written as null: the file is always valid JSON)."""
+    from carzero_viewer.files import write_json_atomic
+
     document = {
         "app_version": __version__,
         "model": _model_record(engine),
@@ -202,8 +208,7 @@ def _write_json(
             for image, results, decoded in zip(images, per_image, inputs, strict=True)
         ],
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    write_json_atomic(path, document, force)
 
 
 def _arrays(

@@ -8,10 +8,6 @@ names only (no folders, no DICOM patient data).
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,8 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from carzero_viewer import __version__
-from carzero_viewer.files import write_text_atomic
+from carzero_viewer import __version__, files
 from carzero_viewer.metrics import BoxLike, score_grounding
 from carzero_viewer.types import PromptResult
 
@@ -142,19 +137,12 @@ def row_from_result(
     )
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return "" if math.isnan(value) else repr(value)
-    return str(value)
-
-
 def csv_text(rows: Sequence[ReportRow]) -> str:
-    """The CSV document (header :data:`CSV_COLUMNS`, one line per row, empty cell = not available)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    """The CSV document (header :data:`CSV_COLUMNS`, one line per row, empty cell = not available).
+
+    Text cells (prompts, names) are neutralised against formula injection (:func:`files.csv_cell`).
+    """
+    records: list[list[object]] = []
     for row in rows:
         p = row.provenance
         record: dict[str, object] = {
@@ -173,16 +161,12 @@ def csv_text(rows: Sequence[ReportRow]) -> str:
             "image_hash": row.image_hash,
             "template": p.template,
         }
-        writer.writerow([_cell(record[column]) for column in CSV_COLUMNS])
-    return buffer.getvalue()
-
-
-def _json_number(value: float) -> float | None:
-    return None if math.isnan(value) or math.isinf(value) else value
+        records.append([record[column] for column in CSV_COLUMNS])
+    return files.csv_text(CSV_COLUMNS, records)
 
 
 def json_document(rows: Sequence[ReportRow]) -> dict[str, Any]:
-    """The JSON document: run provenance once, then one entry per row (NaN written as null)."""
+    """The JSON document: run provenance once, then one entry per row (the writer turns NaN into null)."""
     provenance = asdict(rows[0].provenance) if rows else {}
     entries = []
     for row in rows:
@@ -195,12 +179,9 @@ def json_document(rows: Sequence[ReportRow]) -> dict[str, Any]:
             "score": row.score,
             "i2t": row.i2t,
             "t2i": row.t2i,
-            "words": [
-                {"word": w, "weight": _json_number(v)}
-                for w, v in zip(row.words, row.word_weights, strict=False)
-            ],
+            "words": [{"word": w, "weight": v} for w, v in zip(row.words, row.word_weights, strict=False)],
             "n_boxes": row.n_boxes,
-            "metrics": {k: _json_number(float(v)) for k, v in row.metrics.items()} or None,
+            "metrics": dict(row.metrics) or None,
             "provenance": asdict(row.provenance),
         }
         entries.append(entry)
@@ -215,9 +196,9 @@ def json_document(rows: Sequence[ReportRow]) -> dict[str, Any]:
 
 def write_csv(path: str | Path, rows: Sequence[ReportRow], force: bool = False) -> Path:
     """Write the CSV report atomically (never overwrites without ``force``)."""
-    return write_text_atomic(path, csv_text(rows), force)
+    return files.write_text_atomic(path, csv_text(rows), force)
 
 
 def write_json(path: str | Path, rows: Sequence[ReportRow], force: bool = False) -> Path:
-    """Write the JSON report atomically (never overwrites without ``force``)."""
-    return write_text_atomic(path, json.dumps(json_document(rows), indent=2, allow_nan=False) + "\n", force)
+    """Write the JSON report atomically (never overwrites without ``force``; NaN written as null)."""
+    return files.write_json_atomic(path, json_document(rows), force)

@@ -2,8 +2,9 @@
 
 pyqtgraph is configured once here (``imageAxisOrder='row-major'`` so numpy ``(row, column)`` arrays display
 as they are stored). The excepthook follows Picard/qutebrowser: an unexpected exception in a slot is logged with
-its traceback to a rotating log file (``carzero-viewer.log`` in the user log folder, 1 MB x 3 backups) and
-shown in a dialog with the details, and the app keeps running instead of dying silently.
+its traceback to the rotating log file (:mod:`carzero_viewer.logs`, shared with the command line) and shown
+in a dialog with the details, and the app keeps running instead of dying silently. Qt's own messages
+(``qWarning``...) are logged too (logger ``qt``) instead of printed on the terminal.
 """
 
 from __future__ import annotations
@@ -12,19 +13,27 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
 import pyqtgraph as pg
+from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from carzero_viewer import APP_ID, __version__
+from carzero_viewer.logs import attach_log_file
 from carzero_viewer.paths import resources_dir
 
 LOG = logging.getLogger(__name__)
-LOG_FILE = "carzero-viewer.log"
+QT_LOG = logging.getLogger("qt")
+QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
 
 
 def configure_pyqtgraph() -> None:
@@ -48,30 +57,12 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def setup_logging(log_dir: Path) -> Path:
-    """Attach a rotating file handler (1 MB x 3) to the root logger; returns the log file path."""
-    path = log_dir / LOG_FILE
-    root = logging.getLogger()
-    if any(isinstance(h, RotatingFileHandler) and Path(h.baseFilename) == path for h in root.handlers):
-        return path
-    try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-    except OSError as exc:  # a read-only home must not stop the viewer
-        LOG.warning("cannot write the log file %s: %s", path, exc)
-        return path
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.setLevel(logging.INFO)
-    root.addHandler(handler)
-    root.setLevel(min(root.level or logging.WARNING, logging.INFO))
-    return path
-
-
 def make_excepthook(
     log_dir: Path, show: Callable[[str, str, str], None] | None = None
 ) -> Callable[[type[BaseException], BaseException, TracebackType | None], None]:
     """An excepthook that logs the traceback to the rotating log and shows a dialog with the details."""
-    path = setup_logging(log_dir)
+    path = attach_log_file(log_dir)
+    where = str(path) if path else "not written (the log folder cannot be written)"
 
     def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
@@ -79,7 +70,7 @@ def make_excepthook(
             return
         text = "".join(traceback.format_exception(exc_type, exc, tb))
         LOG.error("unexpected error (%s %s):\n%s", APP_ID, __version__, text)
-        (show or _show_dialog)(f"{exc_type.__name__}: {exc}", text, str(path))
+        (show or _show_dialog)(f"{exc_type.__name__}: {exc}", text, where)
 
     return hook
 
@@ -99,3 +90,12 @@ def _show_dialog(summary: str, details: str, log_path: str) -> None:
 
 def install_excepthook(log_dir: Path) -> None:
     sys.excepthook = make_excepthook(log_dir)
+
+
+def _log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    QT_LOG.log(QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+
+
+def route_qt_messages() -> None:
+    """Log Qt's messages (logger ``qt``, so in the log file) instead of letting Qt print them on stderr."""
+    qInstallMessageHandler(_log_qt_message)

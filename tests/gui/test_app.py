@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from carzero_viewer.commands import gui
+from carzero_viewer.logs import LOG_FILE
 from carzero_viewer.paths import demo_model_dir
-from carzero_viewer.ui.app import LOG_FILE, create_application, make_excepthook
+from carzero_viewer.ui.app import create_application, make_excepthook, route_qt_messages
 from carzero_viewer.ui.weights_choice import candidates
 
 pytestmark = pytest.mark.gui
@@ -63,3 +64,19 @@ def test_gui_parser_and_weights_fallback_to_the_demo(tmp_path: Path) -> None:
     assert any("nowhere" in p for p in problems)
     found, _ = candidates(str(tmp_path / "nowhere"), "", demo=False)
     assert found == []
+
+
+def test_qt_messages_are_logged_not_printed(
+    qapp, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from PySide6.QtCore import qInstallMessageHandler, qWarning
+
+    previous = qInstallMessageHandler(None)
+    try:
+        route_qt_messages()
+        with caplog.at_level(logging.INFO, logger="qt"):
+            qWarning("a Qt warning")
+    finally:
+        qInstallMessageHandler(previous)
+    assert ("qt", logging.WARNING, "a Qt warning") in caplog.record_tuples
+    assert "a Qt warning" not in capfd.readouterr().err

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -130,3 +133,81 @@ def test_image_writers_round_trip(tmp_path: Path) -> None:
         assert image.size == (30, 20)
     with pytest.raises(WriteError):
         save_png(png, rgb)
+
+
+def _no_constants(name: str) -> object:
+    raise AssertionError(f"{name} is not JSON")
+
+
+def test_json_never_holds_nan_or_infinity(tmp_path: Path) -> None:
+    document = {
+        "score": float("nan"),
+        "values": [1.5, float("inf"), -float("inf")],
+        "numpy": {"f32": np.float32("nan"), "i64": np.int64(3), "flag": np.bool_(True)},
+        "array": np.array([0.25, np.nan], dtype=np.float32),
+        "pair": (np.float64(-0.5), None),
+    }
+    path = files.write_json_atomic(tmp_path / "out.json", document)
+    parsed = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constants)
+    assert parsed == {
+        "score": None,
+        "values": [1.5, None, None],
+        "numpy": {"f32": None, "i64": 3, "flag": True},
+        "array": [0.25, None],
+        "pair": [-0.5, None],
+    }
+    with pytest.raises(WriteError) as info:
+        files.write_json_atomic(path, {})
+    assert info.value.kind == "exists"
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+1+2", "'+1+2"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("-0.5", "'-0.5"),  # text is text, even when it looks like a number
+        ("There is effusion.", "There is effusion."),
+        ("a=b", "a=b"),
+        (-0.5, "-0.5"),  # numbers stay numbers
+        (np.float32(-0.25), "-0.25"),
+        (-3, "-3"),
+        (True, "1"),
+        (None, ""),
+        (float("nan"), ""),
+        (float("-inf"), ""),
+    ],
+)
+def test_csv_cells_are_neutralised_but_numbers_stay_numbers(value: object, cell: str) -> None:
+    assert files.csv_cell(value) == cell
+
+
+def test_csv_text_round_trips_through_a_csv_reader() -> None:
+    text = files.csv_text(["label", "score"], [["=1+1", -0.5], ["line\nbreak, comma", 2.0]])
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows == [["label", "score"], ["'=1+1", "-0.5"], ["line\nbreak, comma", "2.0"]]
+    assert files.csv_text(["x"], [[1 / 3]], lambda v: f"{v:.3g}") == "x\n0.333\n"
+
+
+def test_npz_is_atomic_and_refuses_objects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = ensure_directory(tmp_path / "out")
+    arrays = {"scores": np.arange(6, dtype=np.float32).reshape(2, 3)}
+    path = files.save_npz(folder / "out.npz", arrays)
+    with np.load(path) as loaded:
+        assert loaded.files == ["scores"]
+        np.testing.assert_array_equal(loaded["scores"], arrays["scores"])
+    with pytest.raises(ValueError, match="objects"):
+        files.save_npz(folder / "objects.npz", {"bad": np.array([{}], dtype=object)})
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    with pytest.raises(WriteError) as info:
+        files.save_npz(folder / "new.npz", arrays)
+    assert info.value.kind == "no_space"
+    assert sorted(p.name for p in folder.iterdir()) == ["out.npz"]

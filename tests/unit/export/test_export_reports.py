@@ -129,3 +129,19 @@ def test_pdf_page(tmp_path: Path) -> None:
     assert data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") + data.count(b"/Type/Page") >= 1
     with pytest.raises(WriteError):
         write_pdf(path, rgb, "image.png", _rows())
+
+
+def test_reports_hold_no_nan_and_no_formulas(tmp_path: Path) -> None:
+    hostile = row_from_result(_result('=HYPERLINK("http://x","y")', float("nan")), "a.png", "abc", PROVENANCE)
+    with write_csv(tmp_path / "scores.csv", [hostile]).open(encoding="utf-8", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["typed_prompt"] == '\'=HYPERLINK("http://x","y")'
+    assert row["score"] == ""
+
+    def fail(name: str) -> None:
+        raise AssertionError(f"{name} is not JSON")
+
+    text = write_json(tmp_path / "scores.json", [hostile]).read_text(encoding="utf-8")
+    (result,) = json.loads(text, parse_constant=fail)["results"]
+    assert result["score"] is None
+    assert result["typed_prompt"] == '=HYPERLINK("http://x","y")'  # JSON is data, not a spreadsheet
