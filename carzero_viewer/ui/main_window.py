@@ -165,8 +165,9 @@ class MainWindow(QMainWindow):
         files, problems = expand_paths([Path(p) for p in paths])
         for problem in problems:
             self.show_error(problem)
-        for path in paths:
-            self.ground_truth.add_folder(Path(path) if Path(path).is_dir() else Path(path).parent)
+        for folder in dict.fromkeys(Path(p) if Path(p).is_dir() else Path(p).parent for p in paths):
+            for message in self.ground_truth.add_folder(folder):
+                self.show_error(message)
         before = len(self.study_panel.files())
         self.study_panel.add_files(files)
         listed = self.study_panel.files()
