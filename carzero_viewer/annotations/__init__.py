@@ -6,7 +6,8 @@ the format by content (rules in :mod:`carzero_viewer.annotations.detect`); :clas
 boxes by image and :meth:`AnnotationSet.boxes_for` returns them scaled to an opened image with a note for the
 user; :class:`LabelMap` maps labels to prompt findings; :func:`read_image_labels` reads image-level labels
 (NIH Data_Entry format) for classification metrics; :func:`discover` reads the annotation files found beside
-images, skipping files of no known format and reporting broken ones.
+images, skipping files of no known format and reporting broken ones. Every value read from a file passes
+:mod:`carzero_viewer.untrusted`; the bounds are listed in :mod:`carzero_viewer.annotations.boxes`.
 """
 
 from carzero_viewer.annotations.boxes import AnnotationError, Box, UnknownFormat

@@ -64,7 +64,7 @@ class Box:
     """One ground-truth box.
 
     Attributes:
-        x1, y1, x2, y2: left, top, right, bottom in pixels of ``image_size`` (``x1 <= x2``, ``y1 <= y2``).
+        x1, y1, x2, y2: left, top, right, bottom in pixels of ``image_size`` (``x1 < x2``, ``y1 < y2`` from readers).
         label: the class exactly as the source spells it (``Infiltrate``, ``Nodule/Mass``...).
         source: ``"<reader>:<file name>"``, e.g. ``"nih:BBox_List_2017.csv"``.
         image_key: how the source names the image: file name, stem, patient/image id or SOP Instance UID.

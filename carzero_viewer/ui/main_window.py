@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
+from carzero_viewer.annotations.discovery import CANDIDATE_SUFFIXES
 from carzero_viewer.export.heatmap_style import HeatmapStyle
 from carzero_viewer.imaging import ImageRecord, model_view
 from carzero_viewer.settings import Settings, load_settings, save_settings
@@ -439,7 +440,7 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt API name)
         paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        annotations = [p for p in paths if p.suffix.lower() in (".csv", ".json")]
+        annotations = [p for p in paths if p.suffix.lower() in CANDIDATE_SUFFIXES]
         if annotations:
             self.open_annotations(annotations)
         images = [p for p in paths if p not in annotations]
