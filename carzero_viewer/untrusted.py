@@ -37,6 +37,8 @@ ErrorType = type[CarzeroError]
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+MAX_NUMBER_TEXT = 64
 
 
 def fail(error: ErrorType, path: str | Path | None, field: str | None, reason: str) -> NoReturn:
@@ -204,6 +206,31 @@ def require_float(
         bracket = "(" if low_open else "["
         fail(error, path, field, f"{number:g} is outside the accepted range {bracket}{low:g}, {high:g}]")
     return number
+
+
+def require_number_text(
+    value: object,
+    path: str | Path | None,
+    error: ErrorType,
+    field: str,
+    low: float,
+    high: float,
+    low_open: bool = False,
+) -> float:
+    """A number written as text (a CSV cell) in plain decimal notation, then checked as :func:`require_float`.
+
+    Python's ``float()`` also accepts ``nan``, ``inf``, ``1_000``, surrounding control characters and
+    non-ASCII digits; none of those is a number in a data file, so only ``[+-]digits[.digits][e[+-]digits]``
+    (at most :data:`MAX_NUMBER_TEXT` characters, surrounding spaces ignored) is read.
+    """
+    if not isinstance(value, str):
+        fail(error, path, field, f"must be a number written as text, not {_kind(value)}")
+    text = value.strip(" ")
+    if not text:
+        fail(error, path, field, "is empty; a number is required")
+    if len(text) > MAX_NUMBER_TEXT or not _DECIMAL.fullmatch(text):
+        fail(error, path, field, f"{text[:40]!r} is not a number")
+    return require_float(float(text), path, error, field, low, high, low_open)
 
 
 def require_bool(value: object, path: str | Path | None, error: ErrorType, field: str) -> bool:

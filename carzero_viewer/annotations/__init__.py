@@ -5,11 +5,14 @@ float pixels of the image the box was drawn on, plus label, source and image key
 the format by content (rules in :mod:`carzero_viewer.annotations.detect`); :class:`AnnotationSet` groups
 boxes by image and :meth:`AnnotationSet.boxes_for` returns them scaled to an opened image with a note for the
 user; :class:`LabelMap` maps labels to prompt findings; :func:`read_image_labels` reads image-level labels
-(NIH Data_Entry format) for classification metrics.
+(NIH Data_Entry format) for classification metrics; :func:`discover` reads the annotation files found beside
+images, skipping files of no known format and reporting broken ones. Every value read from a file passes
+:mod:`carzero_viewer.untrusted`; the bounds are listed in :mod:`carzero_viewer.annotations.boxes`.
 """
 
-from carzero_viewer.annotations.boxes import AnnotationError, Box
+from carzero_viewer.annotations.boxes import AnnotationError, Box, UnknownFormat
 from carzero_viewer.annotations.detect import FORMATS, detect_format, read_boxes
+from carzero_viewer.annotations.discovery import FolderAnnotations, discover
 from carzero_viewer.annotations.image_labels import ImageLabels, read_image_labels
 from carzero_viewer.annotations.index import AnnotationSet, MatchedBoxes
 from carzero_viewer.annotations.labels import DEFAULT_TEMPLATE, LabelMap, canonical, labels_match, prompt_for
@@ -20,11 +23,14 @@ __all__ = [
     "AnnotationError",
     "AnnotationSet",
     "Box",
+    "FolderAnnotations",
     "ImageLabels",
     "LabelMap",
     "MatchedBoxes",
+    "UnknownFormat",
     "canonical",
     "detect_format",
+    "discover",
     "labels_match",
     "prompt_for",
     "read_boxes",

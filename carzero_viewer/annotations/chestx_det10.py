@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from carzero_viewer.annotations.boxes import AnnotationError, Box, make_box, parse_float
+from carzero_viewer.annotations.boxes import AnnotationError, Box, coordinate, make_box
+from carzero_viewer.untrusted import fail
 
 NAME = "chestx_det10"
 DET10_SIZE = (1024, 1024)
@@ -25,38 +26,35 @@ def looks_like(data: object) -> bool:
     )
 
 
-def _entry_error(path: Path, index: int, reason: str) -> AnnotationError:
-    return AnnotationError(f"entry {index}: {reason}", path)
-
-
 def parse(path: Path, data: object) -> list[Box]:
     if not isinstance(data, list):
         raise AnnotationError("ChestX-Det10 file must hold a JSON list", path)
     source = f"{NAME}:{path.name}"
     boxes: list[Box] = []
     for index, entry in enumerate(data):
-        if not isinstance(entry, dict) or not isinstance(entry.get("file_name"), str):
-            raise _entry_error(path, index, "expected an object with a file_name string")
+        where = f"entry {index}"
+        if not isinstance(entry, dict):
+            fail(AnnotationError, path, where, "expected an object with file_name, syms and boxes")
         syms, corners = entry.get("syms"), entry.get("boxes")
         if not isinstance(syms, list) or not isinstance(corners, list) or len(syms) != len(corners):
-            raise _entry_error(path, index, "syms and boxes must be lists of the same length")
-        for sym, box in zip(syms, corners, strict=True):
-            if not isinstance(sym, str) or not isinstance(box, list) or len(box) != 4:
-                raise _entry_error(path, index, f"bad box {box!r} for label {sym!r}")
-            try:
-                x1, y1, x2, y2 = (parse_float(path, 0, "coordinate", v) for v in box)
-                boxes.append(
-                    make_box(
-                        path,
-                        0,
-                        (x1, y1, x2, y2),
-                        label=sym,
-                        source=source,
-                        image_key=entry["file_name"],
-                        image_size=DET10_SIZE,
-                        size_assumed=True,
-                    )
+            fail(AnnotationError, path, where, "syms and boxes must be lists of the same length")
+        for number, (sym, box) in enumerate(zip(syms, corners, strict=True)):
+            if not isinstance(box, list) or len(box) != 4:
+                fail(AnnotationError, path, f"{where}: boxes[{number}]", "must be [x1, y1, x2, y2]")
+            x1, y1, x2, y2 = (
+                coordinate(path, f"{where}: boxes[{number}]", n, v)
+                for n, v in zip(("x1", "y1", "x2", "y2"), box, strict=True)
+            )
+            boxes.append(
+                make_box(
+                    path,
+                    f"{where}: boxes[{number}]",
+                    (x1, y1, x2, y2),
+                    label=sym,
+                    source=source,
+                    image_key=entry.get("file_name"),
+                    image_size=DET10_SIZE,
+                    size_assumed=True,
                 )
-            except AnnotationError as exc:
-                raise _entry_error(path, index, exc.reason.removeprefix("line 0: ")) from None
+            )
     return boxes

@@ -2,22 +2,31 @@
 
 The header of the original file, ``...,OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y],``, has
 commas inside its brackets, so only the first two columns are read, by position, after checking their names.
-``No Finding`` is an image with no positive label. Original sizes (columns 8 and 9 when present) are kept
-for the user's information.
+``No Finding`` is an image with no positive label. Original sizes (columns 8 and 9, read only when the
+header names them ``OriginalImage[Width,Height]``) are kept for the user's information, checked like every
+image size (:func:`~carzero_viewer.annotations.boxes.image_size`). Image names and labels are bounded as in
+:mod:`carzero_viewer.annotations.boxes`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from carzero_viewer.annotations.boxes import AnnotationError, row_error
-from carzero_viewer.annotations.tabular import read_text
+from carzero_viewer.annotations.boxes import (
+    MAX_KEY_CHARS,
+    MAX_LABEL_CHARS,
+    AnnotationError,
+    image_size,
+    row_error,
+    text_value,
+)
+from carzero_viewer.annotations.tabular import annotation_text
 
 NO_FINDING = "no finding"
+SIZE_HEADER = ["originalimage[width", "height]"]  # columns 8 and 9 of the NIH header
 
 
 @dataclass(frozen=True)
@@ -36,23 +45,33 @@ class ImageLabels:
 def read_image_labels(path: str | Path) -> ImageLabels:
     """Read an NIH Data_Entry-style CSV (first column image, second column ``|``-separated findings)."""
     path = Path(path)
-    reader = csv.reader(io.StringIO(read_text(path), newline=""))
-    header = [h.strip().lower() for h in next(reader, [])]
+    reader = csv.reader(io.StringIO(annotation_text(path), newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as exc:
+        raise row_error(path, 1, f"malformed CSV ({exc})") from None
     if header[:2] != ["image index", "finding labels"]:
         raise row_error(path, 1, "expected the header to start with 'Image Index,Finding Labels'")
+    has_sizes = header[7:9] == SIZE_HEADER
     labels: dict[str, frozenset[str]] = {}
     sizes: dict[str, tuple[int, int]] = {}
     try:
         for record in reader:
             if not any(cell.strip() for cell in record):
                 continue
-            if len(record) < 2 or not record[0].strip():
+            where = f"line {reader.line_num}"
+            if len(record) < 2:
                 raise row_error(path, reader.line_num, "expected an image name and its finding labels")
-            findings = [f.strip() for f in record[1].split("|") if f.strip()]
-            labels[record[0].strip()] = frozenset(f for f in findings if f.lower() != NO_FINDING)
-            if len(record) >= 9:
-                with contextlib.suppress(ValueError):  # the size columns are informational only
-                    sizes[record[0].strip()] = (int(record[8]), int(record[7]))
+            image = text_value(path, where, "Image Index", record[0], MAX_KEY_CHARS)
+            findings = [
+                text_value(path, where, "Finding Labels", f, MAX_LABEL_CHARS)
+                for f in record[1].split("|")
+                if f.strip()
+            ]
+            labels[image] = frozenset(f for f in findings if f.lower() != NO_FINDING)
+            size = image_size(path, where, record[7], record[8]) if has_sizes and len(record) >= 9 else None
+            if size is not None:
+                sizes[image] = size
     except csv.Error as exc:
         raise AnnotationError(f"line {reader.line_num}: malformed CSV ({exc})", path) from None
     return ImageLabels(labels, sizes, path)

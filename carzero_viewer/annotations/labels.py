@@ -5,7 +5,9 @@ Data_Entry; ``Nodule/Mass`` in VinDr; ``Pleural_Thickening``...). :class:`LabelM
 canonical label and gives the finding text that goes into the prompt template ("Effusion" -> "pleural
 effusion" -> "There is pleural effusion."). Users extend or override the table with a JSON object
 ``{"Label": "prompt finding", ...}`` (``--label-map``); a key that is a known spelling overrides the finding of
-that canonical label, a new key adds a class.
+that canonical label, a new key adds a class. The file is read through :mod:`carzero_viewer.untrusted`
+(regular file, bounded JSON); labels and findings are non-empty strings of at most
+:data:`~carzero_viewer.annotations.boxes.MAX_LABEL_CHARS` characters.
 
 Matching is on a normalised key: lower case, ``_`` and ``-`` as spaces, runs of spaces collapsed.
 """
@@ -17,8 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from carzero_viewer.annotations.boxes import AnnotationError
-from carzero_viewer.annotations.tabular import read_json
+from carzero_viewer.annotations.boxes import (
+    MAX_ANNOTATION_BYTES,
+    MAX_LABEL_CHARS,
+    AnnotationError,
+    text_value,
+)
+from carzero_viewer.untrusted import read_json, require_object
 
 DEFAULT_TEMPLATE = "There is {}."
 
@@ -79,10 +86,8 @@ class LabelMap:
         table = cls.builtin()
         if path is None:
             return table
-        data = read_json(Path(path))
-        if not isinstance(data, dict):
-            raise AnnotationError('label map must be a JSON object {"Label": "prompt finding", ...}', path)
-        table.update(data, Path(path))
+        data = read_json(path, AnnotationError, "label map", MAX_ANNOTATION_BYTES)
+        table.update(require_object(data, path, AnnotationError), Path(path))
         return table
 
     def add(self, canonical: str, finding: str, spellings: tuple[str, ...] = ()) -> None:
@@ -91,17 +96,15 @@ class LabelMap:
             self.aliases[normalise(spelling)] = canonical
 
     def update(self, mapping: Mapping[str, object], path: Path | None = None) -> None:
-        """Apply user entries; values must be non-empty strings."""
-        for label, finding in mapping.items():
-            if not isinstance(finding, str) or not finding.strip() or not label.strip():
-                raise AnnotationError(
-                    f"label map entry {label!r} must map a label to a non-empty finding text", path
-                )
+        """Apply user entries; labels and findings must be non-empty, bounded strings."""
+        for key, value in mapping.items():
+            label = text_value(path, "label map", "key", key, MAX_LABEL_CHARS)
+            finding = text_value(path, f"label map[{label[:60]!r}]", "finding", value, MAX_LABEL_CHARS)
             known = self.aliases.get(normalise(label))
             if known is not None:
-                self.findings[known] = finding.strip()
+                self.findings[known] = finding
             else:
-                self.add(label.strip(), finding.strip())
+                self.add(label, finding)
 
     def canonical(self, label: str) -> str:
         """The canonical label for any known spelling; an unknown label is returned stripped."""

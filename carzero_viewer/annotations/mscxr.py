@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from carzero_viewer.annotations.boxes import Box, make_box, parse_float, row_error
+from carzero_viewer.annotations.boxes import Box, coordinate, extent, image_size, make_box
 from carzero_viewer.annotations.tabular import csv_rows
 
 NAME = "mscxr"
@@ -25,27 +25,22 @@ def parse(path: Path, text: str) -> list[Box]:
     source = f"{NAME}:{path.name}"
     boxes: list[Box] = []
     for row in csv_rows(path, text, REQUIRED):
-        x, y, w, h = (parse_float(path, row.line, n, row.get(n)) for n in "xywh")
+        where = f"line {row.line}"
+        x, y = (coordinate(path, where, n, row.get(n)) for n in "xy")
+        w, h = (extent(path, where, n, row.get(n)) for n in "wh")
         key = (
             PurePosixPath(row.get("path").replace("\\", "/")).name if row.get("path") else row.get("dicom_id")
         )
-        size = None
-        if row.get("image_width") and row.get("image_height"):
-            width = parse_float(path, row.line, "image_width", row.get("image_width"))
-            height = parse_float(path, row.line, "image_height", row.get("image_height"))
-            if width <= 0 or height <= 0:
-                raise row_error(path, row.line, "image_width and image_height must be positive")
-            size = (round(height), round(width))
         boxes.append(
             make_box(
                 path,
-                row.line,
+                where,
                 (x, y, x + w, y + h),
                 label=row.get("category_name") or row.get("label_text"),
                 source=source,
                 image_key=key,
-                image_size=size,
-                text=row.get("label_text") or None,
+                image_size=image_size(path, where, row.get("image_width"), row.get("image_height")),
+                text=row.get("label_text"),
             )
         )
     return boxes

@@ -14,7 +14,7 @@ import csv
 import io
 from pathlib import Path
 
-from carzero_viewer.annotations.boxes import AnnotationError, Box, make_box, parse_float, row_error
+from carzero_viewer.annotations.boxes import AnnotationError, Box, coordinate, extent, make_box, row_error
 
 NAME = "nih"
 NIH_PNG_SIZE = (1024, 1024)
@@ -45,18 +45,17 @@ def parse(path: Path, text: str) -> list[Box]:
                 raise row_error(
                     path, line, f"expected 6 values (image, label, x, y, w, h), found {len(values)}"
                 )
-            image, label = values[0], values[1]
-            x, y, w, h = (parse_float(path, line, n, v) for n, v in zip("xywh", values[2:], strict=True))
-            if w < 0 or h < 0:
-                raise row_error(path, line, f"negative box width or height ({w}, {h})")
+            where = f"line {line}"
+            x, y = (coordinate(path, where, n, v) for n, v in zip("xy", values[2:4], strict=True))
+            w, h = (extent(path, where, n, v) for n, v in zip("wh", values[4:6], strict=True))
             boxes.append(
                 make_box(
                     path,
-                    line,
+                    where,
                     (x, y, x + w, y + h),
-                    label=label,
+                    label=values[1],
                     source=source,
-                    image_key=image,
+                    image_key=values[0],
                     image_size=NIH_PNG_SIZE,
                     size_assumed=True,
                 )

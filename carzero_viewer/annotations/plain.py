@@ -33,12 +33,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from carzero_viewer.annotations.boxes import AnnotationError, Box, make_box, parse_float, row_error
+from carzero_viewer.annotations.boxes import (
+    AnnotationError,
+    Box,
+    coordinate,
+    image_size,
+    make_box,
+    polygon_points,
+)
 from carzero_viewer.annotations.tabular import csv_rows
+from carzero_viewer.untrusted import fail
 
 NAME = "plain"
 FORMAT_TAG = "carzero-boxes/1"
 REQUIRED = ("image", "label", "x1", "y1", "x2", "y2")
+CORNERS = ("x1", "y1", "x2", "y2")
 
 
 def looks_like_csv(header: list[str]) -> bool:
@@ -54,47 +63,25 @@ def looks_like_json(data: object) -> bool:
     )
 
 
-def _size(path: Path, line: int, width: object, height: object) -> tuple[int, int] | None:
-    if width in (None, "") and height in (None, ""):
-        return None
-    w = parse_float(path, line, "image_width", width)
-    h = parse_float(path, line, "image_height", height)
-    if w <= 0 or h <= 0:
-        raise row_error(path, line, "image_width and image_height must be positive")
-    return round(h), round(w)
-
-
 def parse_csv(path: Path, text: str) -> list[Box]:
     source = f"{NAME}:{path.name}"
     boxes: list[Box] = []
     for row in csv_rows(path, text, REQUIRED):
-        corners = tuple(parse_float(path, row.line, n, row.get(n)) for n in ("x1", "y1", "x2", "y2"))
+        where = f"line {row.line}"
+        x1, y1, x2, y2 = (coordinate(path, where, n, row.get(n)) for n in CORNERS)
         boxes.append(
             make_box(
                 path,
-                row.line,
-                (corners[0], corners[1], corners[2], corners[3]),
+                where,
+                (x1, y1, x2, y2),
                 label=row.get("label"),
                 source=source,
                 image_key=row.get("image"),
-                image_size=_size(path, row.line, row.get("image_width"), row.get("image_height")),
-                reader=row.get("reader") or None,
+                image_size=image_size(path, where, row.get("image_width"), row.get("image_height")),
+                reader=row.get("reader"),
             )
         )
     return boxes
-
-
-def _polygon(path: Path, where: str, value: object) -> tuple[tuple[float, float], ...] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list) or len(value) < 3:
-        raise AnnotationError(f"{where}: polygon must be a list of at least 3 [x, y] points", path)
-    points = []
-    for point in value:
-        if not isinstance(point, list) or len(point) != 2:
-            raise AnnotationError(f"{where}: polygon points must be [x, y]", path)
-        points.append((parse_float(path, 0, "x", point[0]), parse_float(path, 0, "y", point[1])))
-    return tuple(points)
 
 
 def parse_json(path: Path, data: object) -> list[Box]:
@@ -105,27 +92,23 @@ def parse_json(path: Path, data: object) -> list[Box]:
     for index, entry in enumerate(data["boxes"]):
         where = f"boxes[{index}]"
         if not isinstance(entry, dict):
-            raise AnnotationError(f"{where}: expected an object", path)
-        try:
-            x1, y1, x2, y2 = (parse_float(path, 0, n, entry.get(n)) for n in ("x1", "y1", "x2", "y2"))
-            label, image = entry.get("label"), entry.get("image")
-            if not isinstance(label, str) or not isinstance(image, str):
-                raise AnnotationError(f"{where}: image and label must be strings", path)
-            boxes.append(
-                make_box(
-                    path,
-                    0,
-                    (x1, y1, x2, y2),
-                    label=label,
-                    source=source,
-                    image_key=image,
-                    image_size=_size(path, 0, entry.get("image_width"), entry.get("image_height")),
-                    polygon=_polygon(path, where, entry.get("polygon")),
-                    reader=str(entry["reader"]) if entry.get("reader") is not None else None,
-                )
+            fail(AnnotationError, path, where, "expected an object")
+        x1, y1, x2, y2 = (coordinate(path, where, n, entry.get(n)) for n in CORNERS)
+        polygon = entry.get("polygon")
+        if polygon is not None and not isinstance(polygon, list):
+            fail(AnnotationError, path, f"{where}: polygon", "must be a list of [x, y] points")
+        reader = entry.get("reader")
+        boxes.append(
+            make_box(
+                path,
+                where,
+                (x1, y1, x2, y2),
+                label=entry.get("label"),
+                source=source,
+                image_key=entry.get("image"),
+                image_size=image_size(path, where, entry.get("image_width"), entry.get("image_height")),
+                polygon=None if polygon is None else polygon_points(path, where, polygon),
+                reader=str(reader) if isinstance(reader, int) and not isinstance(reader, bool) else reader,
             )
-        except AnnotationError as exc:
-            if exc.reason.startswith(where):
-                raise
-            raise AnnotationError(f"{where}: {exc.reason.removeprefix('line 0: ')}", path) from None
+        )
     return boxes

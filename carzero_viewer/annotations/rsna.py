@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from carzero_viewer.annotations.boxes import Box, make_box, parse_float, row_error
+from carzero_viewer.annotations.boxes import Box, coordinate, extent, make_box, row_error
 from carzero_viewer.annotations.tabular import csv_rows
 
 NAME = "rsna"
@@ -31,11 +31,13 @@ def parse(path: Path, text: str) -> list[Box]:
             raise row_error(path, row.line, f"Target must be 0 or 1, found {target!r}")
         if target == "0":
             continue
-        x, y, w, h = (parse_float(path, row.line, n, row.get(n)) for n in ("x", "y", "width", "height"))
+        where = f"line {row.line}"
+        x, y = (coordinate(path, where, n, row.get(n)) for n in ("x", "y"))
+        w, h = (extent(path, where, n, row.get(n)) for n in ("width", "height"))
         boxes.append(
             make_box(
                 path,
-                row.line,
+                where,
                 (x, y, x + w, y + h),
                 label=LABEL,
                 source=source,

@@ -1,37 +1,20 @@
-"""Reading annotation files as text, CSV rows with their line numbers, or JSON, with one-line errors."""
+"""Annotation files as text (through the untrusted-file boundary) and CSV rows with their line numbers."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from carzero_viewer.annotations.boxes import AnnotationError, row_error
+from carzero_viewer.annotations.boxes import MAX_ANNOTATION_BYTES, AnnotationError, row_error
+from carzero_viewer.untrusted import ErrorType, read_text
 
 
-def read_text(path: Path) -> str:
-    """The file as text (UTF-8, BOM tolerated)."""
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AnnotationError("annotation file does not exist", path) from None
-    except IsADirectoryError:
-        raise AnnotationError("is a folder, not an annotation file", path) from None
-    except UnicodeDecodeError as exc:
-        raise AnnotationError(f"is not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
-    except OSError as exc:
-        raise AnnotationError(f"cannot be read ({exc.strerror or exc})", path) from None
-
-
-def read_json(path: Path, text: str | None = None) -> object:
-    """Parsed JSON; a syntax error names its line."""
-    try:
-        return json.loads(read_text(path) if text is None else text)
-    except json.JSONDecodeError as exc:
-        raise row_error(path, exc.lineno, f"invalid JSON ({exc.msg}, column {exc.colno})") from None
+def annotation_text(path: Path, error: ErrorType = AnnotationError) -> str:
+    """A regular file of at most :data:`MAX_ANNOTATION_BYTES` as UTF-8 text (BOM tolerated), or ``error``."""
+    return read_text(path, error, "annotation file", MAX_ANNOTATION_BYTES)
 
 
 def normalise_header(name: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from carzero_viewer.annotations.boxes import Box, make_box, parse_float
+from carzero_viewer.annotations.boxes import Box, coordinate, make_box
 from carzero_viewer.annotations.tabular import csv_rows
 
 NAME = "vindr"
@@ -27,16 +27,17 @@ def parse(path: Path, text: str) -> list[Box]:
         names = ("x_min", "y_min", "x_max", "y_max")
         if not any(row.get(n) for n in names):
             continue  # "No finding": an image-level statement without a box
-        x1, y1, x2, y2 = (parse_float(path, row.line, n, row.get(n)) for n in names)
+        where = f"line {row.line}"
+        x1, y1, x2, y2 = (coordinate(path, where, n, row.get(n)) for n in names)
         boxes.append(
             make_box(
                 path,
-                row.line,
+                where,
                 (x1, y1, x2, y2),
                 label=row.get("class_name"),
                 source=source,
                 image_key=row.get("image_id"),
-                reader=row.get("rad_id") or None,
+                reader=row.get("rad_id"),
             )
         )
     return boxes

@@ -3,8 +3,9 @@
 For every image x prompt the prompt map (or, with ``--map words``, each word's map) is mapped to original
 pixels (NaN outside the model's field of view) and drawn by the same renderer the viewer's export action uses,
 with the image's default window. Ground-truth boxes are found next to each image (every ``*.csv``/``*.json``
-in its folder that reads as annotations; others are ignored) and drawn; boxes whose label matches the prompt
-give the grounding metrics of the reports.
+in its folder that reads as annotations; files of no known format are ignored, a broken annotation file is
+named in a warning and skipped) and drawn; boxes whose label matches the prompt give the grounding metrics
+of the reports.
 
 Outputs in ``--out`` (names sanitised; ``<stem>`` = image file stem, ``<prompt>`` = prompt slug):
 ``<stem>__<prompt>.png`` / ``.dcm`` (DICOM inputs only: a Secondary Capture in the source's study) and, with
@@ -107,21 +108,15 @@ class _Image:
 
 
 def _find_boxes(record: ImageRecord, cache: dict[Path, AnnotationSet]) -> tuple[Box, ...]:
-    from carzero_viewer.annotations import AnnotationSet
-    from carzero_viewer.errors import CarzeroError
+    """The boxes of ``record`` from the annotation files beside it (a broken one is reported and skipped)."""
+    from carzero_viewer.annotations import discover
 
     folder = record.path.resolve().parent
     if folder not in cache:
-        boxes: list[Box] = []
-        files: list[Path] = []
-        for candidate in sorted([*folder.glob("*.csv"), *folder.glob("*.json")]):
-            try:
-                found = AnnotationSet.load([candidate])
-            except (CarzeroError, OSError, ValueError, KeyError, TypeError):
-                continue  # not an annotation file (prompts.json, a results table...)
-            boxes.extend(found.boxes)
-            files.append(candidate)
-        cache[folder] = AnnotationSet(boxes, files)
+        found = discover(folder)
+        for problem in found.problems:
+            print(f"warning: {problem.message} (its boxes are not drawn)", file=sys.stderr)
+        cache[folder] = found.annotations
     return cache[folder].boxes_for(record.path, record.shape).boxes
 
 

@@ -14,7 +14,6 @@ the outputs say so per image.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,21 +53,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add_model_options(parser)
 
 
-def read_prompts_file(path: Path) -> list[str]:
-    """A JSON list of strings (the official ``{class: [prompt]}`` object is accepted too, in key order)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise PromptError("prompts file does not exist", path) from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PromptError(f"prompts file is not valid JSON ({exc})", path) from exc
-    if isinstance(data, dict):
-        data = [value[0] if isinstance(value, list) and len(value) == 1 else value for value in data.values()]
-    if not isinstance(data, list) or not data or not all(isinstance(p, str) for p in data):
-        raise PromptError("prompts file must hold a non-empty JSON list of strings", path)
-    return data
-
-
 def run(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm import tqdm
@@ -76,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from carzero_viewer.files import prepare_targets, save_npz
     from carzero_viewer.imaging import SixteenBitRule, SourceFormat
     from carzero_viewer.inference.batch import decode_model_input, score_files
+    from carzero_viewer.inference.prompt_file import read_prompts_file
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 
     _check_official_options(args)

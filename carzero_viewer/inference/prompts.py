@@ -6,6 +6,11 @@ sentence punctuation) is therefore wrapped in a template, ``There is {}.`` by de
 third-party reproductions of the paper's prompts use. Full sentences pass unchanged; ``raw=True`` bypasses the
 template entirely for fidelity with the official pipeline. The result records the typed text, the templated
 text and the cleaned text the tokenizer receives.
+
+Every prompt enters the core through :func:`process_prompt` (typed in the viewer, given with ``--prompt``, read
+from a prompts file, or made from a label), so the text is checked here once: not empty, bounded, and
+encodable as UTF-8. A lone surrogate (``--prompt $'\\xff'`` reaches Python through ``surrogateescape`` as
+``'\\udcff'``) would otherwise fail far away, in a terminal or a report writer.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 from carzero_viewer.errors import PromptError
 from carzero_viewer.model.text_processing import clean_text
 from carzero_viewer.types import ProcessedPrompt
+from carzero_viewer.untrusted import require_str
 
 DEFAULT_TEMPLATE = "There is {}."
 BARE_FINDING_MAX_WORDS = 4
@@ -37,7 +43,8 @@ def is_bare_finding(text: str) -> bool:
 
 
 def validate_template(template: str) -> None:
-    """A template must contain exactly one ``{}`` placeholder."""
+    """A template must contain exactly one ``{}`` placeholder and be encodable text."""
+    require_str(template, None, PromptError, "prompt template", MAX_PROMPT_CHARS)
     if (
         template.count("{}") != 1
         or template.replace("{}", "").count("{")
@@ -50,7 +57,7 @@ def process_prompt(typed: str, template: str = DEFAULT_TEMPLATE, raw: bool = Fal
     """Apply the template (unless raw) and the official cleaning.
 
     Raises:
-        PromptError: the prompt is empty or absurdly long.
+        PromptError: the prompt is empty, absurdly long or not encodable text (a lone surrogate).
     """
     if not typed.strip():
         raise PromptError("prompt is empty")
@@ -59,6 +66,7 @@ def process_prompt(typed: str, template: str = DEFAULT_TEMPLATE, raw: bool = Fal
             f"prompt is {len(typed):,} characters long; the model reads at most 95 word pieces "
             f"(limit {MAX_PROMPT_CHARS:,} characters)"
         )
+    require_str(typed, None, PromptError, "prompt", MAX_PROMPT_CHARS)
     templated = not raw and is_bare_finding(typed)
     if templated:
         validate_template(template)

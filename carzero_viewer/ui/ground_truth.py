@@ -1,8 +1,8 @@
 """Ground-truth boxes for the shown image: annotation files found next to opened images or opened by hand.
 
-Opening a folder (or a file in it) also looks for annotation files beside it: every ``.csv`` / ``.json``
-whose *content* is a known box format (NIH, ChestX-Det10, COCO, MS-CXR, VinDr, RSNA, plain) is indexed;
-anything else is silently ignored there, while a file the user opens explicitly reports its problem. Boxes
+Opening a folder (or a file in it) also looks for annotation files beside it, with the policy of
+:mod:`carzero_viewer.annotations.discovery`: files of no known format are silently ignored, a broken
+annotation file is reported; a file the user opens explicitly reports any problem. Boxes
 are matched by file name / stem and scaled to the opened image (the note says so). Each label keeps one
 colour for the whole session.
 """
@@ -12,15 +12,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from carzero_viewer.annotations import AnnotationSet
+from carzero_viewer.annotations import AnnotationError, AnnotationSet, read_boxes
+from carzero_viewer.annotations.discovery import candidates, read_if_annotations
 from carzero_viewer.annotations.labels import LabelMap
-from carzero_viewer.errors import CarzeroError
 from carzero_viewer.imaging import ImageRecord
 from carzero_viewer.ui.canvas import BoxSpec
 
 LOG = logging.getLogger(__name__)
-ANNOTATION_SUFFIXES = (".csv", ".json")
-MAX_AUTO_FILE_BYTES = 50_000_000
 PALETTE = (
     (255, 214, 0),
     (0, 229, 255),
@@ -38,6 +36,7 @@ class GroundTruth:
 
     def __init__(self) -> None:
         self._files: list[Path] = []
+        self._reported: set[Path] = set()  # broken files found beside images: reported once per session
         self._set = AnnotationSet()
         self._colours: dict[str, tuple[int, int, int]] = {}
         self._labels = LabelMap.load(None)
@@ -46,31 +45,28 @@ class GroundTruth:
     def files(self) -> list[Path]:
         return list(self._files)
 
-    def add_folder(self, folder: Path) -> None:
-        """Index the annotation files directly inside ``folder`` (unrecognised files are skipped)."""
-        if not folder.is_dir():
-            return
-        for path in sorted(folder.iterdir()):
-            is_candidate = path.suffix.lower() in ANNOTATION_SUFFIXES and path.is_file()
-            if is_candidate and path.stat().st_size <= MAX_AUTO_FILE_BYTES:
-                self._add(path, quiet=True)
+    def add_folder(self, folder: Path) -> list[str]:
+        """Index the annotation files directly inside ``folder``; one message per broken annotation file."""
+        return [message for path in candidates(folder) if (message := self._add(path, discovered=True))]
 
     def add_files(self, paths: list[Path]) -> list[str]:
         """Index files the user chose; returns one message per file that could not be read."""
-        return [message for path in paths if (message := self._add(path, quiet=False))]
+        return [message for path in paths if (message := self._add(path, discovered=False))]
 
-    def _add(self, path: Path, quiet: bool) -> str:
+    def _add(self, path: Path, discovered: bool) -> str:
         resolved = path.resolve()
-        if resolved in self._files:
+        if resolved in self._files or (discovered and resolved in self._reported):
             return ""
         try:
-            loaded = AnnotationSet.load([resolved])
-        except (CarzeroError, OSError) as exc:
-            message = getattr(exc, "message", str(exc))
-            LOG.info("not an annotation file: %s", message)
-            return "" if quiet else message
+            boxes = read_if_annotations(resolved) if discovered else read_boxes(resolved)
+        except AnnotationError as exc:
+            LOG.info("annotation file not used: %s", exc.message)
+            self._reported.add(resolved)
+            return exc.message
+        if boxes is None:
+            return ""
         self._files.append(resolved)
-        self._set = AnnotationSet((*self._set.boxes, *loaded.boxes), self._files)
+        self._set = AnnotationSet((*self._set.boxes, *boxes), self._files)
         return ""
 
     def boxes_for(self, record: ImageRecord) -> tuple[list[BoxSpec], str]:

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
+from carzero_viewer.annotations.discovery import CANDIDATE_SUFFIXES
 from carzero_viewer.export.heatmap_style import HeatmapStyle
 from carzero_viewer.files import WriteError
 from carzero_viewer.imaging import ImageRecord, model_view
@@ -166,8 +167,9 @@ class MainWindow(QMainWindow):
         files, problems = expand_paths([Path(p) for p in paths])
         for problem in problems:
             self.show_error(problem)
-        for path in paths:
-            self.ground_truth.add_folder(Path(path) if Path(path).is_dir() else Path(path).parent)
+        for folder in dict.fromkeys(Path(p) if Path(p).is_dir() else Path(p).parent for p in paths):
+            for message in self.ground_truth.add_folder(folder):
+                self.show_error(message)
         before = len(self.study_panel.files())
         self.study_panel.add_files(files)
         listed = self.study_panel.files()
@@ -439,7 +441,7 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt API name)
         paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        annotations = [p for p in paths if p.suffix.lower() in (".csv", ".json")]
+        annotations = [p for p in paths if p.suffix.lower() in CANDIDATE_SUFFIXES]
         if annotations:
             self.open_annotations(annotations)
         images = [p for p in paths if p not in annotations]

@@ -83,5 +83,5 @@ def test_user_label_map_extends_and_overrides(tmp_path: Path) -> None:
     assert table.prompt_for("Infiltration") == "There is pulmonary infiltrate."
     assert table.prompt_for("bleb") == "There is apical bleb."
     path.write_text(json.dumps({"Bleb": 3}), encoding="utf-8")
-    with pytest.raises(AnnotationError, match="'Bleb' must map"):
+    with pytest.raises(AnnotationError, match=r"label map\['Bleb'\]: finding: must be a string"):
         LabelMap.load(path)

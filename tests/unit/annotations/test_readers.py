@@ -116,10 +116,13 @@ def test_detection_is_by_content(tmp_path: Path, name: str, expected: str) -> No
     [
         (
             "Image Index,Finding Label,Bbox [x,y,w,h],,,\na.png,Mass,1,2,3,4\nb.png,Mass,1,2,oops,4\n",
-            "line 3: w is not a number ('oops')",
+            "line 3: w: 'oops' is not a number",
         ),
         ("Image Index,Finding Label,Bbox [x,y,w,h],,,\na.png,Mass,1,2,3\n", "line 2: expected 6 values"),
-        ("image,label,x1,y1,x2,y2\na.png,Mass,10,10,5,20\n", "line 2: box has negative width or height"),
+        (
+            "image,label,x1,y1,x2,y2\na.png,Mass,10,10,5,20\n",
+            "line 2: box has zero or negative width or height",
+        ),
         (
             "patientId,x,y,width,height,Target\np1,1,2,3,4,1\n\np2,1,2,3,4,2\n",
             "line 4: Target must be 0 or 1",
@@ -128,8 +131,11 @@ def test_detection_is_by_content(tmp_path: Path, name: str, expected: str) -> No
             "image_id,rad_id,class_name,x_min,y_min,x_max,y_max\ni,R1,Mass,1,2,3\n",
             "line 2: expected at least 7",
         ),
-        ('[{"file_name": "a.png", "syms": ["Mass"], "boxes": [[1, 2, 3]]}]', "entry 0: bad box"),
-        ('{"images": [], \n "annotations": [}', "line 2: invalid JSON"),
+        (
+            '[{"file_name": "a.png", "syms": ["Mass"], "boxes": [[1, 2, 3]]}]',
+            "entry 0: boxes[0]: must be [x1, y1, x2, y2]",
+        ),
+        ('{"images": [], \n "annotations": [}', "not valid JSON (Expecting value at line 2"),
         ("foo,bar\n1,2\n", "unrecognised annotation format; first line is 'foo,bar'"),
     ],
 )

@@ -143,7 +143,7 @@ def test_malformed_annotation_fails_with_one_line(tmp_path: Path, capsys: pytest
     )
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].endswith("bad.csv: line 65: w is not a number ('x')")
+    assert err[-1].endswith("bad.csv: line 65: w: 'x' is not a number")
 
 
 def test_a_damaged_annotated_image_is_skipped_with_a_warning(
