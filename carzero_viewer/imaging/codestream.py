@@ -23,14 +23,16 @@ empty segments cannot keep the parser busy.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAX_SEGMENTS = 4096
 MAX_J2K_TILES = 65_535
 MAX_J2K_COMPONENTS = 16_384
 
-_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 _JPEG_LS_SOF = 0xF7
+# Markers that start a frame header: SOF0-SOF15 without DHT, JPG and DAC, and JPEG-LS SOF55.
+FRAME_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC} | {_JPEG_LS_SOF}
 _JPEG_SOS = 0xDA
 _JPEG_EOI = 0xD9
 # Markers without a length field (T.81 B.1.1.3): TEM, RST0-7, SOI, EOI.
@@ -130,8 +132,15 @@ def _jp2_codestream(data: bytes) -> int:
     raise CodestreamError("JP2 file has no codestream box (jp2c) in its first boxes")
 
 
-def _jpeg_frame(data: bytes) -> CodestreamHeader:
-    """Walk JPEG / JPEG-LS marker segments from SOI to the first frame header."""
+def jpeg_segments(data: bytes) -> Iterator[tuple[int, int, int]]:
+    """(offset of the length field, marker, length) of each JPEG / JPEG-LS segment after SOI, in order.
+
+    Standalone markers (RST, TEM) have no length and are skipped; the walk ends at SOS or EOI (not yielded)
+    and after :data:`MAX_SEGMENTS` segments.
+
+    Raises:
+        CodestreamError: a marker is missing where one must be, or a length is truncated or below 2.
+    """
     offset = 2
     for _ in range(MAX_SEGMENTS):
         (prefix,) = _unpack(">B", data, offset, "JPEG marker")
@@ -141,14 +150,21 @@ def _jpeg_frame(data: bytes) -> CodestreamHeader:
             offset += 1  # fill bytes before a marker (T.81 B.1.1.2)
         (marker,) = _unpack(">B", data, offset + 1, "JPEG marker")
         offset += 2
+        if marker in (_JPEG_SOS, _JPEG_EOI):
+            return
         if marker in _JPEG_STANDALONE:
-            if marker == _JPEG_EOI:
-                break
             continue
         (length,) = _unpack(">H", data, offset, f"JPEG segment {marker:#04x}")
         if length < 2:
             raise CodestreamError(f"JPEG segment {marker:#04x} has an invalid length {length}")
-        if marker in _JPEG_SOF or marker == _JPEG_LS_SOF:
+        yield offset, marker, length
+        offset += length
+
+
+def _jpeg_frame(data: bytes) -> CodestreamHeader:
+    """The first frame header (SOFn or SOF55) among the segments before the first scan."""
+    for offset, marker, length in jpeg_segments(data):
+        if marker in FRAME_MARKERS:
             kind = "JPEG-LS" if marker == _JPEG_LS_SOF else "JPEG"
             bits, rows, columns, components = _unpack(">BHHB", data, offset + 2, f"{kind} frame header")
             if length != 8 + 3 * components:
@@ -157,7 +173,4 @@ def _jpeg_frame(data: bytes) -> CodestreamHeader:
                 # Y = 0 defers the height to a DNL marker after the first scan: not checkable up front.
                 raise CodestreamError(f"{kind} frame header declares size {columns}x{rows}x{components}")
             return CodestreamHeader(kind, rows, columns, components, bits)
-        if marker == _JPEG_SOS:
-            break
-        offset += length
     raise CodestreamError("JPEG stream has no frame header (SOF) before its first scan")
