@@ -14,7 +14,13 @@ import pytest
 from pydicom.data import get_testdata_file
 from pydicom.encaps import generate_fragmented_frames
 
-from carzero_viewer.imaging.codestream import MAX_SEGMENTS, CodestreamError, CodestreamHeader, read_header
+from carzero_viewer.imaging.codestream import (
+    MAX_SEGMENTS,
+    CodestreamError,
+    CodestreamHeader,
+    jpeg_segments,
+    read_header,
+)
 
 DICOM_DIR = Path(__file__).resolve().parents[2] / "data" / "dicom"
 COMPRESSED = ["966_fixed.dcm", "RG1_J2KI.dcm", "RG2_JPLL.dcm", "RG2_JPLY_fixed.dcm", "RG3_J2KR.dcm"]
@@ -87,6 +93,7 @@ def test_jpeg_segments_are_skipped_by_length_up_to_the_frame_header() -> None:
         + _frame(0xC1, rows=2140, columns=1760, bits=12)
     )
     assert read_header(data) == CodestreamHeader("JPEG", rows=2140, columns=1760, components=1, bits=12)
+    assert [marker for _, marker, _ in jpeg_segments(data)] == [0xE0, 0xC4, 0xCC, 0xC1]
 
 
 def test_jpeg_ls_sof55() -> None:
