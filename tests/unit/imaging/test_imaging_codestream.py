@@ -91,6 +91,7 @@ def test_jpeg_segments_are_skipped_by_length_up_to_the_frame_header() -> None:
         + _segment(0xCC, bytes(2))  # DAC likewise
         + b"\xff\xff\xff"  # fill bytes before a marker
         + _frame(0xC1, rows=2140, columns=1760, bits=12)
+        + _segment(0xDA, bytes(8))  # the scan ends the header walk
     )
     assert read_header(data) == CodestreamHeader("JPEG", rows=2140, columns=1760, components=1, bits=12)
     assert [marker for _, marker, _ in jpeg_segments(data)] == [0xE0, 0xC4, 0xCC, 0xC1]
