@@ -7,12 +7,15 @@ this module applies it to every container:
   JPEG 2000 pixel data the codestream of every frame declares its own size (SIZ / SOFn / SOF55), and that is
   what the decoder allocates: it must equal Rows/Columns and Samples per Pixel, or the file is refused
   before the decoder runs (a lying SIZ once made OpenJPEG allocate > 10 GB for a "1760x1760" image).
+- Deflated DICOM: the inflated size is measured (streaming, nothing kept) before pydicom inflates it whole.
 - Raster files (PNG, TIFF, BMP, JPEG): the size in the header read by Pillow, before OpenCV decodes, and
   Pillow's own decompression-bomb guard set to the same budget (see :mod:`carzero_viewer.imaging.raster`).
 """
 
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 from pydicom.dataset import Dataset
@@ -27,6 +30,12 @@ from carzero_viewer.imaging.record import MAX_PIXELS, check_pixel_count
 # frames of 3000x3000. Only one frame is decoded at a time, but a header claiming 2**31 frames of 64 MP
 # asks every length computation (and any caller walking the frames) for terabytes; it is refused up front.
 MAX_TOTAL_PIXELS = 16 * MAX_PIXELS
+# A deflated dataset (PS3.5 A.5) is inflated whole by pydicom before any tag is read, and deflate expands up to
+# ~1,000x: a 1 MB file could ask for 1 GB. 1 GiB holds 8 full-budget frames at 16 bits; deflate is used for
+# small objects in practice, and inflating plus parsing 1 GiB stays within 2.5 GB of memory.
+MAX_INFLATED_BYTES = 2**30
+DEFLATED_SYNTAX = b"1.2.840.10008.1.2.1.99"
+_INFLATE_STEP = 64 * 2**20
 # The headers a size check needs lie at the start of a frame; fragments are joined up to this many bytes.
 HEADER_BYTES = 1024 * 1024
 CODESTREAM_SYNTAXES = frozenset((*JPEGTransferSyntaxes, *JPEGLSTransferSyntaxes, *JPEG2000TransferSyntaxes))
@@ -111,3 +120,50 @@ def _check_frame_header(
             f"{expected[1]}x{expected[0]} with {expected[2]}; refused before decoding",
             path,
         )
+
+
+def check_deflated(data: bytes, path: Path) -> None:
+    """Refuse a Deflated Explicit VR Little Endian file whose dataset inflates past :data:`MAX_INFLATED_BYTES`.
+
+    Raises:
+        ImageLoadError: the deflated dataset is too large once inflated, or is not valid deflate data.
+    """
+    start = _deflated_dataset_start(data)
+    if start is None:
+        return
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    pending = data[start:]
+    size = 0
+    try:
+        while pending:
+            size += len(inflater.decompress(pending, _INFLATE_STEP))
+            if size > MAX_INFLATED_BYTES:
+                raise ImageLoadError(
+                    f"deflated dataset inflates to more than {MAX_INFLATED_BYTES:,} bytes; refused before reading",
+                    path,
+                )
+            pending = inflater.unconsumed_tail
+    except zlib.error as exc:
+        raise ImageLoadError(f"deflated dataset is damaged ({exc})", path) from exc
+
+
+def _deflated_dataset_start(data: bytes) -> int | None:
+    """Offset of the dataset after the (explicit VR little endian) file meta group, when its syntax is deflate."""
+    if data[128:132] != b"DICM":
+        return None
+    offset, syntax = 132, b""
+    while offset + 8 <= len(data):
+        group, element = struct.unpack_from("<HH", data, offset)
+        if group != 2:
+            break
+        if data[offset + 4 : offset + 6] in (b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN"):
+            header, length = (
+                12,
+                struct.unpack_from("<I", data, offset + 8)[0] if offset + 12 <= len(data) else 0,
+            )
+        else:
+            header, length = 8, struct.unpack_from("<H", data, offset + 6)[0]
+        if element == 0x0010:
+            syntax = data[offset + header : offset + header + length]
+        offset += header + length
+    return offset if syntax.rstrip(b"\0 ") == DEFLATED_SYNTAX else None

@@ -29,7 +29,7 @@ from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, Implic
 
 from carzero_viewer.errors import ImageLoadError
 from carzero_viewer.imaging import dicom_meta as meta
-from carzero_viewer.imaging.budget import check_codestreams, check_frames
+from carzero_viewer.imaging.budget import check_codestreams, check_deflated, check_frames
 from carzero_viewer.imaging.model_input import RULE_DICOM, content_hash, render_model_input
 from carzero_viewer.imaging.record import ImageRecord, SourceFormat
 from carzero_viewer.imaging.voi import (
@@ -88,7 +88,10 @@ def read_dataset(path: Path) -> Dataset:
         # Parse from memory: a damaged length field then yields a short read instead of a multi-GB allocation
         # (reading a real file asks the OS for the declared length up front).
         data = path.read_bytes()
+        check_deflated(data, path)
         return pydicom.dcmread(io.BytesIO(data), force=True)
+    except ImageLoadError:
+        raise
     except InvalidDicomError as exc:
         raise ImageLoadError(f"not a valid DICOM file ({_short(exc)})", path) from exc
     except (EOFError, OSError) as exc:

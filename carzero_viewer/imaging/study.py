@@ -80,11 +80,14 @@ def _natural(value: str) -> tuple[Any, ...]:
 def _dicom_entry(path: Path) -> StudyEntry | None:
     import pydicom
 
+    from carzero_viewer.imaging.budget import check_deflated
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with path.open("rb") as handle:
                 head = handle.read(HEADER_LIMIT)  # from memory: damaged lengths cannot allocate gigabytes
+            check_deflated(head, path)  # 4 MB of deflate could still inflate to 4 GB
             ds = pydicom.dcmread(io.BytesIO(head), force=True, stop_before_pixels=True)
             if "DirectoryRecordSequence" in ds:
                 return None

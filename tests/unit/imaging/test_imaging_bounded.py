@@ -22,9 +22,10 @@ import pydicom
 import pytest
 from pydicom.data import get_testdata_file
 from pydicom.encaps import encapsulate, generate_fragmented_frames
+from pydicom.uid import DeflatedExplicitVRLittleEndian
 
 from carzero_viewer.errors import ImageLoadError
-from carzero_viewer.imaging import MAX_PIXELS, load_image
+from carzero_viewer.imaging import MAX_PIXELS, budget, load_image, scan_folder
 from carzero_viewer.imaging import dicom as dicom_module
 from carzero_viewer.imaging import raster as raster_module
 from carzero_viewer.imaging.budget import MAX_TOTAL_PIXELS
@@ -143,6 +144,29 @@ def test_total_over_all_frames_is_bounded(make_dicom: MakeDicom, decoder_calls: 
     path = make_dicom(np.zeros((64, 64), dtype=np.uint16), NumberOfFrames=str(frames))
     _refused(path, f"{frames:,} frames of 64x64 exceed the 1,024-megapixel limit for all frames")
     assert decoder_calls == []
+
+
+def test_deflate_bomb_is_refused_before_pydicom_inflates_it(
+    make_dicom: MakeDicom, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deflated dataset is measured by streaming before pydicom inflates it whole (bound scaled down 1,000x)."""
+    bomb = make_dicom(np.zeros((1024, 1024), dtype=np.uint16), syntax=DeflatedExplicitVRLittleEndian)
+    assert bomb.stat().st_size < 20_000  # 2 MB of pixels deflate to a few KB
+    monkeypatch.setattr(budget, "MAX_INFLATED_BYTES", 1_000_000)
+    inflated: list[Path] = []
+    monkeypatch.setattr(dicom_module.pydicom, "dcmread", lambda *a, **k: inflated.append(bomb))
+    _refused(bomb, "deflated dataset inflates to more than 1,000,000 bytes; refused before reading")
+    assert inflated == []
+    folder = tmp_path / "study"
+    folder.mkdir()
+    bomb.rename(folder / "IM1")
+    assert scan_folder(folder) == []
+    assert inflated == []
+
+
+def test_an_honest_deflated_file_still_loads() -> None:
+    record = load_image(Path(str(get_testdata_file("image_dfl.dcm"))))
+    assert record.pixels.shape == (512, 512)
 
 
 def _png_declaring(width: int, height: int, path: Path) -> Path:
