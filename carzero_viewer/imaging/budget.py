@@ -31,9 +31,10 @@ from carzero_viewer.imaging.record import MAX_PIXELS, check_pixel_count
 # asks every length computation (and any caller walking the frames) for terabytes; it is refused up front.
 MAX_TOTAL_PIXELS = 16 * MAX_PIXELS
 # A deflated dataset (PS3.5 A.5) is inflated whole by pydicom before any tag is read, and deflate expands up to
-# ~1,000x: a 1 MB file could ask for 1 GB. 1 GiB holds 8 full-budget frames at 16 bits; deflate is used for
-# small objects in practice, and inflating plus parsing 1 GiB stays within 2.5 GB of memory.
-MAX_INFLATED_BYTES = 2**30
+# ~1,000x: a 1 MB file could ask for 1 GB. 512 MiB holds 4 full-budget frames at 16 bits (deflate is used for
+# small objects in practice); pydicom then holds the inflated bytes plus a copy of the pixel data, so the peak
+# stays near 2 x 512 MiB plus one decoded frame, inside the 2.5 GB the application promises.
+MAX_INFLATED_BYTES = 512 * 2**20
 DEFLATED_SYNTAX = b"1.2.840.10008.1.2.1.99"
 _INFLATE_STEP = 64 * 2**20
 # The headers a size check needs lie at the start of a frame; fragments are joined up to this many bytes.
