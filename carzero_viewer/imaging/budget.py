@@ -38,7 +38,7 @@ MAX_INFLATED_BYTES = 512 * 2**20
 DEFLATED_SYNTAX = b"1.2.840.10008.1.2.1.99"
 _INFLATE_STEP = 64 * 2**20
 # The headers a size check needs lie at the start of a frame; fragments are joined up to this many bytes.
-HEADER_BYTES = 1024 * 1024
+FRAME_HEADER_BYTES = 1024 * 1024
 CODESTREAM_SYNTAXES = frozenset((*JPEGTransferSyntaxes, *JPEGLSTransferSyntaxes, *JPEG2000TransferSyntaxes))
 
 
@@ -94,13 +94,13 @@ def check_codestreams(
 
 
 def _prefix(fragments: tuple[bytes, ...]) -> bytes:
-    """The first :data:`HEADER_BYTES` of a frame (its fragments joined only as far as needed)."""
+    """The first :data:`FRAME_HEADER_BYTES` of a frame (its fragments joined only as far as needed)."""
     parts: list[bytes] = []
     size = 0
     for fragment in fragments:
-        parts.append(fragment[: HEADER_BYTES - size])
+        parts.append(fragment[: FRAME_HEADER_BYTES - size])
         size += len(parts[-1])
-        if size >= HEADER_BYTES:
+        if size >= FRAME_HEADER_BYTES:
             break
     return b"".join(parts)
 
