@@ -1,8 +1,13 @@
-"""Fuzz benchmark: >= 2,000 mutated DICOM/PNG files through ``load_image``, isolated, timed and memory-capped.
+"""Fuzz benchmark: >= 2,000 mutated image files through ``load_image``, isolated, timed and memory-capped.
 
-Every input is loaded in a long-lived worker process with ``RLIMIT_AS`` set (default 4 GiB), so a decoder that
+Seeds: the DICOMs of ``tests/data/dicom`` (native, JPEG baseline/extended/lossless, JPEG 2000 lossless and
+lossy), small JPEG-LS / JPEG 2000 DICOMs from the pydicom wheel, the PNGs of ``tests/data/cxr``, and JPEG
+(grey, colour), TIFF, BMP and 16-bit PNG/TIFF files made from a chest PNG (``imaging_seeds.py``).
+
+Every input is loaded in a long-lived worker process with ``RLIMIT_AS`` set (default 2.5 GiB, the issue's
+acceptance bound for peak memory), so a decoder that
 segfaults, aborts or allocates without bound kills only its worker; the parent waits at most ``--timeout``
-seconds (default 5) per input, then kills the worker and counts a hang. Outcomes:
+seconds (default 10: the machine may be shared) per input, then kills the worker and counts a hang. Outcomes:
 
 * ``ok`` -- a record came back; ``image_load_error`` -- the contract's clean failure;
 * ``crash`` -- any other exception type, or a worker that died (signal / abort);
@@ -10,12 +15,14 @@ seconds (default 5) per input, then kills the worker and counts a hang. Outcomes
   ImageLoadError "not enough memory", or a worker killed while allocating).
 
 Mutations (deterministic from ``--seed``): bit flips (header-biased), truncation, 4-byte overwrites with
-extreme values, random insertions, and structural edits through pydicom (deleted tags, absurd
-Rows/Columns/Frames/Bits, wrong VR) or through the PNG IHDR (absurd size with a valid CRC).
+extreme values, random insertions, structural edits through pydicom (deleted tags, absurd
+Rows/Columns/Frames/Bits, wrong VR), and header mutations aimed at the fields decoders size buffers from:
+JPEG 2000 SIZ fields, JPEG/JPEG-LS frame-header fields and segment lengths, JP2 box lengths (inside
+re-encapsulated DICOM frames and in raster JPEGs), the PNG IHDR (valid CRC), TIFF IFD entries, BMP header.
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/fuzz_imaging.py [--count 2000] [--workers 2] [--seed 1]
+    .venv/bin/python benchmarks/fuzz_imaging.py [--count 3000] [--workers 2] [--seed 1]
 """
 
 from __future__ import annotations
@@ -25,21 +32,23 @@ import collections
 import io
 import json
 import multiprocessing as mp
+import os
 import random
+import re
 import resource
 import struct
 import sys
 import tempfile
 import threading
 import time
-import zlib
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from imaging_seeds import ABSURD, header_mutation, pydicom_seeds, raster_seeds
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
-ABSURD = [0, 1, 2, 3, 7, 255, 256, 4095, 32767, 32768, 65535, 65536, 2**31 - 1, 2**32 - 1]
 STRUCTURAL_TAGS = [
     "Rows",
     "Columns",
@@ -103,22 +112,10 @@ def _dicom_structural(seed: bytes, rng: random.Random) -> tuple[str, bytes]:
     return f"structural-{action}-{tag}", buffer.getvalue()
 
 
-def _png_ihdr(seed: bytes, rng: random.Random) -> tuple[str, bytes]:
-    width, height = rng.choice(ABSURD), rng.choice(ABSURD)
-    ihdr = bytearray(seed[12:29])  # b"IHDR" + 13 bytes
-    ihdr[4:12] = struct.pack(">II", width, height)
-    if rng.random() < 0.3:
-        ihdr[12] = rng.choice([1, 2, 4, 8, 16, 32])  # bit depth
-    if rng.random() < 0.3:
-        ihdr[13] = rng.choice([0, 2, 3, 4, 6, 7])  # colour type
-    crc = struct.pack(">I", zlib.crc32(bytes(ihdr)) & 0xFFFFFFFF)
-    return "png-ihdr", seed[:12] + bytes(ihdr) + crc + seed[33:]
-
-
 def mutate(seed: bytes, rng: random.Random) -> tuple[str, bytes]:
     """One mutated copy of ``seed`` and the mutation's name."""
     data = bytearray(seed)
-    kind = rng.choice(["flip", "flip", "truncate", "overwrite", "insert", "structural", "structural"])
+    kind = rng.choice(["flip", "flip", "truncate", "overwrite", "insert", "structural", "header", "header"])
     if kind == "flip":
         for _ in range(rng.randint(1, 32)):
             limit = 4096 if rng.random() < 0.6 else len(data)
@@ -134,9 +131,12 @@ def mutate(seed: bytes, rng: random.Random) -> tuple[str, bytes]:
     if kind == "insert":
         position = rng.randrange(len(data))
         return kind, bytes(data[:position]) + rng.randbytes(rng.randint(1, 64)) + bytes(data[position:])
-    if seed.startswith(b"\x89PNG"):
-        return _png_ihdr(seed, rng)
-    return _dicom_structural(seed, rng)
+    mutated = header_mutation(seed, rng) if kind == "header" or not _is_dicom(seed) else None
+    return mutated if mutated is not None else _dicom_structural(seed, rng)
+
+
+def _is_dicom(seed: bytes) -> bool:
+    return seed[128:132] == b"DICM"
 
 
 # --- workers -----------------------------------------------------------------------------------------------
@@ -144,6 +144,8 @@ def mutate(seed: bytes, rng: random.Random) -> tuple[str, bytes]:
 
 def _worker(conn: Connection, memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    # libpng/libjpeg/libtiff print to file descriptor 2 from C; thousands of damaged inputs would bury the summary.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     sys.path.insert(0, str(ROOT))
     from carzero_viewer.errors import ImageLoadError
     from carzero_viewer.imaging import load_image
@@ -198,57 +200,91 @@ class Slot:
         self.process.join(5)
 
 
+class Tally:
+    """Outcome counts overall, per mutation family and per seed; error reasons with numbers folded to N."""
+
+    def __init__(self) -> None:
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.reasons: collections.Counter[str] = collections.Counter()
+        self.by_family: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+        self.by_seed: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+        self.problems: list[dict[str, Any]] = []
+        self.peak_mb = 0.0
+
+    def add(self, index: int, seed: str, kind: str, outcome: str, detail: str, peak_mb: float) -> None:
+        self.counts[outcome] += 1
+        self.by_family[_family(kind)][outcome] += 1
+        self.by_seed[seed][outcome] += 1
+        self.peak_mb = max(self.peak_mb, peak_mb)
+        if outcome == "image_load_error":
+            generic = detail.startswith("file is damaged or not supported")
+            reason = detail[:80] if generic else detail.split(" (", maxsplit=1)[0][:80]
+            self.reasons[re.sub(r"\d+", "N", reason)] += 1
+        elif outcome != "ok":
+            self.problems.append(
+                {"input": index, "seed": seed, "mutation": kind, "outcome": outcome, "detail": detail}
+            )
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "ok": self.counts["ok"],
+            "image_load_error": self.counts["image_load_error"],
+            "crashes": self.counts["crash"],
+            "hangs": self.counts["hang"],
+            "memory_blowups": self.counts["memory"],
+            "worker_peak_rss_mb": round(self.peak_mb, 1),
+            "top_error_reasons": dict(self.reasons.most_common(25)),
+            "by_mutation_family": {k: dict(v) for k, v in sorted(self.by_family.items())},
+            "by_seed": {k: dict(v) for k, v in sorted(self.by_seed.items())},
+            "problems": self.problems[:20],
+        }
+
+
+def _family(kind: str) -> str:
+    """Mutation family for the summary: 'dicom-j2k-siz-Ysiz' -> 'dicom-j2k-siz', 'tiff-tag-256' -> 'tiff-tag'."""
+    parts = kind.split("+", maxsplit=1)[0].split("-")
+    return "-".join(parts[:3] if parts[0] == "dicom" else parts[:2])
+
+
 def _seeds() -> list[tuple[str, bytes]]:
     files = sorted((DATA / "dicom").glob("*.dcm")) + sorted((DATA / "cxr").glob("*.png"))
-    return [(p.name, p.read_bytes()) for p in files]
+    return [(p.name, p.read_bytes()) for p in files] + pydicom_seeds() + raster_seeds()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--timeout", type=float, default=5.0)
-    parser.add_argument("--memory-gib", type=float, default=4.0)
+    parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--memory-gib", type=float, default=2.5)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     seeds = _seeds()
     # Small seeds are cheap to decode; big JPEG 2000 chest files are drawn less often to keep the run short.
     weights = [1.0 if len(data) < 1_000_000 else 0.35 for _, data in seeds]
     rng = random.Random(args.seed)
-    counts: collections.Counter[str] = collections.Counter()
-    reasons: collections.Counter[str] = collections.Counter()
-    problems: list[dict[str, Any]] = []
-    peak = [0.0]
+    tally = Tally()
     lock = threading.Lock()
     started = time.perf_counter()
+    next_index = [0]
     with tempfile.TemporaryDirectory() as folder:
-        tasks: list[tuple[int, str, str, Path]] = []
-        for index in range(args.count):
-            name, seed = rng.choices(seeds, weights)[0]
-            kind, data = mutate(seed, rng)
-            path = Path(folder) / f"input_{index:05d}"
-            path.write_bytes(data)
-            tasks.append((index, name, kind, path))
-        queue = list(reversed(tasks))
 
         def drain() -> None:
             slot = Slot(int(args.memory_gib * 2**30))
             while True:
-                with lock:
-                    if not queue:
+                with lock:  # inputs are drawn in index order from one generator: the run is reproducible
+                    index = next_index[0]
+                    if index >= args.count:
                         break
-                    index, name, kind, path = queue.pop()
+                    next_index[0] += 1
+                    name, seed = rng.choices(seeds, weights)[0]
+                    kind, data = mutate(seed, rng)
+                path = Path(folder) / f"input_{index:05d}"
+                path.write_bytes(data)
                 outcome, detail, peak_mb = slot.run(path, args.timeout)
                 with lock:
-                    counts[outcome] += 1
-                    peak[0] = max(peak[0], peak_mb)
-                    if outcome == "image_load_error":
-                        generic = detail.startswith("file is damaged or not supported")
-                        reasons[detail[:80] if generic else detail.split(" (")[0][:80]] += 1
-                    elif outcome != "ok":
-                        problems.append({"input": index, "seed": name, "mutation": kind, "outcome": outcome})
-                        problems[-1]["detail"] = detail
+                    tally.add(index, name, kind, outcome, detail, peak_mb)
                 path.unlink()
             slot.stop()
 
@@ -259,20 +295,13 @@ def main() -> int:
             thread.join()
     summary = {
         "inputs": args.count,
-        "ok": counts["ok"],
-        "image_load_error": counts["image_load_error"],
-        "crashes": counts["crash"],
-        "hangs": counts["hang"],
-        "memory_blowups": counts["memory"],
         "timeout_s": args.timeout,
         "memory_cap_gib": args.memory_gib,
-        "worker_peak_rss_mb": round(peak[0], 1),
         "wall_s": round(time.perf_counter() - started, 1),
-        "top_error_reasons": dict(reasons.most_common(12)),
-        "problems": problems[:20],
+        **tally.summary(),
     }
     print(json.dumps(summary, indent=2))
-    return 0 if not (counts["crash"] or counts["hang"] or counts["memory"]) else 1
+    return 0 if not (tally.counts["crash"] or tally.counts["hang"] or tally.counts["memory"]) else 1
 
 
 if __name__ == "__main__":

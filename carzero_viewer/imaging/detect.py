@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from carzero_viewer.errors import ImageLoadError
+from carzero_viewer.untrusted import require_regular_file
 
 HEADER_BYTES = 132
 
@@ -71,18 +72,20 @@ def sniff(head: bytes) -> FileKind:
 
 
 def read_head(path: Path) -> bytes:
-    """The first bytes of ``path``.
+    """The first bytes of ``path``; every image load starts here, so only regular files get further.
+
+    A FIFO, socket or device is refused by its type before it is opened: opening a FIFO for reading blocks
+    until a writer appears, and a device may never end.
 
     Raises:
-        ImageLoadError: missing file, a folder, unreadable or empty file.
+        ImageLoadError: missing file, a folder, a special file, unreadable or empty file.
     """
     if path.is_dir():
         raise ImageLoadError("is a folder; open it as a study list", path)
+    require_regular_file(path, ImageLoadError, "DICOM or raster image")
     try:
         with path.open("rb") as handle:
             head = handle.read(HEADER_BYTES)
-    except FileNotFoundError as exc:
-        raise ImageLoadError("file does not exist", path) from exc
     except OSError as exc:
         raise ImageLoadError(f"cannot read file ({exc.strerror or exc})", path) from exc
     if not head:

@@ -33,8 +33,9 @@ from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, Implic
 
 from carzero_viewer.errors import ImageLoadError
 from carzero_viewer.imaging import dicom_meta as meta
+from carzero_viewer.imaging.budget import check_codestreams, check_deflated, check_frames
 from carzero_viewer.imaging.model_input import RULE_DICOM, content_hash, render_model_input
-from carzero_viewer.imaging.record import ImageRecord, SourceFormat, check_pixel_count, finite_pixels
+from carzero_viewer.imaging.record import ImageRecord, SourceFormat, finite_pixels
 from carzero_viewer.imaging.voi import (
     FloatArray,
     VoiFunction,
@@ -92,7 +93,10 @@ def read_dataset(path: Path) -> Dataset:
         # Parse from memory: a damaged length field then yields a short read instead of a multi-GB allocation
         # (reading a real file asks the OS for the declared length up front).
         data = path.read_bytes()
+        check_deflated(data, path)
         return pydicom.dcmread(io.BytesIO(data), force=True)
+    except ImageLoadError:
+        raise
     except InvalidDicomError as exc:
         raise ImageLoadError(f"not a valid DICOM file ({_short(exc)})", path) from exc
     except (EOFError, OSError) as exc:
@@ -131,16 +135,18 @@ def _check_codec(ds: Dataset, path: Path) -> UID:
     return syntax
 
 
-def _dimensions(ds: Dataset, path: Path) -> tuple[int, int, int]:
-    """(rows, columns, frames), validated before decoding."""
+def _dimensions(ds: Dataset, path: Path, syntax: UID, frame: int) -> tuple[int, int, int]:
+    """(rows, columns, frames), checked against the pixel budget and the codestreams before decoding."""
     rows = int(meta.first_float(ds.get("Rows"), 0))
     columns = int(meta.first_float(ds.get("Columns"), 0))
-    frames = int(meta.first_float(ds.get("NumberOfFrames"), 1))
-    check_pixel_count(rows, columns, path)
-    frames = max(frames, 1)
+    frames = max(int(meta.first_float(ds.get("NumberOfFrames"), 1)), 1)
+    check_frames(rows, columns, frames, path)
     samples = int(meta.first_float(ds.get("SamplesPerPixel"), 1))
     if samples not in (1, 3):
         raise ImageLoadError(f"Samples per Pixel {samples} is not supported (expected 1 or 3)", path)
+    if not 0 <= frame < frames:
+        raise ImageLoadError(f"frame {frame} does not exist (the file has {frames} frame(s))", path)
+    check_codestreams(ds, syntax, path, rows, columns, samples, frames, frame)
     return rows, columns, frames
 
 
@@ -322,9 +328,7 @@ def load_dicom(path: Path, frame: int = 0) -> ImageRecord:
         sop = meta.text(ds.get("SOPClassUID")) or "unknown SOP class"
         raise ImageLoadError(f"DICOM file contains no image (no Pixel Data; {sop})", path)
     syntax = _check_codec(ds, path)
-    rows, columns, frames = _dimensions(ds, path)
-    if not 0 <= frame < frames:
-        raise ImageLoadError(f"frame {frame} does not exist (the file has {frames} frame(s))", path)
+    rows, columns, frames = _dimensions(ds, path, syntax, frame)
     photometric = meta.text(ds.get("PhotometricInterpretation")).upper() or "MONOCHROME2"
     steps: list[str] = [f"decoded {_family(syntax)} data ({syntax.name})"]
     if frames > 1:

@@ -232,7 +232,9 @@ def full_tag_dump(path: str | Path) -> list[str]:
     import pydicom
 
     from carzero_viewer.errors import ImageLoadError
+    from carzero_viewer.untrusted import require_regular_file
 
+    require_regular_file(path, ImageLoadError, "DICOM file")
     lines: list[str] = []
     try:
         with warnings.catch_warnings():

@@ -6,8 +6,12 @@ JPEG EXIF orientation is applied exactly as in the model's own decode, so displa
 pixel for pixel. Gray-valued RGB/RGBA files (two NIH ChestX-ray14 PNGs are RGBA) become greyscale; true colour
 images stay RGB for display.
 
-The size is read from the header with Pillow (lazy, no pixel decode) and checked against the huge-image limit
-before OpenCV allocates anything.
+The size is read from the header with Pillow (lazy, no pixel decode) and checked against the one pixel budget
+(:data:`~carzero_viewer.imaging.record.MAX_PIXELS`) before OpenCV allocates anything. Pillow's own
+decompression-bomb guard is set to the same budget (it warns above it, which is silenced because our check
+refuses the same sizes, and raises above twice it, which becomes the same typed error), so no library limit
+other than ours decides (OpenCV's ``OPENCV_IO_MAX_IMAGE_PIXELS``, 2**30 by default and read
+once when cv2 is imported, stays a backstop behind the header check).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from carzero_viewer.imaging.model_input import (
     render_model_input,
 )
 from carzero_viewer.imaging.record import (
+    MAX_PIXELS,
     ImageRecord,
     SixteenBitRule,
     SourceFormat,
@@ -46,17 +51,23 @@ from carzero_viewer.imaging.voi import (
 from carzero_viewer.model.preprocessing import decode_grayscale
 
 EIGHT_BIT_WINDOW = Window(center=127.5, width=255.0, function=VoiFunction.LINEAR_EXACT, name="Stored values")
+# Pillow warns above this many pixels and refuses above twice as many: make that our budget, process-wide.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 def _header_size(path: Path, fmt: SourceFormat) -> tuple[int, int]:
-    """(width, height) from the file header, without decoding pixels."""
+    """(width, height) from the file header, without decoding pixels; above the budget is refused."""
     try:
         with warnings.catch_warnings():
+            # Between one and two budgets Pillow only warns: the size check below gives the typed error.
             warnings.simplefilter("ignore")
             with Image.open(path) as image:
                 width, height = image.size
     except Image.DecompressionBombError as exc:
-        raise ImageLoadError(f"{fmt.value} image is too large to open safely ({exc})", path) from exc
+        raise ImageLoadError(
+            f"{fmt.value} header declares an image above twice the {MAX_PIXELS / 1e6:.0f}-megapixel limit",
+            path,
+        ) from exc
     except Exception as exc:
         raise ImageLoadError(
             f"{fmt.value} header is damaged or not supported ({type(exc).__name__})", path

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 import warnings
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from typing import Any
 from carzero_viewer.errors import ImageLoadError
 from carzero_viewer.imaging.detect import FileKind, is_candidate_name, sniff
 from carzero_viewer.imaging.dicom_meta import first_float, text
+from carzero_viewer.untrusted import read_bytes
+
+_log = logging.getLogger(__name__)
 
 # A scan stops after this many files so that opening "/" by mistake cannot hang the app.
 MAX_FILES = 20_000
@@ -76,11 +80,14 @@ def _natural(value: str) -> tuple[Any, ...]:
 def _dicom_entry(path: Path) -> StudyEntry | None:
     import pydicom
 
+    from carzero_viewer.imaging.budget import check_deflated
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with path.open("rb") as handle:
                 head = handle.read(HEADER_LIMIT)  # from memory: damaged lengths cannot allocate gigabytes
+            check_deflated(head, path)  # 4 MB of deflate could still inflate to 4 GB
             ds = pydicom.dcmread(io.BytesIO(head), force=True, stop_before_pixels=True)
             if "DirectoryRecordSequence" in ds:
                 return None
@@ -117,23 +124,44 @@ def _entry(path: Path) -> StudyEntry | None:
     return StudyEntry(path=path, kind=kind)
 
 
+def _referenced_path(dicomdir: Path, file_id: Any) -> Path | None:
+    """The file a Referenced File ID names next to ``dicomdir``, or None when it would leave that folder.
+
+    PS3.10 8.5 makes a File ID a list of plain components relative to the DICOMDIR's folder; ``..``, ``.``,
+    empty components, separators, drive letters or absolute paths are not components, and a symbolic link
+    must not lead out of the folder either.
+    """
+    parts = [str(file_id)] if isinstance(file_id, str) else [str(part) for part in file_id]
+    if not parts or any(part.strip() in ("", ".", "..") or any(c in part for c in "/\\:") for part in parts):
+        return None
+    candidate = dicomdir.parent.joinpath(*parts)
+    return candidate if candidate.resolve().is_relative_to(dicomdir.parent.resolve()) else None
+
+
 def _dicomdir_files(dicomdir: Path) -> list[Path]:
-    """Files referenced by a DICOMDIR's records (Referenced File ID is relative to its folder)."""
+    """Regular files referenced by a DICOMDIR's records that lie inside its folder.
+
+    A File ID that points elsewhere (``../x``, ``/etc/passwd``, a link out of the folder) is skipped with a
+    warning naming the DICOMDIR and the ID: a study list must never show files from outside what was opened.
+    """
     import pydicom
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ds = pydicom.dcmread(io.BytesIO(dicomdir.read_bytes()), force=True)
+            ds = pydicom.dcmread(io.BytesIO(read_bytes(dicomdir, ImageLoadError, "DICOMDIR")), force=True)
             records = ds.get("DirectoryRecordSequence") or []
             out: list[Path] = []
             for record in records:
                 file_id = record.get("ReferencedFileID")
                 if file_id is None:
                     continue
-                parts = [file_id] if isinstance(file_id, str) else [str(p) for p in file_id]
-                candidate = dicomdir.parent.joinpath(*parts)
-                if candidate.is_file():
+                candidate = _referenced_path(dicomdir, file_id)
+                if candidate is None:
+                    _log.warning(
+                        "%s: Referenced File ID %r leaves the folder; skipped", dicomdir, str(file_id)
+                    )
+                elif candidate.is_file():
                     out.append(candidate)
             return out
     except Exception:

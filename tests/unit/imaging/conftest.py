@@ -7,9 +7,11 @@ rules hold on what scanners actually produce.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pytest
@@ -21,6 +23,33 @@ SECRET_PATIENT_ID = "SECRET-ID-0042"
 SECRET_PATIENT_NAME = "Doe^Jane"
 
 MakeDicom = Callable[..., Path]
+T = TypeVar("T")
+
+
+def run_with_timeout(call: Callable[[], T], fifo: Path, seconds: float = 5.0) -> T:
+    """``call()`` in a thread; fail (instead of hanging the suite) when it blocks longer than ``seconds``.
+
+    A reader blocked on ``fifo`` is released afterwards by opening the FIFO's write end, so the thread ends.
+    """
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(seconds)
+        pytest.fail(f"blocked for more than {seconds} s on the FIFO {fifo}")
+    if "error" in outcome:
+        raise outcome["error"]
+    value: T = outcome["value"]
+    return value
 
 
 def write_dicom(

@@ -1,9 +1,11 @@
 """Property: whatever bytes a file holds, ``load_image`` returns a record or raises ImageLoadError, quickly.
 
-Seeds are real small samples (multi-frame MR, 8-bit JPEG-baseline chest, a PNG) plus a synthetic RLE file;
-mutations are bit flips, truncation, chunk overwrites and structural edits through pydicom (deleted tags,
-absurd dimensions, wrong VR). ``benchmarks/fuzz_imaging.py`` runs the same idea on >= 2,000 inputs in
-subprocesses with a timeout and a memory cap.
+Seeds are real small samples (multi-frame MR, 8-bit JPEG-baseline chest, a PNG, JPEG-LS and JPEG 2000 MR
+from the pydicom wheel) plus a synthetic RLE file and small JPEG, TIFF, BMP and 16-bit PNG/TIFF files made
+from a chest PNG; mutations are bit flips, truncation, chunk overwrites, structural edits through pydicom
+(deleted tags, absurd dimensions, wrong VR) and the header mutations of ``benchmarks/imaging_seeds.py``
+(SIZ/SOF/SOF55 fields, segment and JP2 box lengths, PNG IHDR, TIFF IFD, BMP header), which
+``benchmarks/fuzz_imaging.py`` runs on thousands of inputs in subprocesses with a timeout and a memory cap.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.imaging_seeds import header_mutation, pydicom_seeds, raster_seeds
 from carzero_viewer.errors import ImageLoadError
 from carzero_viewer.imaging import load_image
 
@@ -69,6 +72,8 @@ SEEDS: list[bytes] = [
     (DATA / "dicom" / SIIM).read_bytes(),
     (DATA / "cxr" / "00000001_000.png").read_bytes(),
     _rle_seed(),
+    *(data for _, data in pydicom_seeds()),
+    *(data for _, data in raster_seeds(size=64)),
 ]
 
 
@@ -101,7 +106,7 @@ def _structural(seed: bytes, tag: str, action: str, value: int) -> bytes:
 @st.composite
 def mutated(draw: st.DrawFn) -> bytes:
     seed = SEEDS[draw(st.integers(0, len(SEEDS) - 1))]
-    kind = draw(st.sampled_from(["flip", "truncate", "overwrite", "structural"]))
+    kind = draw(st.sampled_from(["flip", "truncate", "overwrite", "structural", "header"]))
     data = bytearray(seed)
     if kind == "flip":
         for _ in range(draw(st.integers(1, 16))):
@@ -117,7 +122,10 @@ def mutated(draw: st.DrawFn) -> bytes:
         word = draw(st.sampled_from([0, 0xFFFFFFFF, 0x7FFFFFFF, 0x10000, 1]))
         data[position : position + 4] = struct.pack("<I", word)
         return bytes(data)
-    if seed[:4] == b"\x89PNG":
+    if kind == "header":
+        mutated = header_mutation(seed, draw(st.randoms(use_true_random=False)))
+        return mutated[1] if mutated is not None else seed
+    if seed[128:132] != b"DICM":
         return bytes(data)
     tag = draw(st.sampled_from(STRUCTURAL_TAGS))
     action = draw(st.sampled_from(["delete", "absurd", "wrong_vr"]))

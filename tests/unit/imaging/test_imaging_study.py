@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,7 @@ import pytest
 from carzero_viewer.errors import ImageLoadError
 from carzero_viewer.imaging import FileKind, detect, scan_folder
 from carzero_viewer.imaging.detect import sniff
+from tests.unit.imaging.conftest import run_with_timeout
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 PIXELS = np.arange(16 * 16, dtype=np.uint16).reshape(16, 16)
@@ -95,20 +99,18 @@ def test_recursive_scan_sorts_by_study_series_instance(make_dicom: Any, tmp_path
     assert len({e.patient_key for e in entries[:4]}) == 1
 
 
-def test_dicomdir_lists_its_referenced_files(make_dicom: Any, tmp_path: Path) -> None:
+def _write_dicomdir(folder: Path, file_ids: list[list[str]]) -> Path:
+    """A DICOMDIR in ``folder`` with one IMAGE record per Referenced File ID (written as given)."""
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.sequence import Sequence
 
-    out = tmp_path / "media"
-    (out / "DIR1").mkdir(parents=True)
     records = []
-    for series, instance in [(2, 1), (1, 5), (1, 3)]:
-        name = f"IM{series}{instance}"
-        path = _instance(make_dicom, name, "20240101", series, instance, "1.2.3.9")
-        shutil.move(path, out / "DIR1" / name)
+    for file_id in file_ids:
         record = Dataset()
         record.DirectoryRecordType = "IMAGE"
-        record.ReferencedFileID = ["DIR1", name]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # hostile File IDs are invalid CS values on purpose
+            record.ReferencedFileID = file_id
         records.append(record)
     dicomdir = Dataset()
     dicomdir.file_meta = FileMetaDataset()
@@ -117,10 +119,53 @@ def test_dicomdir_lists_its_referenced_files(make_dicom: Any, tmp_path: Path) ->
     dicomdir.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.1"
     dicomdir.DirectoryRecordSequence = Sequence(records)
     dicomdir.preamble = b"\0" * 128
-    dicomdir.save_as(out / "DICOMDIR", enforce_file_format=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # hostile File IDs are invalid CS values on purpose
+        dicomdir.save_as(folder / "DICOMDIR", enforce_file_format=True)
+    return folder / "DICOMDIR"
+
+
+def test_dicomdir_lists_its_referenced_files(make_dicom: Any, tmp_path: Path) -> None:
+    out = tmp_path / "media"
+    (out / "DIR1").mkdir(parents=True)
+    file_ids = []
+    for series, instance in [(2, 1), (1, 5), (1, 3)]:
+        name = f"IM{series}{instance}"
+        path = _instance(make_dicom, name, "20240101", series, instance, "1.2.3.9")
+        shutil.move(path, out / "DIR1" / name)
+        file_ids.append(["DIR1", name])
+    _write_dicomdir(out, file_ids)
     (out / "stray.dcm").write_bytes((DATA / "dicom" / "emri_small.dcm").read_bytes())  # not in the index
     entries = scan_folder(out)
     assert [(e.series_number, e.instance_number) for e in entries] == [(1, 3), (1, 5), (2, 1)]
+
+
+def test_dicomdir_never_lists_files_outside_its_folder(
+    make_dicom: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "media"
+    out.mkdir()
+    outside = _instance(make_dicom, "outside.dcm", "20240101", 1, 1, "1.2.3.9")  # in tmp_path, next to media/
+    shutil.move(_instance(make_dicom, "IM1", "20240101", 1, 2, "1.2.3.9"), out / "IM1")
+    (out / "LINK").symlink_to(outside)
+    hostile = [["..", "outside.dcm"], [str(outside)], ["/etc/passwd"], ["LINK"], ["SUB/../../outside.dcm"]]
+    dicomdir = _write_dicomdir(out, [["IM1"], *hostile])
+    with caplog.at_level(logging.WARNING, logger="carzero_viewer.imaging.study"):
+        entries = scan_folder(out)
+    assert [e.path for e in entries] == [out / "IM1"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "carzero_viewer.imaging.study"]
+    assert len(messages) == len(hostile)
+    assert all(str(dicomdir) in m and "leaves the folder" in m for m in messages)
+    assert any("/etc/passwd" in m for m in messages)
+
+
+def test_scan_does_not_block_on_a_fifo(make_dicom: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "study"
+    folder.mkdir()
+    shutil.move(_instance(make_dicom, "IM1", "20240101", 1, 1, "1.2.3.9"), folder / "IM1")
+    os.mkfifo(folder / "IM2")
+    entries = run_with_timeout(lambda: scan_folder(folder), folder / "IM2")
+    assert [e.path.name for e in entries] == ["IM1"]
 
 
 def test_scan_of_a_file_is_an_error(tmp_path: Path) -> None:
