@@ -370,5 +370,7 @@ def _write_figure(
         }
         print(save_png(base.with_name(base.name + ".png"), figure, args.force, text))
     if "dcm" in args.format and item.record.source_format is SourceFormat.DICOM:
-        dataset = secondary_capture(item.record.path, figure, description)
-        print(write_secondary_capture(base.with_name(base.name + ".dcm"), dataset, args.force))
+        capture = secondary_capture(item.record.path, figure, description)
+        print(write_secondary_capture(base.with_name(base.name + ".dcm"), capture.dataset, args.force))
+        for note in capture.notes:
+            print(f"note: {item.record.path}: Secondary Capture: {note}", file=sys.stderr)
