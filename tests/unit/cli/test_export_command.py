@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -121,3 +122,67 @@ def test_bad_options_are_usage_errors(tmp_path: Path) -> None:
     assert info.value.code == 2
     with pytest.raises(SystemExit):
         _export(tmp_path, "--opacity", "1.5")
+
+
+CHEST = (DATA / "dicom" / "966_fixed.dcm", next((DATA / "dicom").glob("SIIM_*.dcm")), DICOM)
+
+
+@pytest.mark.slow
+def test_export_continues_past_a_broken_file_and_lists_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], dciodvfy: Callable[[Path], list[str]]
+) -> None:
+    """Issue 11: the three chest DICOMs export in full although a broken file comes first; exit code 1."""
+    broken = tmp_path / "broken.dcm"
+    broken.write_bytes(DICOM.read_bytes()[:3000])  # a real header cut short: no pixel data
+    out = tmp_path / "out"
+    assert _export(out, "--format", "png,pdf,csv,json,dcm", images=(broken, *CHEST)) == 1
+    captured = capsys.readouterr()
+    written = [Path(p) for p in captured.out.split()]
+    for source in CHEST:
+        stem = source.stem
+        assert {p.name for p in written if p.name.startswith(stem + "__")} == {
+            f"{stem}__there-is-cardiomegaly.png",
+            f"{stem}__there-is-cardiomegaly.dcm",
+            f"{stem}__report.pdf",
+        }
+    assert not [p for p in out.iterdir() if p.name.startswith("broken")]
+    for path in written:
+        if path.suffix == ".dcm":
+            assert dciodvfy(path) == [], path.name
+
+    err = captured.err.splitlines()
+    assert [line for line in err if line.startswith("failed: ")] == [
+        next(line for line in err if line.startswith(f"failed: {broken}: read: "))
+    ]
+    assert err[-1].startswith("carzero-viewer export: error: 1 of 4 inputs had failures")
+    assert "broken.dcm: read: " in err[-1]
+    notes = [line for line in err if line.startswith("note: ")]
+    assert any("966_fixed.dcm: Secondary Capture: AccessionNumber dropped" in n for n in notes)
+    assert any("SIIM_" in n and "PatientAge dropped" in n for n in notes)
+    with (out / "scores.csv").open(encoding="utf-8") as handle:
+        assert [r["image"] for r in csv.DictReader(handle)] == [source.name for source in CHEST]
+
+
+def test_a_failing_format_keeps_the_images_other_formats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from carzero_viewer.export import dicom_sc
+
+    small = DATA / "dicom" / "mlut_18.dcm"
+
+    def refuse(source: Path, *args: object, **kwargs: object) -> object:
+        raise dicom_sc.DicomExportError("refused by the test", source)
+
+    monkeypatch.setattr(dicom_sc, "secondary_capture", refuse)
+    assert _export(tmp_path, "--format", "png,pdf,dcm", "--prompt", "effusion", images=(small,)) == 1
+    captured = capsys.readouterr()
+    assert sorted(Path(p).name for p in captured.out.split()) == [
+        "mlut_18__effusion.png",
+        "mlut_18__report.pdf",
+        "mlut_18__there-is-cardiomegaly.png",
+    ]
+    failures = [line for line in captured.err.splitlines() if line.startswith("failed: ")]
+    assert failures == [f"failed: {small}: dcm (Secondary Capture): refused by the test"]  # once per image
+    assert captured.err.splitlines()[-1].endswith(
+        "(mlut_18.dcm: dcm (Secondary Capture): refused by the test)"
+    )
