@@ -77,6 +77,7 @@ def test_export_all_formats_then_refuse_to_overwrite(
     assert sc.SOPClassUID == pydicom.uid.SecondaryCaptureImageStorage
     reopened = load_image(out / "RG1_J2KI__there-is-cardiomegaly.dcm")
     assert reopened.shape == (height, width) and reopened.is_color
+    _check_identity_only_in_the_capture(out, source)
 
     with (out / "scores.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -99,6 +100,37 @@ def test_export_all_formats_then_refuse_to_overwrite(
     assert "already exists" in err[-1] and "image__there-is-cardiomegaly.png" in err[-1]
     assert [line for line in err if "error" in line] == [err[-1]]
     assert (out / "scores.csv").read_bytes() == before
+
+
+def _check_identity_only_in_the_capture(out: Path, source: pydicom.Dataset) -> None:
+    """README "What each output contains": DICOM identity goes into the Secondary Capture only.
+
+    PNG text chunks, PDF metadata, CSV and JSON carry none of the source's patient or study values (the
+    figure's pixels are the source image plus a legend, checked by construction in the renderer).
+    """
+    identity = [
+        str(source.PatientName),
+        source.PatientID,
+        source.PatientBirthDate,
+        source.AccessionNumber,
+        source.StudyInstanceUID,
+        source.SOPInstanceUID,
+    ]
+    with Image.open(out / "RG1_J2KI__there-is-cardiomegaly.png") as figure:
+        png_text = " ".join(f"{k} {v}" for k, v in figure.text.items())
+    pdf = (out / "RG1_J2KI__report.pdf").read_bytes()
+    pdf_info = pdf[pdf.rindex(b"/Creator") :].split(b">>")[0].decode("latin-1")
+    assert "Title" in pdf_info and "Creator" in pdf_info
+    for text in (
+        png_text,
+        pdf_info,
+        (out / "scores.csv").read_text(encoding="utf-8"),
+        (out / "scores.json").read_text(encoding="utf-8"),
+    ):
+        assert not [value for value in identity if value in text]
+    capture = pydicom.dcmread(out / "RG1_J2KI__there-is-cardiomegaly.dcm")
+    assert str(capture.PatientName) == identity[0] and capture.PatientID == identity[1]
+    assert capture.PatientBirthDate == identity[2] and capture.AccessionNumber == identity[3]
 
 
 def test_force_and_word_maps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
