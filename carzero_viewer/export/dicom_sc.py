@@ -176,7 +176,7 @@ def _copy_patient_and_study(attributes: SourceAttributes, ds: Dataset) -> None:
     if not study_uid:
         study_uid = generate_uid()
         reason = "missing or invalid in the source: a new study UID was generated"
-        attributes.notes.append(SourceNote("StudyInstanceUID", "replaced", reason))
+        attributes.note("StudyInstanceUID", "replaced", reason)
     ds.StudyInstanceUID = study_uid
 
 

@@ -57,7 +57,6 @@ TEXT_CONTROLS = frozenset("\r\n\f\t")
 PN_MAX_COMPONENTS = 5
 PN_MAX_GROUPS = 3  # alphabetic, ideographic, phonetic
 IS_RANGE = (-(2**31), 2**31 - 1)
-AGE_UNITS = "DWMY"
 
 # Attributes whose values the IOD restricts beyond their VR (enumerated values, PS3.3 C.7).
 VALUE_RULES: dict[str, tuple[re.Pattern[str], str]] = {
@@ -73,7 +72,7 @@ class SourceNote:
     """One source attribute that was not copied as it was: its keyword, what was done and why (no value)."""
 
     keyword: str
-    action: str  # "fixed" or "dropped"
+    action: str  # "fixed", "dropped" or "replaced"
     reason: str
 
     def __str__(self) -> str:
@@ -108,7 +107,8 @@ class SourceAttributes:
             if value is not None:
                 target[keyword] = DataElement(Tag(keyword), dictionary_VR(keyword), value)
 
-    def _note(self, keyword: str, action: str, reason: str) -> None:
+    def note(self, keyword: str, action: str, reason: str) -> None:
+        """Record what was done to ``keyword`` and why (never its value)."""
         self.notes.append(SourceNote(keyword, action, reason))
 
     def _check(self, keyword: str) -> Any:
@@ -123,11 +123,11 @@ class SourceAttributes:
                     problem = sequence_problem(value)
                     if problem is None:
                         return copy.deepcopy(value)
-                    self._note(keyword, "dropped", problem)
+                    self.note(keyword, "dropped", problem)
                     return None
                 texts = value_texts(value)
-        except Exception as exc:
-            self._note(keyword, "dropped", f"unreadable ({type(exc).__name__})")
+        except Exception as exc:  # pydicom's value converters raise many types on malformed bytes
+            self.note(keyword, "dropped", f"unreadable ({type(exc).__name__})")
             return None
         return self._check_texts(keyword, texts)
 
@@ -137,10 +137,10 @@ class SourceAttributes:
         if problem is not None:
             fixed = self._fix(keyword, vr, texts)
             if fixed is None:
-                self._note(keyword, "dropped", problem)
+                self.note(keyword, "dropped", problem)
                 return None
             texts, reason = fixed
-            self._note(keyword, "fixed", reason)
+            self.note(keyword, "fixed", reason)
         if not texts:
             return ""
         return texts[0] if len(texts) == 1 else texts
