@@ -143,9 +143,10 @@ class _Failures:
         """Raise :class:`ExportIncomplete` listing every failure, if there was any."""
         if not self.items:
             return
-        images = len({path for path, _, _ in self.items})
         listed = "; ".join(f"{path.name}: {what}: {reason}" for path, what, reason in self.items)
-        raise ExportIncomplete(f"{images} of {total} inputs had failures, the rest was written ({listed})")
+        raise ExportIncomplete(
+            f"export incomplete ({total} inputs), everything else was written; {len(self.items)} failed: {listed}"
+        )
 
 
 def _find_boxes(record: ImageRecord, cache: dict[Path, AnnotationSet]) -> tuple[Box, ...]:
@@ -214,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
     for name in args.images:
         try:
             records.append(load_image(Path(name)))
-        except CarzeroError as exc:
+        except Exception as exc:  # one unreadable file, whatever the error, must not stop the others
             failures.add(Path(name), "read", exc)
     if records:
         engine = build_engine(args)

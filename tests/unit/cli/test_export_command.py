@@ -186,8 +186,10 @@ def test_export_continues_past_a_broken_file_and_lists_it(
     assert [line for line in err if line.startswith("failed: ")] == [
         next(line for line in err if line.startswith(f"failed: {broken}: read: "))
     ]
-    assert err[-1].startswith("carzero-viewer export: error: 1 of 4 inputs had failures")
-    assert "broken.dcm: read: " in err[-1]
+    assert err[-1].startswith(
+        "carzero-viewer export: error: export incomplete (4 inputs), everything else was"
+    )
+    assert "1 failed: broken.dcm: read: " in err[-1]
     notes = [line for line in err if line.startswith("note: ")]
     assert any("966_fixed.dcm: Secondary Capture: AccessionNumber dropped" in n for n in notes)
     assert any("SIIM_" in n and "PatientAge dropped" in n for n in notes)
@@ -216,5 +218,5 @@ def test_a_failing_format_keeps_the_images_other_formats(
     failures = [line for line in captured.err.splitlines() if line.startswith("failed: ")]
     assert failures == [f"failed: {small}: dcm (Secondary Capture): refused by the test"]  # once per image
     assert captured.err.splitlines()[-1].endswith(
-        "(mlut_18.dcm: dcm (Secondary Capture): refused by the test)"
+        "1 failed: mlut_18.dcm: dcm (Secondary Capture): refused by the test"
     )
