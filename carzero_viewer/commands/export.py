@@ -456,6 +456,8 @@ def _write_figure(
             _write_capture(args, item, base, figure, description)
         except Exception as exc:  # pydicom may still object to a source; the image's other formats are kept
             item.failed_formats.add("dcm")
+            if not isinstance(exc, CarzeroError):  # a library message may quote a patient value: never shown
+                exc = CarzeroError(f"unexpected {type(exc).__name__} while building it")
             failures.add(item.record.path, "dcm (Secondary Capture)", exc)
 
 

@@ -197,14 +197,27 @@ def test_export_continues_past_a_broken_file_and_lists_it(
         assert [r["image"] for r in csv.DictReader(handle)] == [source.name for source in CHEST]
 
 
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        ("typed", "refused by the test"),
+        ("library", "unexpected ValueError while building it"),  # its message may quote a patient value
+    ],
+)
 def test_a_failing_format_keeps_the_images_other_formats(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    error: str,
+    reason: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from carzero_viewer.export import dicom_sc
 
     small = DATA / "dicom" / "mlut_18.dcm"
 
     def refuse(source: Path, *args: object, **kwargs: object) -> object:
+        if error == "library":
+            raise ValueError("Invalid value for VR PN: 'Doe^John'")
         raise dicom_sc.DicomExportError("refused by the test", source)
 
     monkeypatch.setattr(dicom_sc, "secondary_capture", refuse)
@@ -216,7 +229,6 @@ def test_a_failing_format_keeps_the_images_other_formats(
         "mlut_18__there-is-cardiomegaly.png",
     ]
     failures = [line for line in captured.err.splitlines() if line.startswith("failed: ")]
-    assert failures == [f"failed: {small}: dcm (Secondary Capture): refused by the test"]  # once per image
-    assert captured.err.splitlines()[-1].endswith(
-        "1 failed: mlut_18.dcm: dcm (Secondary Capture): refused by the test"
-    )
+    assert failures == [f"failed: {small}: dcm (Secondary Capture): {reason}"]  # once per image
+    assert captured.err.splitlines()[-1].endswith(f"1 failed: mlut_18.dcm: dcm (Secondary Capture): {reason}")
+    assert "Doe" not in captured.err
