@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Install the system libraries the Qt (PySide6) wheels need at run time on Debian/Ubuntu.
+# Install the system libraries the Qt (PySide6) wheels need at run time on Debian/Ubuntu, and the tools the
+# tests check outputs with.
 #
 #   - always: GL/EGL, xkbcommon, GLib, fontconfig, D-Bus (enough for QT_QPA_PLATFORM=offscreen, i.e. CI)
 #   - for a real X11 display: the xcb plugin's libraries (libxcb-cursor0 is the one most often missing)
+#   - dicom3tools: its dciodvfy validates every DICOM the app writes against the IOD (tests/unit/export;
+#     with CI=true a missing dciodvfy fails those tests instead of skipping them)
 #   - python3-venv when the system python3 cannot create a venv (Debian's python3 ships without ensurepip)
 #
 # Idempotent: does nothing when everything is installed. As root it installs with apt-get; otherwise it
@@ -13,6 +16,7 @@ PACKAGES=(
     libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfontconfig1 libdbus-1-3
     libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
     libxcb-render-util0 libxcb-shape0 libxcb-xkb1
+    dicom3tools
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

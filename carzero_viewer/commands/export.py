@@ -12,12 +12,21 @@ Outputs in ``--out`` (names sanitised; ``<stem>`` = image file stem, ``<prompt>`
 ``--map words``, ``<stem>__<prompt>__w<i>-<word>.*``; ``<stem>__report.pdf`` (one page per image);
 ``scores.csv`` and ``scores.json`` (all images x prompts). Nothing is overwritten without ``--force``: every
 target is checked before the model runs, and an existing one stops the command with a one-line message.
+
+A failing image does not stop the run: an image that cannot be read or scored is skipped, and a format that
+cannot be written for an image (say its Secondary Capture) is skipped for that image while its other formats
+are written. Each failure is printed on stderr when it happens as ``failed: <image>: <what>: <reason>``
+(:data:`FAILURE_PREFIX`; the viewer's *Export study* collects these lines), and the command ends with one
+error line listing them all and exit code 1. Source attributes that a Secondary Capture could not copy as
+they were (invalid for their VR: fixed or dropped) are printed once per image as ``note: <image>: ...``,
+naming the attribute and the reason, never the value.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from carzero_viewer import APP_NAME, __version__
 from carzero_viewer.commands.common import add_model_options, build_engine
+from carzero_viewer.errors import CarzeroError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -41,6 +51,8 @@ if TYPE_CHECKING:
     from carzero_viewer.types import PromptResult
 
 FORMATS = ("png", "pdf", "csv", "json", "dcm")
+FAILURE_PREFIX = "failed: "
+LOG = logging.getLogger(__name__)
 SPECIAL_WORDS = frozenset({"[CLS]", "[SEP]"})
 MATCHING_BOX_COLOUR = (0, 255, 0)
 OTHER_BOX_COLOUR = (0, 200, 255)
@@ -99,12 +111,43 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add_model_options(parser)
 
 
+class ExportIncomplete(CarzeroError):
+    """Some images or formats failed; the others were written (the message lists every failure)."""
+
+
 @dataclass
 class _Image:
     record: ImageRecord
     stem: str
     boxes: tuple[Box, ...]
     png_targets: list[list[tuple[Path, int | None]]] = field(default_factory=list)  # per prompt: (stem, word)
+    failed_formats: set[str] = field(default_factory=set)
+    captured: bool = False  # a Secondary Capture was written (its source notes are printed once)
+
+
+@dataclass
+class _Failures:
+    """Every failure of the run, in order: (image or output, what failed, reason); printed as they happen."""
+
+    items: list[tuple[Path, str, str]] = field(default_factory=list)
+
+    def add(self, path: Path, what: str, exc: Exception) -> None:
+        if isinstance(exc, CarzeroError):
+            reason = exc.reason if exc.path == path else exc.message
+        else:  # an unexpected error still names the file; --debug logs its traceback
+            reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            LOG.debug("export of %s (%s) failed", path, what, exc_info=exc)
+        self.items.append((path, what, reason))
+        print(f"{FAILURE_PREFIX}{path}: {what}: {reason}", file=sys.stderr)
+
+    def check(self, total: int) -> None:
+        """Raise :class:`ExportIncomplete` listing every failure, if there was any."""
+        if not self.items:
+            return
+        listed = "; ".join(f"{path.name}: {what}: {reason}" for path, what, reason in self.items)
+        raise ExportIncomplete(
+            f"export incomplete ({total} inputs), everything else was written; {len(self.items)} failed: {listed}"
+        )
 
 
 def _find_boxes(record: ImageRecord, cache: dict[Path, AnnotationSet]) -> tuple[Box, ...]:
@@ -162,20 +205,30 @@ def run(args: argparse.Namespace) -> int:
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 
     out = ensure_directory(args.out)
-    records = [load_image(Path(p)) for p in args.images]
-    engine = build_engine(args)
-    template = args.template or DEFAULT_TEMPLATE
-    prompts = engine.encode_prompts([engine.process(t, template, args.raw) for t in args.prompt])
-    images, planned = _plan(args, out, records, prompts)
-    for path in planned:  # an existing file stops the run before any work or any write
-        check_target(path, args.force)
-    if "dcm" in args.format and any(r.source_format is not SourceFormat.DICOM for r in records):
-        print("note: dcm output is written for DICOM inputs only", file=sys.stderr)
-    rows = _export_all(args, engine, images, prompts, None if args.raw else template)
-    if "csv" in args.format:
-        print(write_csv(out / "scores.csv", rows, args.force))
-    if "json" in args.format:
-        print(write_json(out / "scores.json", rows, args.force))
+    failures = _Failures()
+    records = []
+    for name in args.images:
+        try:
+            records.append(load_image(Path(name)))
+        except Exception as exc:  # one unreadable file, whatever the error, must not stop the others
+            failures.add(Path(name), "read", exc)
+    if records:
+        engine = build_engine(args)
+        template = args.template or DEFAULT_TEMPLATE
+        prompts = engine.encode_prompts([engine.process(t, template, args.raw) for t in args.prompt])
+        images, planned = _plan(args, out, records, prompts)
+        for path in planned:  # an existing file stops the run before any work or any write
+            check_target(path, args.force)
+        if "dcm" in args.format and any(r.source_format is not SourceFormat.DICOM for r in records):
+            print("note: dcm output is written for DICOM inputs only", file=sys.stderr)
+        rows = _export_all(args, engine, images, prompts, None if args.raw else template, failures)
+        for fmt, writer in (("csv", write_csv), ("json", write_json)):
+            if fmt in args.format:
+                try:
+                    print(writer(out / f"scores.{fmt}", rows, args.force))
+                except CarzeroError as exc:
+                    failures.add(out / f"scores.{fmt}", fmt, exc)
+    failures.check(len(args.images))
     return 0
 
 
@@ -237,42 +290,62 @@ def _export_all(
     images: list[_Image],
     prompts: list[PromptFeatures],
     template: str | None,
+    failures: _Failures,
 ) -> list[ReportRow]:
+    """Every image's figures, PDF and report rows; a failing image or format is recorded and skipped."""
+    now = _dt.datetime.now().astimezone()
+    provenance = _provenance(engine, template, now.isoformat(timespec="seconds"))
+    rows: list[ReportRow] = []
+    for item in images:
+        try:
+            rows.extend(_export_image(args, engine, item, prompts, provenance, now, failures))
+        except Exception as exc:  # one image's failure, whatever its kind, must not stop the others
+            failures.add(item.record.path, "score and render", exc)
+    return rows
+
+
+def _export_image(
+    args: argparse.Namespace,
+    engine: InferenceEngine,
+    item: _Image,
+    prompts: list[PromptFeatures],
+    provenance: Provenance,
+    now: _dt.datetime,
+    failures: _Failures,
+) -> list[ReportRow]:
+    """One image: its rows, and every figure and its PDF (a format that fails is skipped for this image)."""
     from carzero_viewer.annotations import labels_match
     from carzero_viewer.export.pdf import write_pdf
     from carzero_viewer.export.reports import grounding_metrics, row_from_result
     from carzero_viewer.inference.geometry import map_to_original
 
-    now = _dt.datetime.now().astimezone()
-    provenance = _provenance(engine, template, now.isoformat(timespec="seconds"))
     style = _style(args)
-    rows: list[ReportRow] = []
-    for item in images:
-        record = item.record
-        features = engine.encode_image(record.model_input)
-        results = engine.score(features, prompts, word_maps=args.map == "words")
-        display = record.display()
-        image_rows: list[ReportRow] = []
-        first_figure = None
-        for result, targets in zip(results, item.png_targets, strict=True):
-            prompt_map = map_to_original(result.grounding_map, result.geometry, style.interpolation)
-            matching = [b for b in item.boxes if labels_match(b.label, result.prompt.text)]
-            metrics = grounding_metrics(prompt_map, matching)
-            row = row_from_result(
-                result, record.path.name, record.content_hash, provenance, metrics, len(matching)
+    record = item.record
+    features = engine.encode_image(record.model_input)
+    results = engine.score(features, prompts, word_maps=args.map == "words")
+    display = record.display()
+    image_rows: list[ReportRow] = []
+    first_figure = None
+    for result, targets in zip(results, item.png_targets, strict=True):
+        prompt_map = map_to_original(result.grounding_map, result.geometry, style.interpolation)
+        matching = [b for b in item.boxes if labels_match(b.label, result.prompt.text)]
+        metrics = grounding_metrics(prompt_map, matching)
+        row = row_from_result(
+            result, record.path.name, record.content_hash, provenance, metrics, len(matching)
+        )
+        image_rows.append(row)
+        for base, word_index in targets:
+            values = (
+                prompt_map
+                if word_index is None
+                else map_to_original(result.word_maps[word_index], result.geometry, style.interpolation)
             )
-            image_rows.append(row)
-            for base, word_index in targets:
-                values = (
-                    prompt_map
-                    if word_index is None
-                    else map_to_original(result.word_maps[word_index], result.geometry, style.interpolation)
-                )
-                figure = _render(args, engine, item, result, values, display, word_index, now)
-                if first_figure is None:
-                    first_figure = figure
-                _write_figure(args, engine, item, result, base, figure, word_index)
-        if "pdf" in args.format and first_figure is not None:
+            figure = _render(args, engine, item, result, values, display, word_index, now)
+            if first_figure is None:
+                first_figure = figure
+            _write_figure(args, engine, item, result, base, figure, word_index, failures)
+    if "pdf" in args.format and first_figure is not None:
+        try:
             print(
                 write_pdf(
                     Path(args.out) / f"{item.stem}__report.pdf",
@@ -284,8 +357,9 @@ def _export_all(
                     args.force,
                 )
             )
-        rows.extend(image_rows)
-    return rows
+        except CarzeroError as exc:
+            failures.add(record.path, "pdf", exc)
+    return image_rows
 
 
 def _caption(result: PromptResult, word_index: int | None, style: HeatmapStyle) -> str:
@@ -346,8 +420,8 @@ def _write_figure(
     base: Path,
     figure: npt.NDArray[np.uint8],
     word_index: int | None,
+    failures: _Failures,
 ) -> None:
-    from carzero_viewer.export.dicom_sc import secondary_capture, write_secondary_capture
     from carzero_viewer.files import save_png
     from carzero_viewer.imaging import SourceFormat
 
@@ -357,13 +431,41 @@ def _write_figure(
         f"logit) overlaid on the source image; model {engine.model_id} ({engine.info.status.value}). "
         "Not for diagnostic use."
     )
-    if "png" in args.format:
+    if "png" in args.format and "png" not in item.failed_formats:
         text = {
             "Software": f"{APP_NAME} {__version__}",
             "Description": description,
             "Disclaimer": "Not for diagnostic use",
         }
-        print(save_png(base.with_name(base.name + ".png"), figure, args.force, text))
-    if "dcm" in args.format and item.record.source_format is SourceFormat.DICOM:
-        dataset = secondary_capture(item.record.path, figure, description)
-        print(write_secondary_capture(base.with_name(base.name + ".dcm"), dataset, args.force))
+        try:
+            print(save_png(base.with_name(base.name + ".png"), figure, args.force, text))
+        except CarzeroError as exc:
+            item.failed_formats.add("png")
+            failures.add(item.record.path, "png", exc)
+    if (
+        "dcm" in args.format
+        and "dcm" not in item.failed_formats
+        and item.record.source_format is SourceFormat.DICOM
+    ):
+        try:
+            _write_capture(args, item, base, figure, description)
+        except Exception as exc:  # pydicom may still object to a source; the image's other formats are kept
+            item.failed_formats.add("dcm")
+            if not isinstance(exc, CarzeroError):  # a library message may quote a patient value: never shown
+                exc = CarzeroError(f"unexpected {type(exc).__name__} while building it")
+            failures.add(item.record.path, "dcm (Secondary Capture)", exc)
+
+
+def _write_capture(
+    args: argparse.Namespace, item: _Image, base: Path, figure: npt.NDArray[np.uint8], description: str
+) -> None:
+    """Write one Secondary Capture; its notes on the source attributes are printed for the image's first one."""
+    from carzero_viewer.export.dicom_sc import secondary_capture, write_secondary_capture
+
+    capture = secondary_capture(item.record.path, figure, description)
+    print(write_secondary_capture(base.with_name(base.name + ".dcm"), capture.dataset, args.force))
+    if not item.captured:
+        item.captured = True
+        for note in capture.notes:
+            print(f"note: {item.record.path}: Secondary Capture: {note}", file=sys.stderr)
+            LOG.info("%s: Secondary Capture: %s", item.record.path, note)

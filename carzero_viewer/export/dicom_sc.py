@@ -1,21 +1,33 @@
 """DICOM output: the rendered figure as a Secondary Capture image in a new series of the source's study.
 
 The Secondary Capture (SOP class 1.2.840.10008.5.1.4.1.1.7, RGB, explicit VR little endian) gets new Series
-and SOP Instance UIDs, while the Patient and General Study modules are copied from the source so a PACS files
-it with the original study. Patient identity is copied because the archive needs it to match the study; it is
-never logged, printed or put in an error message by this module.
+and SOP Instance UIDs, while the Patient and General Study attributes are copied from the source so a PACS
+files it with the original study. Patient identity is copied because the archive needs it to match the study;
+it is never logged, printed or put in an error message by this module.
 
-The object is marked as derived and non-diagnostic: Image Type ``DERIVED\\SECONDARY``, Derivation Description,
-Image Comments "Not for diagnostic use", Burned In Annotation ``YES`` (the legend is burned in), Conversion
-Type ``WSD`` (workstation). It references the source image in Source Image Sequence. Before it is written it
-is checked with pydicom: every element's value against its VR, the file meta information with
-``validate_file_meta``, a write with ``enforce_file_format=True``, and a read-back.
+Source values pass :class:`~carzero_viewer.export.dicom_source.SourceAttributes`: a value invalid for its VR
+is fixed when the fix is unambiguous or dropped, and each fix or drop comes back as a note (attribute and
+reason, no value) in :attr:`SecondaryCapture.notes`. A source without a valid Study Instance UID gets a new
+one (noted): the capture then starts its own study for the same patient.
+
+The object is marked as derived and non-diagnostic: Image Type ``DERIVED\\SECONDARY``, Derivation
+Description, Image Comments "Not for diagnostic use", Burned In Annotation ``YES`` (the legend is burned in),
+Conversion Type ``WSD`` (workstation). It references the source image in Source Image Sequence. Attributes
+of the source image that still hold for the capture (the figure is the source image at full resolution, not
+flipped or rotated, with the legend below it) are carried over when valid: Body Part Examined, Patient
+Orientation (Type 2C: empty when unknown) and the laterality, as Image Laterality. Image Laterality is always
+sent, empty when the source gives none, so the General Series condition on Laterality (required for a paired
+body part unless Image Laterality is sent) holds for every body part without guessing which ones are paired.
+Before it is written it is checked: every element's value against its VR (the same checks as the source
+values), the file meta information with ``validate_file_meta``, a write with ``enforce_file_format=True``,
+and a read-back; the tests run ``dciodvfy`` (dicom3tools) on the output and require zero errors.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,16 +41,29 @@ from pydicom.uid import (
     SecondaryCaptureImageStorage,
     generate_uid,
 )
-from pydicom.valuerep import validate_value
 
 from carzero_viewer import APP_NAME, __version__
-from carzero_viewer.errors import CarzeroError
+from carzero_viewer.errors import CarzeroError, ImageLoadError
+from carzero_viewer.export.dicom_source import (
+    IS_RANGE,
+    OUTPUT_ENCODING,
+    TEXT_VRS,
+    SourceAttributes,
+    SourceNote,
+    value_texts,
+    values_problem,
+)
 from carzero_viewer.files import write_bytes_atomic
+from carzero_viewer.imaging.detect import FileKind, detect
+from carzero_viewer.imaging.dicom import read_dataset
+from carzero_viewer.untrusted import require_regular_file
 
 NOT_FOR_DIAGNOSTIC_USE = "Not for diagnostic use. Research software: AI attention overlay, not a finding."
 SERIES_NUMBER_OFFSET = 1000
+DERIVATION_DESCRIPTION_BYTES = 1024  # ST
+SERIES_DESCRIPTION_BYTES = 64  # LO
 
-# Patient module, Patient Study module (subset) and General Study module: copied as they are.
+# Patient module, Patient Study module (subset) and General Study module, copied when valid.
 PATIENT_STUDY_KEYWORDS = (
     "PatientName",
     "PatientID",
@@ -49,7 +74,6 @@ PATIENT_STUDY_KEYWORDS = (
     "PatientAge",
     "PatientSize",
     "PatientWeight",
-    "StudyInstanceUID",
     "StudyDate",
     "StudyTime",
     "ReferringPhysicianName",
@@ -57,17 +81,47 @@ PATIENT_STUDY_KEYWORDS = (
     "AccessionNumber",
     "StudyDescription",
 )
+# Type 2 attributes of those modules: present, empty when the source has no valid value.
+TYPE_2_KEYWORDS = (
+    "PatientName",
+    "PatientID",
+    "PatientBirthDate",
+    "PatientSex",
+    "ReferringPhysicianName",
+    "StudyDate",
+    "StudyTime",
+    "StudyID",
+    "AccessionNumber",
+)
 
 
 class DicomExportError(CarzeroError):
     """The source cannot serve as the study for a Secondary Capture, or the result failed validation."""
 
 
+@dataclass(frozen=True)
+class SecondaryCapture:
+    """A Secondary Capture dataset and the notes on the source attributes that were fixed or dropped."""
+
+    dataset: Dataset
+    notes: tuple[SourceNote, ...]
+
+
 def _read_source(source_path: Path) -> Dataset:
+    """The source dataset, read the way the viewer opens DICOM (by content, with or without preamble)."""
+    require_regular_file(source_path, DicomExportError, "source DICOM")
     try:
-        return pydicom.dcmread(source_path, stop_before_pixels=True)
-    except (OSError, pydicom.errors.InvalidDicomError) as exc:
-        raise DicomExportError(f"cannot read the source DICOM ({type(exc).__name__})", source_path) from exc
+        kind = detect(source_path)
+        if kind is not FileKind.DICOM:
+            raise DicomExportError(f"the source is {kind}, not DICOM", source_path)
+        return read_dataset(source_path)
+    except ImageLoadError as exc:
+        raise DicomExportError(f"cannot read the source DICOM: {exc.reason}", source_path) from exc
+
+
+def _clip(text: str, max_bytes: int) -> str:
+    """``text`` cut to at most ``max_bytes`` UTF-8 bytes, never inside a character (DICOM limits count bytes)."""
+    return text.encode(OUTPUT_ENCODING)[:max_bytes].decode(OUTPUT_ENCODING, errors="ignore")
 
 
 def secondary_capture(
@@ -76,31 +130,31 @@ def secondary_capture(
     description: str,
     series_description: str = f"{APP_NAME} overlay (not for diagnostic use)",
     now: _dt.datetime | None = None,
-) -> Dataset:
-    """Build the Secondary Capture dataset for ``rgb`` (``(H, W, 3)`` uint8) in the study of ``source_path``.
+) -> SecondaryCapture:
+    """Build the Secondary Capture for ``rgb`` (``(H, W, 3)`` uint8) in the study of ``source_path``.
 
     Args:
         source_path: the DICOM file the figure was made from.
         rgb: the rendered figure.
-        description: Derivation Description: what the figure shows (prompt, map, model), max 1024 chars.
-        series_description: Series Description of the new series.
+        description: Derivation Description: what the figure shows (prompt, map, model), cut to 1024 bytes.
+        series_description: Series Description of the new series, cut to 64 bytes.
         now: creation time (tests); default: the current local time.
     """
     source_path = Path(source_path)
     image = np.ascontiguousarray(rgb, dtype=np.uint8)
     if image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"expected (H, W, 3) uint8, got {image.shape}")
-    source = _read_source(source_path)
-    if "StudyInstanceUID" not in source:
-        raise DicomExportError("the source has no Study Instance UID", source_path)
+    attributes = SourceAttributes(_read_source(source_path))
     stamp = now or _dt.datetime.now()
 
     ds = Dataset()
     ds.SpecificCharacterSet = "ISO_IR 192"
-    _copy_patient_and_study(source, ds)
+    _copy_patient_and_study(attributes, ds)
     sop_uid = generate_uid()
-    _set_series_and_capture(source, ds, sop_uid, series_description, stamp)
-    ds.DerivationDescription = description[:1024]
+    _set_series_and_capture(
+        attributes, ds, sop_uid, _clip(series_description, SERIES_DESCRIPTION_BYTES), stamp
+    )
+    ds.DerivationDescription = _clip(description, DERIVATION_DESCRIPTION_BYTES)
     _set_pixels(ds, image)
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
@@ -109,49 +163,48 @@ def secondary_capture(
     meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
     meta.ImplementationVersionName = f"CARZERO_{__version__}"[:16]
     ds.file_meta = meta
-    return ds
+    return SecondaryCapture(ds, tuple(attributes.notes))
 
 
-def _copy_patient_and_study(source: Dataset, ds: Dataset) -> None:
-    """Patient and General Study modules from the source; missing type-2 attributes present but empty."""
-    for keyword in PATIENT_STUDY_KEYWORDS:
-        if keyword in source:
-            ds[keyword] = source[keyword]
-    for keyword in (
-        "PatientName",
-        "PatientID",
-        "PatientBirthDate",
-        "PatientSex",
-        "ReferringPhysicianName",
-        "StudyDate",
-        "StudyTime",
-        "StudyID",
-        "AccessionNumber",
-    ):
+def _copy_patient_and_study(attributes: SourceAttributes, ds: Dataset) -> None:
+    """Patient and General Study modules from the source; Type 2 attributes present, empty when unknown."""
+    attributes.copy_to(ds, PATIENT_STUDY_KEYWORDS)
+    for keyword in TYPE_2_KEYWORDS:
         if keyword not in ds:
             setattr(ds, keyword, "")
+    study_uid = attributes.get("StudyInstanceUID")
+    if not study_uid:
+        study_uid = generate_uid()
+        reason = "missing or invalid in the source: a new study UID was generated"
+        attributes.note("StudyInstanceUID", "replaced", reason)
+    ds.StudyInstanceUID = study_uid
+
+
+def _series_number(attributes: SourceAttributes) -> int:
+    """The source's series number plus :data:`SERIES_NUMBER_OFFSET` (just the offset when that overflows IS)."""
+    source = attributes.get("SeriesNumber")
+    number = (int(source) if source else 0) + SERIES_NUMBER_OFFSET
+    return number if IS_RANGE[0] <= number <= IS_RANGE[1] else SERIES_NUMBER_OFFSET
 
 
 def _set_series_and_capture(
-    source: Dataset, ds: Dataset, sop_uid: str, series_description: str, stamp: _dt.datetime
+    attributes: SourceAttributes, ds: Dataset, sop_uid: str, series_description: str, stamp: _dt.datetime
 ) -> None:
     """General Series, SC Equipment, General/SC Image and SOP Common attributes of the new object."""
     date, time = stamp.strftime("%Y%m%d"), stamp.strftime("%H%M%S")
     ds.SOPClassUID = SecondaryCaptureImageStorage
     ds.SOPInstanceUID = sop_uid
-    ds.Modality = str(source.get("Modality", "OT")) or "OT"
+    ds.Modality = attributes.get("Modality") or "OT"
     ds.SeriesInstanceUID = generate_uid()
-    try:
-        source_series = int(source.get("SeriesNumber", 0) or 0)
-    except (TypeError, ValueError):
-        source_series = 0
-    ds.SeriesNumber = source_series + SERIES_NUMBER_OFFSET
-    ds.SeriesDescription = series_description[:64]
+    ds.SeriesNumber = _series_number(attributes)
+    ds.SeriesDescription = series_description
     ds.SeriesDate, ds.SeriesTime = date, time
+    attributes.copy_to(ds, ("BodyPartExamined",))
     ds.InstanceNumber = 1
     ds.ContentDate, ds.ContentTime = date, time
     ds.InstanceCreationDate, ds.InstanceCreationTime = date, time
-    ds.PatientOrientation = ""
+    ds.PatientOrientation = attributes.get("PatientOrientation") or ""
+    ds.ImageLaterality = attributes.get("ImageLaterality") or attributes.get("Laterality") or ""
     ds.ConversionType = "WSD"
     ds.DateOfSecondaryCapture, ds.TimeOfSecondaryCapture = date, time
     ds.SecondaryCaptureDeviceManufacturer = APP_NAME[:64]
@@ -162,12 +215,13 @@ def _set_series_and_capture(
     ds.ImageComments = NOT_FOR_DIAGNOSTIC_USE
     ds.BurnedInAnnotation = "YES"
     ds.RecognizableVisualFeatures = "NO"
-    if str(source.get("LossyImageCompression", "")) == "01":
+    if attributes.get("LossyImageCompression") == "01":
         ds.LossyImageCompression = "01"
-    if "SOPClassUID" in source and "SOPInstanceUID" in source:
+    sop_class, sop_instance = attributes.get("SOPClassUID"), attributes.get("SOPInstanceUID")
+    if sop_class and sop_instance:
         reference = Dataset()
-        reference.ReferencedSOPClassUID = source.SOPClassUID
-        reference.ReferencedSOPInstanceUID = source.SOPInstanceUID
+        reference.ReferencedSOPClassUID = sop_class
+        reference.ReferencedSOPInstanceUID = sop_instance
         ds.SourceImageSequence = DicomSequence([reference])
 
 
@@ -182,7 +236,7 @@ def _set_pixels(ds: Dataset, image: npt.NDArray[np.uint8]) -> None:
 
 
 def validate(ds: Dataset) -> None:
-    """Check every element value against its VR and the file meta information; raises on the first error.
+    """Check the file meta information and every element's value with the source-value checks.
 
     Raises:
         DicomExportError: naming the attribute (never its value, which may be patient identity).
@@ -192,18 +246,13 @@ def validate(ds: Dataset) -> None:
     except (ValueError, AttributeError) as exc:
         raise DicomExportError(f"invalid file meta information ({exc})") from exc
     for element in ds.iterall():
-        if element.VR in ("SQ", "OB", "OW", "UN") or element.value is None:
+        if element.VR not in TEXT_VRS:  # sequences are walked by iterall; binary values are ours
             continue
-        values = element.value if element.VM > 1 else [element.value]
-        for value in values:
-            # pydicom's validators check the text form of IS/DS/PN (what is written to the file).
-            text = str(value) if element.VR in ("IS", "DS", "PN") else value
-            try:
-                validate_value(element.VR, text, pydicom.config.RAISE)
-            except ValueError as exc:
-                raise DicomExportError(
-                    f"invalid value for {element.keyword or element.tag} ({element.VR})"
-                ) from exc
+        problem = values_problem(element.keyword, element.VR, value_texts(element.value))
+        if problem is not None:
+            raise DicomExportError(
+                f"invalid value for {element.keyword or element.tag} ({element.VR}): {problem}"
+            )
 
 
 def dicom_bytes(ds: Dataset) -> bytes:

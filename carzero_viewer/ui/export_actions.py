@@ -9,7 +9,9 @@
 * **Export all prompts** writes a contact sheet: one tile per prompt map, then the word maps of the
   selected prompt.
 * **Export study** runs ``carzero-viewer export`` on every image of the study in a separate process, with a
-  progress dialog that can cancel it: the result is reproducible from the command line by construction.
+  progress dialog that can cancel it: the result is reproducible from the command line by construction. The
+  command continues past an image that fails; its ``failed:`` lines on stderr are collected, and the end of
+  the export names every failed image and why, next to the number of files written.
 
 Writes are atomic; the save dialog asks before replacing a file, so the write is then forced.
 """
@@ -27,6 +29,7 @@ from PySide6.QtCore import QObject, QProcess, Slot
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
 
+from carzero_viewer.commands.export import FAILURE_PREFIX
 from carzero_viewer.errors import CarzeroError
 from carzero_viewer.export.render import LegendInfo, RenderRequest, font, render, render_image
 from carzero_viewer.files import encode_image, sanitise_filename, write_bytes_atomic
@@ -246,9 +249,12 @@ class ExportActions(QObject):
         process.setProgram(sys.executable)
         process.setArguments(arguments)
         process.readyReadStandardOutput.connect(self._on_study_output)
+        process.readyReadStandardError.connect(self._on_study_errors)
         process.finished.connect(self._on_study_finished)
         self._process = process
         self._written: list[str] = []
+        self._failed: list[str] = []  # "<image>: <what>: <reason>", one per failure the command reported
+        self._errors: list[str] = []
         process.start()
 
     @Slot()
@@ -265,7 +271,26 @@ class ExportActions(QObject):
             return
         text = bytes(self._process.readAllStandardOutput().data()).decode(errors="replace")
         self._written += [line for line in text.splitlines() if line.strip()]
+        self._show_progress()
+
+    @Slot()
+    def _on_study_errors(self) -> None:
+        if self._process is None:
+            return
+        text = bytes(self._process.readAllStandardError().data()).decode(errors="replace")
+        lines = [line for line in text.splitlines() if line.strip()]
+        self._errors += lines
+        self._failed += [
+            line.removeprefix(FAILURE_PREFIX) for line in lines if line.startswith(FAILURE_PREFIX)
+        ]
+        self._show_progress()
+
+    def _show_progress(self) -> None:
+        """Images done: those with a written output plus those that failed (an estimate: names are stems)."""
+        if self._progress is None:
+            return
         images = {Path(line).name.split("__")[0] for line in self._written if "__" in Path(line).name}
+        images |= {Path(line.split(": ")[0]).stem for line in self._failed}
         self._progress.setValue(min(len(images), self._study_size))
 
     @Slot(int, QProcess.ExitStatus)
@@ -274,12 +299,18 @@ class ExportActions(QObject):
             self._progress.reset()
         if self._process is None:
             return
-        error = bytes(self._process.readAllStandardError().data()).decode(errors="replace").strip()
+        self._on_study_errors()
         if status == QProcess.ExitStatus.NormalExit and code == 0:
             self.window.notifications.notify(f"study exported: {len(self._written)} files written", "info")
+        elif status == QProcess.ExitStatus.NormalExit and self._failed:
+            failed = "\n".join(self._failed)
+            self.window.show_error(
+                f"study exported with failures: {len(self._written)} files written; "
+                f"{len(self._failed)} failed:\n{failed}"
+            )
         elif status == QProcess.ExitStatus.NormalExit:
             self.window.show_error(
-                error.splitlines()[-1] if error else f"study export failed (exit code {code})"
+                self._errors[-1] if self._errors else f"study export failed (exit code {code})"
             )
         self._process = None
 

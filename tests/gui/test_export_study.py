@@ -1,0 +1,56 @@
+"""Export study: the CLI runs in a QProcess, continues past a failing image, and the viewer names it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QWidget
+
+from carzero_viewer.ui.export_actions import ExportActions
+from carzero_viewer.ui.notifications import NotificationArea
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+TIMEOUT_MS = 120_000
+
+
+class _Window(QWidget):
+    """The two things ExportActions' study export uses from the main window."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notifications = NotificationArea(self)
+
+    def show_error(self, message: str) -> None:
+        self.notifications.notify(message, "error")
+
+
+def test_export_study_completes_and_names_the_failed_image(
+    qtbot, test_data_dir: Path, tmp_path: Path
+) -> None:
+    window = _Window()
+    qtbot.addWidget(window)
+    actions = ExportActions(window)  # a stand-in for MainWindow
+    good = test_data_dir / "dicom" / "mlut_18.dcm"
+    broken = tmp_path / "broken.dcm"
+    broken.write_bytes(good.read_bytes()[:2000])
+    out = tmp_path / "out"
+    arguments = [
+        "-m", "carzero_viewer", "export", str(broken), str(good),
+        "--weights", str(test_data_dir / "carzero-tiny"), "--prompt", "effusion",
+        "--out", str(out), "--format", "png,dcm,csv", "--device", "cpu",
+    ]  # fmt: skip
+    actions._start_study_export(arguments, 2)
+    assert actions._process is not None and actions._process.program() == sys.executable
+    qtbot.waitUntil(lambda: actions._process is None, timeout=TIMEOUT_MS)
+
+    assert sorted(p.name for p in out.iterdir()) == [
+        "mlut_18__effusion.dcm",
+        "mlut_18__effusion.png",
+        "scores.csv",
+    ]
+    [message] = window.notifications.messages()
+    lines = message.splitlines()
+    assert lines[0] == "study exported with failures: 3 files written; 1 failed:"
+    assert lines[1].startswith(f"{broken}: read: ")
