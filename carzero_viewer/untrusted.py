@@ -61,7 +61,12 @@ def require_regular_file(path: str | Path, error: ErrorType, label: str = "file"
     if stat.S_ISDIR(info.st_mode):
         fail(error, path, None, f"is a folder, not a {label}")
     if not stat.S_ISREG(info.st_mode):
-        fail(error, path, None, f"is not a regular file (a pipe, socket or device); a {label} must be a file")
+        fail(
+            error,
+            path,
+            None,
+            f"is not a regular file (a pipe, socket or device), so it is not read as a {label}",
+        )
     return info.st_size
 
 
@@ -266,5 +271,13 @@ def require_choice(
 
 
 def _kind(value: object) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        type(None): "null",
+    }
     return names.get(type(value), f"a {type(value).__name__}")
