@@ -12,6 +12,7 @@ and Python warnings go too. ``--debug`` also shows all of it on stderr. Ctrl+C i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import sys
@@ -21,7 +22,7 @@ from types import ModuleType
 
 from carzero_viewer import APP_ID, __version__
 from carzero_viewer.errors import CarzeroError
-from carzero_viewer.logs import setup_logging, warnings_to_log
+from carzero_viewer.logs import native_stderr_to_log, setup_logging, warnings_to_log
 from carzero_viewer.paths import user_log_dir
 
 # Command name -> module. The first one is the default when no known command name is given.
@@ -82,7 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_file = setup_logging(user_log_dir(), debug=args.debug)
     LOG.info("%s %s: %s started", APP_ID, __version__, args.command)
     try:
-        with warnings_to_log():
+        with warnings_to_log(), contextlib.ExitStack() as native:
+            if not args.debug:
+                native.enter_context(native_stderr_to_log())
             code: int = _load(args.command).run(args)
     except KeyboardInterrupt:
         LOG.info("%s interrupted", args.command)

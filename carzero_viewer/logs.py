@@ -4,15 +4,20 @@ Everything logged, by the application or by a library (pydicom, PIL, matplotlib,
 rotating log file in the user log folder (``carzero-viewer.log``, 1 MB x 3 backups), never to the terminal:
 a damaged file must give the user one line, not a library's traceback. ``--debug`` mirrors every record,
 with tracebacks, to stderr. Python warnings are logged the same way (logger ``py.warnings``) while a command
-runs. Calling :func:`setup_logging` again (another command in the same process, a test) replaces the
+runs, and so is what native libraries write straight to file descriptor 2 (libpng's "IDAT: CRC error" from
+inside OpenCV, OpenJPEG's and libjpeg's complaints), which no Python logger sees. Calling
+:func:`setup_logging` again (another command in the same process, a test) replaces the
 handlers it installed before instead of adding more.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
+import os
 import sys
+import threading
 import warnings
 from collections.abc import Iterator
 from logging.handlers import RotatingFileHandler
@@ -126,3 +131,61 @@ def warnings_to_log() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.showwarning = _log_warning
         yield
+
+
+NATIVE_LOGGER = "native.stderr"
+_NATIVE_LINE_LIMIT = 2_000
+
+
+def _drain(read_fd: int) -> None:
+    """Log each line that arrives on the pipe until every writer has closed it."""
+    logger = logging.getLogger(NATIVE_LOGGER)
+    with os.fdopen(read_fd, "rb") as pipe:
+        for raw in pipe:
+            text = raw.decode("utf-8", "replace").rstrip()
+            if text:
+                logger.warning("%s", text[:_NATIVE_LINE_LIMIT])
+
+
+def _is_process_stderr(stream: object) -> bool:
+    """Whether ``stream`` writes to file descriptor 2 (not a test's capture buffer or a replaced stream)."""
+    try:
+        return stream is sys.__stderr__ and stream is not None and stream.fileno() == 2
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return False
+
+
+@contextlib.contextmanager
+def native_stderr_to_log() -> Iterator[None]:
+    """Within the block, bytes written to file descriptor 2 by native code are logged, not shown.
+
+    File descriptor 2 is pointed at a pipe drained by a thread into the logger ``native.stderr``; Python's
+    ``sys.stderr`` is pointed at a duplicate of the terminal, so the application's own messages (the one
+    error line, progress bars, notes) still reach the user. Does nothing when stderr is not the process's
+    own (a test capturing it) or cannot be duplicated.
+    """
+    if not _is_process_stderr(sys.stderr):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        terminal_fd = os.dup(2)
+        read_fd, write_fd = os.pipe()
+    except OSError:
+        yield
+        return
+    drainer = threading.Thread(target=_drain, args=(read_fd,), name="native-stderr", daemon=True)
+    drainer.start()
+    os.dup2(write_fd, 2)
+    os.close(write_fd)
+    original = sys.stderr
+    terminal = os.fdopen(terminal_fd, "w", encoding=original.encoding, errors="backslashreplace", buffering=1)
+    sys.stderr = terminal
+    try:
+        yield
+    finally:
+        terminal.flush()
+        os.dup2(terminal.fileno(), 2)
+        sys.stderr = original
+        terminal.close()
+        drainer.join(timeout=5)

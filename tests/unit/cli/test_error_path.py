@@ -75,6 +75,30 @@ def test_damaged_and_missing_files_give_one_line_without_library_tracebacks(tmp_
     assert debug.stderr.splitlines()[-1].startswith(f"{PREFIX}{damaged}: JPEG 2000 codestream is damaged")
 
 
+def _damaged_png(folder: Path) -> Path:
+    """The fixture PNG with bytes flipped inside its image data: libpng (inside OpenCV) prints a CRC error."""
+    data = bytearray((FIXTURE / "image.png").read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 40] = bytes(b ^ 0x55 for b in data[middle : middle + 40])
+    path = folder / "damaged.png"
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.slow
+def test_native_library_messages_go_to_the_log_not_the_terminal(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    damaged = _damaged_png(tmp_path)
+    result = _run_cli(data_dir, "inspect", str(damaged))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{PREFIX}{damaged}: PNG data is damaged, truncated or uses an unsupported variant"
+    ]
+    assert "native.stderr: libpng error" in _log_text(data_dir)
+    debug = _run_cli(data_dir, "--debug", "inspect", str(damaged))
+    assert "libpng error" in debug.stderr  # --debug leaves native output on the terminal
+
+
 def _raise(exc: BaseException) -> None:
     raise exc
 
