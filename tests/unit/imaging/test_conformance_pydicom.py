@@ -83,8 +83,8 @@ EXPLAINED: dict[str, Explained] = {
 REFUSED: dict[str, tuple[str, str]] = {
     "JPEG-lossy.dcm": (r"JPEG codestream is damaged", "its JPEG stream has a misplaced marker segment"),
     "JPEG2000-embedded-sequence-delimiter.dcm": (
-        r"JPEG 2000 codestream is damaged",
-        "the fragment holds no readable JPEG 2000 header",
+        r"codestream header cannot be read \(JPEG 2000 SIZ declares [\d,]+ tiles",
+        "the fragment's SIZ header is not a valid JPEG 2000 header (refused before decoding)",
     ),
     "MR_truncated.dcm": (r"truncated", "Pixel Data is 62 bytes shorter than Rows x Columns x 2"),
     "badVR.dcm": (r"cannot be decoded", "an image attribute holds '1A' where an integer is required"),
