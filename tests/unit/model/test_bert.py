@@ -178,7 +178,9 @@ def test_unreadable_tokenizer_config_is_named(fixture_dir: Path, tmp_path: Path)
     folder = tmp_path / "bert"
     shutil.copytree(fixture_dir / "bert", folder)
     (folder / "tokenizer_config.json").write_text("[1, 2]", encoding="utf-8")
-    with pytest.raises(WeightsError, match=r"tokenizer_config\.json: must be an object, not a list") as raised:
+    with pytest.raises(
+        WeightsError, match=r"tokenizer_config\.json: must be an object, not a list"
+    ) as raised:
         load_tokenizer(folder, 1000)
     assert raised.value.path == folder / "tokenizer_config.json"
     (folder / "tokenizer_config.json").write_text('{"do_lower_case": false', encoding="utf-8")
