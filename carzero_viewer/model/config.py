@@ -321,9 +321,12 @@ def unsupported_bert_settings(config: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def _shape(shapes: Shapes, key: str, path: str | Path | None) -> tuple[int, ...]:
+def _shape(shapes: Shapes, key: str, path: str | Path | None, ndim: int) -> tuple[int, ...]:
+    """The shape of tensor ``key``, which must exist and have ``ndim`` axes."""
     if key not in shapes:
         fail(ModelLoadError, path, None, f"checkpoint lacks tensor {key!r}")
+    if len(shapes[key]) != ndim:
+        fail(ModelLoadError, path, f"state_dict[{key!r}]", f"has shape {shapes[key]}, expected {ndim} axes")
     return shapes[key]
 
 
@@ -386,11 +389,9 @@ def infer_config(
     hints = hints or TrainingHints()
     architecture = architecture or ArchitectureHints()
     vit = "img_encoder.model."
-    cls_token = _shape(shapes, vit + "cls_token", path)
-    patch_w = _shape(shapes, vit + "patch_embed.proj.weight", path)
-    pos = _shape(shapes, vit + "pos_embed", path)
-    if len(pos) != 3 or len(patch_w) != 4 or not cls_token:
-        fail(ModelLoadError, path, None, "ViT pos_embed / patch_embed tensors have the wrong number of axes")
+    cls_token = _shape(shapes, vit + "cls_token", path, 3)
+    patch_w = _shape(shapes, vit + "patch_embed.proj.weight", path, 4)
+    pos = _shape(shapes, vit + "pos_embed", path, 3)
     grid = math.isqrt(max(pos[1] - 1, 0))
     if grid * grid != pos[1] - 1 or grid == 0:
         fail(ModelLoadError, path, None, f"pos_embed has {pos[1]} tokens, not 1 + a square patch grid")
@@ -398,7 +399,7 @@ def infer_config(
         embed_dim=cls_token[-1],
         depth=_count(shapes, re.escape(vit) + r"blocks\.(\d+)\.norm1\.weight$", path),
         num_heads=architecture.vit_heads,
-        mlp_hidden=_shape(shapes, vit + "blocks.0.mlp.fc1.weight", path)[0],
+        mlp_hidden=_shape(shapes, vit + "blocks.0.mlp.fc1.weight", path, 2)[0],
         patch_size=patch_w[-1],
         img_size=grid * patch_w[-1],
         in_chans=patch_w[1],
@@ -407,15 +408,15 @@ def infer_config(
 
     bert = dict(bert_config)
     emb = "text_encoder.model.embeddings."
-    words = _shape(shapes, emb + "word_embeddings.weight", path)
+    words = _shape(shapes, emb + "word_embeddings.weight", path, 2)
     bert["vocab_size"], bert["hidden_size"] = words[0], words[-1]
-    bert["max_position_embeddings"] = _shape(shapes, emb + "position_embeddings.weight", path)[0]
-    bert["type_vocab_size"] = _shape(shapes, emb + "token_type_embeddings.weight", path)[0]
+    bert["max_position_embeddings"] = _shape(shapes, emb + "position_embeddings.weight", path, 2)[0]
+    bert["type_vocab_size"] = _shape(shapes, emb + "token_type_embeddings.weight", path, 2)[0]
     bert["num_hidden_layers"] = _count(
         shapes, r"text_encoder\.model\.encoder\.layer\.(\d+)\.output\.dense\.weight$", path
     )
     bert["intermediate_size"] = _shape(
-        shapes, "text_encoder.model.encoder.layer.0.intermediate.dense.weight", path
+        shapes, "text_encoder.model.encoder.layer.0.intermediate.dense.weight", path, 2
     )[0]
     text = TextConfig(bert=bert, last_n_layers=hints.last_n_layers, max_length=hints.max_length)
 
@@ -429,9 +430,9 @@ def infer_config(
         fail(ModelLoadError, path, None, "checkpoint has no fusion MLP head of 2-D weights")
     mlp_dims = (shapes[mlp_keys[0][1]][1], *(shapes[key][0] for _, key in mlp_keys))
     fusion = FusionConfig(
-        d_model=_shape(shapes, fus + "decoder_norm.weight", path)[0],
+        d_model=_shape(shapes, fus + "decoder_norm.weight", path, 1)[0],
         num_layers=_count(shapes, re.escape(fus) + r"decoder\.layers\.(\d+)\.linear1\.weight$", path),
-        ffn_dim=_shape(shapes, fus + "decoder.layers.0.linear1.weight", path)[0],
+        ffn_dim=_shape(shapes, fus + "decoder.layers.0.linear1.weight", path, 2)[0],
         mlp_dims=mlp_dims,
         num_heads=architecture.fusion_heads,
         layernorm_eps=architecture.fusion_eps,

@@ -172,3 +172,23 @@ def test_tokenizer_options(options: Any) -> None:
     except TYPED:
         return
     assert all(value is None or isinstance(value, bool) for value in clean.values())
+
+
+@FUZZ
+@given(data=st.data())
+def test_tensor_shapes(data: st.DataObject) -> None:
+    """Sizes inferred from (crafted) tensor shapes pass the same bounds as declared ones."""
+    shapes = dict(SHAPES)
+    for _ in range(data.draw(st.integers(1, 3))):
+        key = data.draw(st.sampled_from(sorted(shapes)))
+        if data.draw(st.booleans()):
+            del shapes[key]
+        else:
+            sizes = st.integers(0, 300) | boundary_ints.filter(lambda n: 0 <= n < 2**40)
+            shapes[key] = tuple(data.draw(st.lists(sizes, max_size=5)))
+    try:
+        config = infer_config(shapes, check_bert_settings({"num_attention_heads": 4}, PATH), None, None, PATH)
+    except TYPED as error:
+        assert "\n" not in str(error) and error.path == PATH
+        return
+    _buildable(config)
