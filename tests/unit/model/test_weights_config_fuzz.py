@@ -92,7 +92,7 @@ def _buildable(config: CarzeroConfig) -> None:
 @given(data=st.data())
 def test_stored_configuration_mutations(data: st.DataObject) -> None:
     path = data.draw(st.sampled_from(_paths(STORED)))
-    mutated = _mutate(STORED, path, data.draw(hostile_values))
+    mutated = _mutate(STORED, path, data.draw(boundary_ints | hostile_values))
     try:
         config = read_stored_config(mutated, PATH, "__metadata__.carzero_config.")
     except TYPED as error:
@@ -192,3 +192,55 @@ def test_tensor_shapes(data: st.DataObject) -> None:
         assert "\n" not in str(error) and error.path == PATH
         return
     _buildable(config)
+
+
+SWEEP = (
+    0,
+    -1,
+    1,
+    2,
+    3,
+    15,
+    16,
+    63,
+    65,
+    129,
+    513,
+    4097,
+    2**31,
+    10**30,
+    0.5,
+    -1e-12,
+    1e-300,
+    1e300,
+    True,
+    "8",
+    None,
+)
+
+
+def _leaves(tree: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    if isinstance(tree, dict):
+        return [leaf for key, value in tree.items() for leaf in _leaves(value, (*prefix, key))]
+    return [prefix]
+
+
+def test_every_stored_field_at_its_boundaries() -> None:
+    """Systematic companion of the random mutations: every leaf of the stored configuration (and every MLP
+    width) set to each boundary value; random draws rarely hit one exact field/value pair."""
+    leaves = _leaves(STORED) + [
+        ("fusion", "mlp_dims", str(i)) for i in range(len(STORED["fusion"]["mlp_dims"]))
+    ]
+    for leaf in leaves:
+        for value in SWEEP:
+            if leaf[-1].isdigit():
+                mutated = copy.deepcopy(STORED)
+                mutated["fusion"]["mlp_dims"][int(leaf[-1])] = value
+            else:
+                mutated = _mutate(STORED, leaf, value)
+            try:
+                config = read_stored_config(mutated, PATH, "cfg.")
+            except TYPED as error:
+                assert "\n" not in str(error) and error.path == PATH
+                continue
+            _buildable(config)
