@@ -3,6 +3,10 @@
 One code path builds the 220M-parameter release and the tiny test fixture: every width and depth is read from
 tensor shapes. What shapes cannot tell (head counts, LayerNorm epsilons) takes the released model's values
 (spec sections 2.1 and 2.3) unless the checkpoint carries an explicit ``fixture_architecture`` entry.
+
+Every size, whether read from shapes, from the BERT ``config.json``, from the hyper-parameters or from a stored
+configuration, is checked by :meth:`CarzeroConfig.validate` against :mod:`.weights_bounds` (types, ranges,
+divisibility, the parameter total) before a network is built, and errors name the file and the field.
 """
 
 from __future__ import annotations
