@@ -72,8 +72,12 @@ location = resolve_weights_folder(Path(sys.argv[1]))
 checkpoint = torch.load(location.checkpoint, map_location="cpu", weights_only=False)
 state = {k.removeprefix("CARZero."): v for k, v in checkpoint["state_dict"].items()}
 # The architecture from the loaded tensors' shapes (the original code reads it from its YAML file).
-raw = RawWeights(tensors=state, hparams=checkpoint.get("hyper_parameters", {}))
-config = config_for(raw, load_bert_config(location.bert_dir))
+hparams = checkpoint.get("hyper_parameters", {})
+if not isinstance(hparams, dict):  # the released file pickles an OmegaConf DictConfig; the reader wants plain data
+    from omegaconf import OmegaConf
+    hparams = OmegaConf.to_container(hparams)
+raw = RawWeights(tensors=state, hparams=hparams)
+config = config_for(raw, load_bert_config(location.bert_dir), location.checkpoint)
 model = torch.nn.Module()
 model.text_encoder = torch.nn.Module()
 model.text_encoder.model = transformers.BertModel(transformers.BertConfig(**config.text.bert))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from carzero_viewer.errors import WeightsError
+from carzero_viewer.files import check_target, ensure_directory, write_bytes_atomic
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,6 +27,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     demo.add_argument("destination", type=Path)
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--format", choices=("ckpt", "safetensors"), default="safetensors")
+    demo.add_argument("--force", action="store_true", help="overwrite existing files")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,10 +78,11 @@ def _convert(args: argparse.Namespace) -> int:
     )
     from carzero_viewer.model.network import CarzeroModel
     from carzero_viewer.paths import find_weights
+    from carzero_viewer.untrusted import read_bytes
 
     location = find_weights(args.source)
     raw = read_weights(location.checkpoint)
-    config = config_for(raw, load_bert_config(location.bert_dir))
+    config = config_for(raw, load_bert_config(location.bert_dir), location.checkpoint)
     with torch.device("meta"):
         expected = {k: tuple(v.shape) for k, v in CarzeroModel(config).state_dict().items()}
     check_keys(raw, expected, location.checkpoint)
@@ -88,18 +90,19 @@ def _convert(args: argparse.Namespace) -> int:
     target = (
         destination / f"{location.checkpoint.stem}.{'safetensors' if args.to == 'safetensors' else 'ckpt'}"
     )
+    bert_files = sorted(p for p in location.bert_dir.iterdir() if p.is_file())
     bert_target = destination / "bert"
-    for existing in (target, bert_target):
-        if existing.exists() and not args.force:
-            raise WeightsError("already exists; pass --force to overwrite", existing)
     if target.resolve() == location.checkpoint.resolve():
         raise WeightsError("destination is the source file", target)
-    destination.mkdir(parents=True, exist_ok=True)
+    for existing in (target, *(bert_target / p.name for p in bert_files)):
+        check_target(existing, args.force)
+    ensure_directory(bert_target)
     if args.to == "safetensors":
-        save_safetensors(raw, config, target)
+        save_safetensors(raw, config, target, force=args.force)
     else:
-        save_official_checkpoint(raw, target, config)
-    shutil.copytree(location.bert_dir, bert_target, dirs_exist_ok=True)
+        save_official_checkpoint(raw, target, config, force=args.force)
+    for source in bert_files:
+        write_bytes_atomic(bert_target / source.name, read_bytes(source, WeightsError), force=args.force)
     print(f"wrote {target} and {bert_target}/")
     return 0
 
@@ -107,7 +110,9 @@ def _convert(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from carzero_viewer.model.random_init import released_config, write_weights_folder
 
-    path = write_weights_folder(args.destination, released_config(), seed=args.seed, fmt=args.format)
+    path = write_weights_folder(
+        args.destination, released_config(), seed=args.seed, fmt=args.format, force=args.force
+    )
     print(
         f"wrote RANDOM (untrained) full-size weights to {path}; every result from them is labelled untrained"
     )

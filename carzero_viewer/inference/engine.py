@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from carzero_viewer.errors import ModelLoadError
 from carzero_viewer.inference.cancel import CancelToken
 from carzero_viewer.inference.device import DeviceSpec, select_device
 from carzero_viewer.inference.features import (
@@ -230,12 +231,25 @@ class InferenceEngine:
         word_attention = _numpy(torch.stack(t2i.attention[-LAST_N_LAYERS:]).float().mean(dim=0))
         i2t_logits = _numpy(i2t.logits[:, :count])
         t2i_logits = _numpy(t2i.logits)
+        self._require_finite(i2t_logits, t2i_logits, all_maps, word_attention)
         return [
             self._results(
                 image, prompts, all_maps[b], word_attention[:, b], i2t_logits[b], t2i_logits[:, b], word_maps
             )
             for b, image in enumerate(images)
         ]
+
+    def _require_finite(self, *outputs: npt.NDArray[np.float32]) -> None:
+        """Defence in depth behind the weights checks: never hand on NaN or infinite scores or maps.
+
+        Raises:
+            ModelLoadError: naming the weights file, since only the weights can make finite inputs overflow.
+        """
+        if not all(np.isfinite(output).all() for output in outputs):
+            raise ModelLoadError(
+                "the model produced NaN or infinite scores; these weights (or their configuration) are unusable",
+                self.info.checkpoint,
+            )
 
     def _results(
         self,

@@ -14,30 +14,41 @@ at all.
 
 from __future__ import annotations
 
-import contextlib
+import io
 import json
+import pickle
 import re
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 from torch import Tensor
 
-from carzero_viewer.errors import WeightsError
-from carzero_viewer.model.config import (
-    FUSION_LAYERNORM_EPS,
-    RELEASED_FUSION_HEADS,
-    RELEASED_VIT_HEADS,
-    VIT_LAYERNORM_EPS,
-    CarzeroConfig,
-    infer_config,
+from carzero_viewer.errors import ModelLoadError, WeightsError
+from carzero_viewer.files import write_bytes_atomic
+from carzero_viewer.model.config import ArchitectureHints, CarzeroConfig, infer_config
+from carzero_viewer.model.safe_unpickle import (
+    NestedTooDeep,
+    PickleTooLarge,
+    RefusedGlobal,
+    RestrictedPickleModule,
+    scan_pickle,
+    to_plain,
 )
-from carzero_viewer.model.safe_unpickle import RefusedGlobal, RestrictedPickleModule, to_plain
+from carzero_viewer.model.tensor_checks import check_safetensors_entry, checked_tensors
+from carzero_viewer.model.weights_bounds import MAX_PICKLE_BYTES, MAX_SAFETENSORS_HEADER, MAX_TOTAL_ELEMENTS
+from carzero_viewer.model.weights_fields import (
+    read_architecture,
+    read_provenance,
+    read_stored_config,
+    read_training_hints,
+)
+from carzero_viewer.untrusted import fail, parse_json, require_object, require_regular_file, require_str
 
 PREFIX = "CARZero."
 UNUSED_KEY_PATTERNS = (
@@ -89,28 +100,41 @@ class RawWeights:
         return {key: tuple(t.shape) for key, t in self.tensors.items()}
 
 
-def _float32(key: str, value: Any, path: Path) -> Tensor:
-    if not isinstance(value, Tensor):
-        raise WeightsError(f"state_dict entry {key!r} is not a tensor ({type(value).__name__})", path)
-    if not value.is_floating_point() and key not in ("text_encoder.model.embeddings.position_ids",):
-        raise WeightsError(f"tensor {key!r} has dtype {value.dtype}, expected floating point", path)
-    return value.float() if value.is_floating_point() else value
-
-
-def read_official_checkpoint(path: Path) -> RawWeights:
-    """Read a Lightning checkpoint through the restricted unpickler.
-
-    Raises:
-        WeightsError: refused global, truncated or corrupt archive, or no usable ``state_dict``.
-    """
-    if not path.is_file():
-        raise WeightsError("checkpoint file is missing", path)
-    if not zipfile.is_zipfile(path):
-        raise WeightsError(
-            "not a PyTorch checkpoint archive (truncated, corrupt or a different format)", path
-        )
+def _pickle_record(path: Path) -> bytes:
+    """The ``<archive>/data.pkl`` record of a torch zip, size-checked before it is read, then scanned."""
     try:
-        payload = torch.load(
+        with zipfile.ZipFile(path) as archive:
+            records = [
+                i
+                for i in archive.infolist()
+                if i.filename.count("/") == 1 and i.filename.endswith("/data.pkl")
+            ]
+            if len(records) != 1:
+                fail(WeightsError, path, None, "not a PyTorch checkpoint archive (no single data.pkl record)")
+            if records[0].file_size > MAX_PICKLE_BYTES:
+                fail(
+                    WeightsError,
+                    path,
+                    records[0].filename,
+                    f"is {records[0].file_size:,} bytes; a checkpoint's pickle holds structure only "
+                    f"(at most {MAX_PICKLE_BYTES:,} bytes are read)",
+                )
+            data = archive.read(records[0])
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
+        raise WeightsError(f"checkpoint is truncated or corrupt ({exc})", path) from exc
+    try:
+        scan_pickle(data)
+    except PickleTooLarge as exc:
+        fail(WeightsError, path, records[0].filename, f"refused: {exc}")
+    except pickle.UnpicklingError as exc:
+        fail(WeightsError, path, records[0].filename, f"checkpoint is corrupt ({exc})")
+    return data
+
+
+def _load_payload(path: Path) -> object:
+    """``torch.load`` through the restricted unpickler, every failure a one-line :class:`WeightsError`."""
+    try:
+        return torch.load(
             path, map_location="cpu", weights_only=False, pickle_module=RestrictedPickleModule, mmap=True
         )
     except RefusedGlobal as exc:
@@ -119,52 +143,107 @@ def read_official_checkpoint(path: Path) -> RawWeights:
             "(only tensors and plain data are loaded; the file may be tampered with)",
             path,
         ) from exc
+    except PickleTooLarge as exc:
+        raise WeightsError(f"checkpoint refused: {exc}", path) from exc
+    except MemoryError as exc:
+        raise WeightsError("checkpoint asks for more memory than is available; refused", path) from exc
     except (RuntimeError, EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise WeightsError(f"checkpoint is truncated or corrupt ({exc})", path) from exc
     except Exception as exc:  # the pickle machinery can raise anything on a damaged stream
         raise WeightsError(f"checkpoint is unreadable ({type(exc).__name__}: {exc})", path) from exc
+
+
+def _plain(payload: Mapping[str, Any], key: str, path: Path) -> Any:
+    try:
+        return to_plain(payload.get(key))
+    except NestedTooDeep as exc:
+        fail(WeightsError, path, key, str(exc))
+
+
+def read_official_checkpoint(path: Path) -> RawWeights:
+    """Read a Lightning checkpoint through the restricted unpickler, within the bounds of ``weights_bounds``.
+
+    Raises:
+        WeightsError: refused global, oversized or malformed pickle, truncated or corrupt archive, no usable
+            ``state_dict``, or a tensor refused by ``tensor_checks``.
+    """
+    require_regular_file(path, WeightsError, "checkpoint file")
+    if not zipfile.is_zipfile(path):
+        raise WeightsError(
+            "not a PyTorch checkpoint archive (truncated, corrupt or a different format)", path
+        )
+    _pickle_record(path)
+    payload = _load_payload(path)
     if not isinstance(payload, dict):
         raise WeightsError("checkpoint does not contain a dictionary", path)
     state = payload.get("state_dict", payload)
     if not isinstance(state, Mapping) or not state:
         raise WeightsError("checkpoint has no state_dict", path)
-    tensors = {str(key).split(PREFIX)[-1]: _float32(str(key), value, path) for key, value in state.items()}
-    hparams = to_plain(payload.get("hyper_parameters")) or {}
-    architecture = payload.get("fixture_architecture")
-    info = to_plain(payload.get("carzero_viewer_info")) or {}
+    keys = [key for key in state if not isinstance(key, str)]
+    if keys:
+        fail(WeightsError, path, "state_dict", f"has a key that is not a string ({type(keys[0]).__name__})")
+    tensors = checked_tensors({key.split(PREFIX)[-1]: value for key, value in state.items()}, path)
+    hparams = _plain(payload, "hyper_parameters", path) or {}
+    architecture = _plain(payload, "fixture_architecture", path)
+    info = read_provenance(_plain(payload, "carzero_viewer_info", path), path, "carzero_viewer_info")
     if architecture is not None and not info:
         info = dict(FIXTURE_INFO)  # fixtures are generated with random weights
-    return RawWeights(
-        tensors=tensors,
-        hparams=hparams if isinstance(hparams, dict) else {},
-        architecture=to_plain(architecture) if isinstance(architecture, dict) else None,
-        info=info if isinstance(info, dict) else {},
-    )
+    return RawWeights(tensors=tensors, hparams=hparams, architecture=architecture, info=info)
+
+
+def _safetensors_header(path: Path) -> dict[str, Any]:
+    """The JSON header of a safetensors file, bounded and checked entry by entry before any tensor is read."""
+    size = require_regular_file(path, WeightsError, "safetensors file")
+    try:
+        with path.open("rb") as handle:
+            prefix = handle.read(8)
+            length = int.from_bytes(prefix, "little")
+            if len(prefix) < 8 or length > size - 8:
+                fail(WeightsError, path, None, "safetensors file is truncated (header length past the end)")
+            if length > MAX_SAFETENSORS_HEADER:
+                fail(WeightsError, path, "header", f"is {length:,} bytes; at most {MAX_SAFETENSORS_HEADER:,}")
+            text = handle.read(length).decode("utf-8")
+    except OSError as exc:
+        raise WeightsError(f"safetensors file cannot be read ({exc.strerror or exc})", path) from exc
+    except UnicodeDecodeError as exc:
+        raise WeightsError(f"safetensors header is not UTF-8 ({exc.reason})", path) from exc
+    header = require_object(parse_json(text, path, WeightsError, "safetensors header"), path, WeightsError)
+    data_bytes = size - 8 - length
+    total = 0
+    for key, entry in header.items():
+        if key != "__metadata__":
+            total += check_safetensors_entry(key, entry, data_bytes, path)
+    if total > MAX_TOTAL_ELEMENTS:
+        fail(
+            WeightsError,
+            path,
+            None,
+            f"tensors hold {total:,} numbers; at most {MAX_TOTAL_ELEMENTS:,} are loaded",
+        )
+    return header
 
 
 def read_safetensors(path: Path) -> RawWeights:
-    """Read the pickle-free form (tensors + JSON metadata)."""
-    if not path.is_file():
-        raise WeightsError("checkpoint file is missing", path)
-    try:
-        tensors = load_file(str(path))
-        with path.open("rb") as handle:
-            header_len = int.from_bytes(handle.read(8), "little")
-            header = json.loads(handle.read(header_len))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise WeightsError(f"safetensors file is truncated or corrupt ({exc})", path) from exc
-    metadata = header.get("__metadata__") or {}
+    """Read the pickle-free form (tensors + JSON metadata), header and metadata checked first."""
+    header = _safetensors_header(path)
+    metadata = require_object(header.get("__metadata__", {}), path, WeightsError, "__metadata__")
     if SAFETENSORS_CONFIG_KEY not in metadata:
         raise WeightsError("safetensors file lacks the CARZero configuration metadata", path)
+    field = f"__metadata__.{SAFETENSORS_CONFIG_KEY}"
+    stored = require_str(metadata[SAFETENSORS_CONFIG_KEY], path, WeightsError, field, MAX_SAFETENSORS_HEADER)
+    config = read_stored_config(parse_json(stored, path, ModelLoadError, field), path, field + ".")
+    info_field = f"__metadata__.{SAFETENSORS_INFO_KEY}"
+    info_text = require_str(metadata.get(SAFETENSORS_INFO_KEY, "{}"), path, WeightsError, info_field)
+    info = read_provenance(parse_json(info_text, path, WeightsError, info_field), path, info_field)
     try:
-        config = CarzeroConfig.from_dict(json.loads(metadata[SAFETENSORS_CONFIG_KEY]))
-        info = json.loads(metadata.get(SAFETENSORS_INFO_KEY, "{}"))
-    except json.JSONDecodeError as exc:
-        raise WeightsError(f"safetensors metadata is not valid JSON ({exc})", path) from exc
+        loaded = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise WeightsError(f"safetensors file is truncated or corrupt ({exc})", path) from exc
+    tensors = checked_tensors(loaded, path)
     for alias, target in ALIASES.items():
         if target in tensors:
             tensors.setdefault(alias, tensors[target])
-    return RawWeights(tensors=tensors, info=info if isinstance(info, dict) else {}, config=config)
+    return RawWeights(tensors=tensors, info=info, config=config)
 
 
 def read_weights(path: Path) -> RawWeights:
@@ -203,60 +282,56 @@ def check_keys(raw: RawWeights, expected: Mapping[str, tuple[int, ...]], path: P
             raise WeightsError(f"tensor {key!r} contains NaN or infinite values", path)
 
 
-def config_for(raw: RawWeights, bert_config: Mapping[str, Any]) -> CarzeroConfig:
-    """The configuration stored with the weights, or one inferred from shapes and hyper-parameters."""
+def config_for(raw: RawWeights, bert_config: Mapping[str, Any], path: Path | None = None) -> CarzeroConfig:
+    """The configuration stored with the weights, or one inferred from shapes and checked hyper-parameters.
+
+    Args:
+        raw: what :func:`read_weights` returned.
+        bert_config: the checked BERT settings (:func:`~.bert_folder.load_bert_config`).
+        path: the weights file, named in errors.
+    """
     if raw.config is not None:
         return raw.config
     used = {k: v for k, v in raw.shapes().items() if not is_unused_key(k)}
-    return infer_config(used, bert_config, raw.hparams, raw.architecture)
+    hints = read_training_hints(raw.hparams, path)
+    return infer_config(used, bert_config, hints, read_architecture(raw.architecture, path), path)
 
 
-@contextlib.contextmanager
-def _atomic_target(path: Path) -> Iterator[Path]:
-    """Yield a temporary sibling and rename it over ``path`` on success.
+def save_safetensors(raw: RawWeights, config: CarzeroConfig, path: Path, force: bool = False) -> None:
+    """Write the pickle-free form atomically (``files.py``); tensors shared under two names are stored once.
 
-    Never truncates ``path`` in place: it may be memory-mapped by a loaded checkpoint (overwriting a mapped
-    file kills the process with SIGBUS), and a failed write (full disk) must leave the old file intact.
+    Raises:
+        WriteError: the file exists (without ``force``), the folder is read-only, the disk is full; no
+            partial file is left.
     """
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        yield partial
-        partial.replace(path)
-    except OSError as exc:
-        raise WeightsError(f"cannot write ({exc.strerror or exc})", path) from exc
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def save_safetensors(raw: RawWeights, config: CarzeroConfig, path: Path) -> None:
-    """Write the pickle-free form atomically; tensors shared under two names are stored once."""
     tensors = {k: v.contiguous() for k, v in raw.tensors.items() if k not in ALIASES}
     metadata = {
         SAFETENSORS_CONFIG_KEY: json.dumps(config.to_dict()),
         SAFETENSORS_INFO_KEY: json.dumps(raw.info),
     }
-    with _atomic_target(path) as partial:
-        save_file(tensors, str(partial), metadata=metadata)
+    write_bytes_atomic(path, save(tensors, metadata=metadata), force)
 
 
 def explicit_architecture(config: CarzeroConfig) -> dict[str, Any] | None:
     """Head counts / epsilons that differ from the release: a ``.ckpt`` must carry them (shapes cannot)."""
     vit, fusion = config.vision, config.fusion
-    released = (RELEASED_VIT_HEADS, VIT_LAYERNORM_EPS, RELEASED_FUSION_HEADS, FUSION_LAYERNORM_EPS)
-    if (vit.num_heads, vit.layernorm_eps, fusion.num_heads, fusion.layernorm_eps) == released:
-        return None
-    return {
-        "vit": {"num_heads": vit.num_heads, "layernorm_eps": vit.layernorm_eps},
-        "fusion": {"num_heads": fusion.num_heads, "layernorm_eps": fusion.layernorm_eps},
-    }
+    hints = ArchitectureHints(vit.num_heads, vit.layernorm_eps, fusion.num_heads, fusion.layernorm_eps)
+    return None if hints == ArchitectureHints() else hints.to_dict()
 
 
-def save_official_checkpoint(raw: RawWeights, path: Path, config: CarzeroConfig | None = None) -> None:
+def save_official_checkpoint(
+    raw: RawWeights, path: Path, config: CarzeroConfig | None = None, force: bool = False
+) -> None:
     """Write the official Lightning layout (``CARZero.``-prefixed ``state_dict`` + plain hyper-parameters).
 
     Used to convert back from safetensors and to create full-size test checkpoints; the official code reads
     the result (its hyper-parameters are plain dicts rather than OmegaConf objects). With ``config``, head
     counts that differ from the release are written as ``fixture_architecture`` so they survive the trip.
+    Written atomically through ``files.py`` (never truncated in place: a loaded checkpoint may be
+    memory-mapped, and overwriting a mapped file kills the process with SIGBUS).
+
+    Raises:
+        WriteError: as :func:`save_safetensors`.
     """
     payload: dict[str, Any] = {
         "epoch": 0,
@@ -271,5 +346,6 @@ def save_official_checkpoint(raw: RawWeights, path: Path, config: CarzeroConfig 
         payload["fixture_architecture"] = architecture
     if raw.info:
         payload["carzero_viewer_info"] = raw.info
-    with _atomic_target(path) as partial:
-        torch.save(payload, partial)
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    write_bytes_atomic(path, buffer.getvalue(), force)

@@ -77,10 +77,12 @@ def load_model(location: WeightsLocation, device: str | torch.device = "cpu") ->
 
     Raises:
         WeightsError: a file is missing, unsafe, truncated, or does not match the architecture.
+        ModelLoadError: a configuration value (BERT ``config.json``, hyper-parameters, stored configuration)
+            is of the wrong type or outside the bounds of ``weights_bounds``.
     """
     bert_config = load_bert_config(location.bert_dir)
     raw = read_weights(location.checkpoint)
-    config = config_for(raw, bert_config)
+    config = config_for(raw, bert_config, location.checkpoint)
     with torch.device("meta"):
         model = CarzeroModel(config)
     expected = {key: tuple(t.shape) for key, t in model.state_dict().items()}

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from carzero_viewer.files import ensure_directory, write_text_atomic
 from carzero_viewer.model.checkpoint import RawWeights, save_official_checkpoint, save_safetensors
 from carzero_viewer.model.config import CarzeroConfig, FusionConfig, TextConfig, VisionConfig
 from carzero_viewer.model.network import CarzeroModel
@@ -205,20 +206,28 @@ def random_weights(config: CarzeroConfig, seed: int = 0) -> RawWeights:
 
 
 def write_weights_folder(
-    folder: Path, config: CarzeroConfig, seed: int = 0, fmt: str = "ckpt", vocab: list[str] | None = None
+    folder: Path,
+    config: CarzeroConfig,
+    seed: int = 0,
+    fmt: str = "ckpt",
+    vocab: list[str] | None = None,
+    force: bool = False,
 ) -> Path:
-    """Write a complete random weights folder (checkpoint + ``bert/``); returns the checkpoint path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    bert = folder / "bert"
-    bert.mkdir(exist_ok=True)
+    """Write a complete random weights folder (checkpoint + ``bert/``) through ``files.py``; returns the
+    checkpoint path.
+
+    Raises:
+        WriteError: a file exists (without ``force``), or the folder cannot be written.
+    """
+    bert = ensure_directory(folder / "bert")
     size = int(config.text.bert["vocab_size"])
-    (bert / "config.json").write_text(json.dumps(config.text.bert, indent=2), encoding="utf-8")
-    (bert / "vocab.txt").write_text("\n".join(vocab or synthetic_vocab(size)) + "\n", encoding="utf-8")
+    write_text_atomic(bert / "config.json", json.dumps(config.text.bert, indent=2), force)
+    write_text_atomic(bert / "vocab.txt", "\n".join(vocab or synthetic_vocab(size)) + "\n", force)
     raw = random_weights(config, seed)
     if fmt == "safetensors":
         path = folder / "carzero_demo.safetensors"
-        save_safetensors(raw, config, path)
+        save_safetensors(raw, config, path, force)
     else:
         path = folder / "carzero_demo.ckpt"
-        save_official_checkpoint(raw, path)
+        save_official_checkpoint(raw, path, force=force)
     return path

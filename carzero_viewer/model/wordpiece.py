@@ -16,12 +16,13 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 
 from carzero_viewer.errors import WeightsError
-from carzero_viewer.model.bert_folder import read_tokenizer_options
+from carzero_viewer.model.bert_folder import load_tokenizer_options
+from carzero_viewer.model.weights_bounds import MAX_VOCAB, MAX_VOCAB_BYTES
+from carzero_viewer.untrusted import fail, read_text
 
 SPECIAL_TOKENS = ("[CLS]", "[SEP]", "[PAD]", "[UNK]")
 
@@ -50,22 +51,14 @@ class WordPieceTokenizer:
     (a batch scorer and the GUI engine may share one tokenizer).
     """
 
-    def __init__(self, vocab_file: Path, options: dict[str, Any] | None = None) -> None:
+    def __init__(self, vocab_file: Path, options: dict[str, bool | None] | None = None) -> None:
         options = options or {}
-        try:
-            vocab = models.WordPiece.read_file(str(vocab_file))
-        except Exception as exc:  # tokenizers raises plain Exception on unreadable or malformed files
-            raise WeightsError(
-                f"vocab.txt cannot be read as a WordPiece vocabulary ({exc})", vocab_file
-            ) from exc
-        for token in SPECIAL_TOKENS:
-            if token not in vocab:
-                raise WeightsError(f"vocab.txt lacks the special token {token}", vocab_file)
-        lowercase = bool(options.get("do_lower_case", True))
+        vocab = read_vocab(vocab_file)
+        lowercase = options.get("do_lower_case", True) is not False
         tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]", max_input_chars_per_word=100))
         tokenizer.normalizer = normalizers.BertNormalizer(
             clean_text=True,
-            handle_chinese_chars=bool(options.get("tokenize_chinese_chars", True)),
+            handle_chinese_chars=options.get("tokenize_chinese_chars", True) is not False,
             strip_accents=options.get("strip_accents"),
             lowercase=lowercase,
         )
@@ -108,12 +101,48 @@ class WordPieceTokenizer:
         return pieces
 
 
+def read_vocab(path: Path) -> dict[str, int]:
+    """``vocab.txt`` as token -> id (the line number), checked as described in :mod:`.weights_bounds`.
+
+    A duplicated line would give its token the id of its last occurrence, beyond the number of distinct
+    tokens, so the size check against the embedding table would pass and inference would index past it;
+    duplicates and empty lines are therefore refused, naming the lines. Trailing whitespace is dropped as the
+    ``tokenizers`` reader does.
+    """
+    text = read_text(path, WeightsError, "vocab.txt", MAX_VOCAB_BYTES)
+    vocab: dict[str, int] = {}
+    lines = text.split("\n")  # not splitlines(): U+2028 and friends are characters of a token, not breaks
+    if lines[-1] == "":
+        lines.pop()
+    for index, line in enumerate(lines):
+        token = line.rstrip()
+        if not token:
+            fail(WeightsError, path, f"line {index + 1}", "is empty (one token per line expected)")
+        if token in vocab:
+            fail(
+                WeightsError,
+                path,
+                f"line {index + 1}",
+                f"token {token[:40]!r} repeats line {vocab[token] + 1}",
+            )
+        vocab[token] = index
+    if len(vocab) > MAX_VOCAB:
+        fail(
+            WeightsError,
+            path,
+            None,
+            f"vocab.txt has {len(vocab):,} tokens; at most {MAX_VOCAB:,} are accepted",
+        )
+    for token in SPECIAL_TOKENS:
+        if token not in vocab:
+            fail(WeightsError, path, None, f"vocab.txt lacks the special token {token}")
+    return vocab
+
+
 def load_tokenizer(folder: Path, vocab_size: int) -> WordPieceTokenizer:
     """The tokenizer of a BERT folder, checked against the checkpoint's embedding table."""
     vocab = folder / "vocab.txt"
-    if not vocab.is_file():
-        raise WeightsError("BERT vocab.txt is missing", vocab)
-    tokenizer = WordPieceTokenizer(vocab, read_tokenizer_options(folder))
+    tokenizer = WordPieceTokenizer(vocab, load_tokenizer_options(folder))
     if tokenizer.vocab_size > vocab_size:
         raise WeightsError(
             f"vocab.txt has {tokenizer.vocab_size} entries but the checkpoint's word embeddings have "

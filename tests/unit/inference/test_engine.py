@@ -142,3 +142,17 @@ def test_a_supplied_content_hash_keys_the_image_cache(engine: InferenceEngine, g
     assert len(engine._images) == 1
     engine.encode_image(gray)  # without a hash the pixels are hashed: a different key
     assert len(engine._images) == 2
+
+
+def test_non_finite_scores_raise_naming_the_weights(gray: np.ndarray) -> None:
+    """Defence in depth: weights that slip past the load checks must not yield NaN scores silently."""
+    import torch
+
+    from carzero_viewer.errors import ModelLoadError
+
+    loaded = load_model(resolve_weights_folder(FIXTURE))
+    with torch.no_grad():
+        loaded.model.fusion_module.decoder_norm.weight.fill_(float("inf"))
+    poisoned = InferenceEngine(loaded, select_device("cpu"), pack_weights=False)
+    with pytest.raises(ModelLoadError, match=r"checkpoint\.ckpt: the model produced NaN or infinite scores"):
+        poisoned.score_texts(gray, ["There is effusion."], word_maps=False)

@@ -89,7 +89,7 @@ def test_missing_tensor_named(fixture_dir: Path, tmp_path: Path) -> None:
     folder = _copy_fixture(fixture_dir, tmp_path)
     raw = read_official_checkpoint(folder / "checkpoint.ckpt")
     del raw.tensors["fusion_module.mlp_head.9.bias"]
-    save_official_checkpoint(raw, folder / "checkpoint.ckpt")
+    save_official_checkpoint(raw, folder / "checkpoint.ckpt", force=True)
     with pytest.raises(WeightsError, match=r"missing tensor.*fusion_module\.mlp_head\.9\.bias"):
         load_model(resolve_weights_folder(folder))
 
@@ -98,7 +98,7 @@ def test_unexpected_tensor_named(fixture_dir: Path, tmp_path: Path) -> None:
     folder = _copy_fixture(fixture_dir, tmp_path)
     raw = read_official_checkpoint(folder / "checkpoint.ckpt")
     raw.tensors["fusion_module.backdoor.weight"] = torch.zeros(3)
-    save_official_checkpoint(raw, folder / "checkpoint.ckpt")
+    save_official_checkpoint(raw, folder / "checkpoint.ckpt", force=True)
     with pytest.raises(WeightsError, match=r"unexpected tensor.*backdoor"):
         load_model(resolve_weights_folder(folder))
 
@@ -107,7 +107,7 @@ def test_non_finite_tensor_refused(fixture_dir: Path, tmp_path: Path) -> None:
     folder = _copy_fixture(fixture_dir, tmp_path)
     raw = read_official_checkpoint(folder / "checkpoint.ckpt")
     raw.tensors["img_encoder.model.norm.weight"][0] = float("nan")
-    save_official_checkpoint(raw, folder / "checkpoint.ckpt")
+    save_official_checkpoint(raw, folder / "checkpoint.ckpt", force=True)
     with pytest.raises(WeightsError, match="NaN"):
         load_model(resolve_weights_folder(folder))
 
