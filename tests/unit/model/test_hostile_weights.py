@@ -63,7 +63,7 @@ def _scores(folder: Path) -> np.ndarray:
             "97",
             r"hyper_parameters\.data\.text\.word_num: must be an integer",
         ),
-        ("hparams", "data.text.word_num", float("inf"), r"word_num: must be an integer, not a float"),
+        ("hparams", "data.text.word_num", float("inf"), r"word_num: must be an integer, not a number"),
         ("hparams", "data.text.word_num", 10**30, r"word_num: \d+ is outside the accepted range 3\.\.512"),
         (
             "hparams",
@@ -135,7 +135,7 @@ def test_cyclic_hyper_parameters(tmp_path: Path) -> None:
         ("layer_norm_eps", -1e-12, r"config\.json: layer_norm_eps: -1e-12 is outside"),
         ("layer_norm_eps", "1e-12", r"layer_norm_eps: must be a number, not a string"),
         ("num_attention_heads", "4", r"config\.json: num_attention_heads: must be an integer"),
-        ("num_hidden_layers", 1e400, r"num_hidden_layers: must be an integer, not a float"),
+        ("num_hidden_layers", 1e400, r"num_hidden_layers: must be an integer, not a number"),
         ("hidden_dropout_prob", 2, r"hidden_dropout_prob: 2 is outside the accepted range \[0, 1\]"),
         ("hidden_act", ["gelu"], r"hidden_act: a list is not one of"),
         ("position_embedding_type", "relative_key", r"position_embedding_type: 'relative_key' is not one of"),
@@ -168,7 +168,7 @@ def test_bert_config_nan_literal_and_nesting(tmp_path: Path) -> None:
             {"do_lower_case": "yes"},
             r"tokenizer_config\.json: do_lower_case: must be true or false, not a string",
         ),
-        ({"strip_accents": 1}, r"strip_accents: must be true or false, not a int"),
+        ({"strip_accents": 1}, r"strip_accents: must be true or false, not an integer"),
         ({"tokenize_chinese_chars": None}, r"tokenize_chinese_chars: must be true or false, not null"),
     ],
 )
