@@ -1,11 +1,15 @@
 """Hostile inputs for ``hostile_inputs.py``, crafted here from the descriptions in issue 11.
 
-Every builder writes its inputs under its own case folder and returns :class:`Case` objects: the command to
-run (the real CLI in a subprocess), what a correct outcome is, and the extra checks that only the case knows
-(a marker file that a refused pickle must not create, an output file that must be left unchanged, zero
-``dciodvfy`` errors). Nothing is taken from the project's own tests or imported from ``carzero_viewer``: the
-inputs are built with torch, safetensors, pydicom, numpy and Pillow directly, so the harness can catch what
-the fixes' authors did not think of.
+Each builder writes its inputs under the work folder and returns :class:`Case` objects: the command to run
+(the real CLI in a subprocess), what a correct outcome is, and the checks only the case knows (a marker file a
+refused pickle must not create, a file that must be left unchanged, zero ``dciodvfy`` errors). Nothing is
+taken from the project's tests or imported from ``carzero_viewer``: inputs are built with torch, safetensors,
+pydicom, numpy and Pillow, so the harness can catch what the fixes' authors did not think of.
+
+Weights start from the tiny fixture (official layout: ``checkpoint.ckpt`` + ``bert/``) converted by the CLI
+under test to safetensors and back to a plain-data ``.ckpt`` (which ``torch.load(weights_only=True)`` reads,
+so its dict can be edited and saved again). Malicious pickles are spliced into a real checkpoint's
+``data.pkl`` as raw opcodes, so everything but the hostile value is a valid checkpoint.
 """
 
 from __future__ import annotations
@@ -28,12 +32,13 @@ from typing import Any
 
 import numpy as np
 
-Check = Callable[[], "str | None"]  # returns the reason a case fails, or None
+Check = Callable[[], "str | None"]  # returns why the case fails, or None
 OK, ERROR, EITHER = "ok", "error", "either"
 PROMPT = "pleural effusion"
 DEEP = 100_000  # nesting depth of the deep JSON / pickle inputs: far past any recursion limit
-ROWS_LIE = 1_050_336  # the rows a lying JPEG 2000 SIZ declares in the issue
+ROWS_LIE = 1_050_336  # the rows the lying JPEG 2000 SIZ of the issue declares
 PLACEHOLDER = "HOSTILE-PLACEHOLDER-7f3a"
+TUPLE1_REDUCE = b"\x85R"  # pickle: wrap the top of the stack in a 1-tuple, call the callable below it
 
 
 @dataclass
@@ -41,15 +46,15 @@ class Case:
     """One hostile input run through one command.
 
     Attributes:
-        name: unique, short, used as the folder name.
+        name: unique and short.
         command: argv (bytes allowed, for arguments that are not valid UTF-8).
         expect: ``ok`` (exit 0, correct result), ``error`` (one-line error naming ``names``) or ``either``.
         names: what the error line must contain (the hostile file's name).
         quick: part of the ``--quick`` subset.
         checks: extra checks run after the command.
         outputs: files or folders the command writes (checked: no empty file, strict JSON, safe CSV).
-        time_limit_s: the child is killed (a hang) after this long; the acceptance bound is 120 s.
         skip: why the case cannot run on this machine (empty when it can).
+        time_limit_s: the child is killed (a hang) after this long; the acceptance bound is 120 s.
     """
 
     name: str
@@ -59,13 +64,13 @@ class Case:
     quick: bool = False
     checks: list[Check] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
-    time_limit_s: float = 120.0
     skip: str = ""
+    time_limit_s: float = 120.0
 
 
 @dataclass
 class Context:
-    """Shared inputs: where to write, the tiny weights in both forms, the scoring image and DICOM samples."""
+    """Shared inputs: the work folder, the tiny weights in three forms, the scoring image, real DICOMs."""
 
     work: Path
     tiny: Path  # official layout: checkpoint.ckpt + bert/
@@ -107,7 +112,7 @@ def unchanged(path: Path) -> Check:
 
 
 def absent(path: Path) -> Check:
-    return lambda: f"{path} exists (the refused input ran code)" if path.exists() else None
+    return lambda: f"{path.name} exists: the refused input ran code" if path.exists() else None
 
 
 def only(folder: Path, names: set[str]) -> Check:
@@ -118,13 +123,15 @@ def only(folder: Path, names: set[str]) -> Check:
     return check
 
 
-def dciodvfy_clean(folder: Path, at_least: int = 1) -> Check:
+def dciodvfy_clean(folder: Path) -> Check:
+    """At least one DICOM written, each with zero ``dciodvfy`` errors (lines starting with "Error")."""
+
     def check() -> str | None:
         if shutil.which("dciodvfy") is None:
             return "dciodvfy is not installed (apt-get install dicom3tools)"
         written = sorted(folder.rglob("*.dcm"))
-        if len(written) < at_least:
-            return f"{len(written)} DICOM file(s) written, expected >= {at_least}"
+        if not written:
+            return "no DICOM file written"
         for dcm in written:
             done = subprocess.run(["dciodvfy", str(dcm)], capture_output=True, text=True, check=False)
             errors = [ln for ln in (done.stdout + done.stderr).splitlines() if ln.startswith("Error")]
@@ -136,7 +143,7 @@ def dciodvfy_clean(folder: Path, at_least: int = 1) -> Check:
 
 
 def png_levels(path: Path, min_levels: int, min_max: int) -> Check:
-    """The rendering exists and is not saturated to a few levels nor almost black."""
+    """The rendering exists, is not saturated to a few grey levels and is not almost black."""
 
     def check() -> str | None:
         from PIL import Image
@@ -166,15 +173,17 @@ def inside(folder: Path, listing: Path) -> Check:
     return check
 
 
-# ---------------------------------------------------------------- mounts (full and read-only disks)
+def mount_tmpfs(ctx: Context, folder: Path, read_only: bool) -> str:
+    """Mount a 64 KiB tmpfs on ``folder`` (filled to the last byte unless read-only); returns a skip reason.
 
-
-def mount_tmpfs(ctx: Context, folder: Path, read_only: bool = False) -> str:
-    """Mount a 64 KiB tmpfs on ``folder`` (filled to the last byte unless read-only); returns a skip reason."""
+    Root is root: ``chmod`` cannot make a folder read-only for it, so both disks are real mounts.
+    """
     if not ctx.can_mount:
         return "needs root and tmpfs mounts (mount -t tmpfs) to simulate a full or read-only disk"
     options = "size=64k" + (",ro" if read_only else "")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True, check=False
+    )
     if done.returncode != 0:
         return f"mount failed: {done.stderr.decode(errors='replace').strip()}"
     ctx.mounts.append(folder)
@@ -189,11 +198,13 @@ def mount_tmpfs(ctx: Context, folder: Path, read_only: bool = False) -> str:
 # ---------------------------------------------------------------- weights
 
 
-def _copy_weights(src: Path, dest: Path, checkpoint: str | None) -> Path:
-    shutil.copytree(src / "bert", dest / "bert", dirs_exist_ok=True)
+def weights_copy(ctx: Context, name: str, source: Path, checkpoint: str | None = None) -> Path:
+    """A case folder holding ``source``'s ``bert/`` (and its ``checkpoint`` file when named)."""
+    folder = ctx.folder(name)
+    shutil.copytree(source / "bert", folder / "bert", dirs_exist_ok=True)
     if checkpoint is not None:
-        shutil.copy(src / checkpoint, dest / checkpoint)
-    return dest
+        shutil.copy(source / checkpoint, folder / checkpoint)
+    return folder
 
 
 def _binunicode(text: str) -> bytes:
@@ -212,116 +223,131 @@ def spliced_checkpoint(payload: dict[str, Any], key: str, opcodes: bytes, dest: 
         for info in src.infolist():
             data = src.read(info)
             if info.filename.endswith("/data.pkl"):
-                assert data.count(marker) == 1, "placeholder not found exactly once"
+                if data.count(marker) != 1:
+                    raise RuntimeError("the placeholder is not in data.pkl exactly once")
                 data = data.replace(marker, opcodes)
             out.writestr(info.filename, data)
 
 
-def weights_cases(ctx: Context) -> list[Case]:
+def checkpoint_cases(ctx: Context) -> list[Case]:
+    """Edited ``.ckpt`` dicts (sizes, epsilons, dtypes, strides) and spliced malicious pickles."""
     import torch
-    from safetensors.torch import load_file, save_file
 
     payload = torch.load(ctx.ckpt / "checkpoint.ckpt", weights_only=True)
-    cases: list[Case] = []
-
-    def ckpt_case(name: str, expect: str, quick: bool = False, **changes: Any) -> Path:
-        folder = _copy_weights(ctx.ckpt, ctx.folder(name), None)
+    state, architecture = payload["state_dict"], payload["fixture_architecture"]
+    cls_key = next(k for k in state if k.endswith("cls_token"))
+    huge = torch.zeros(1, dtype=torch.float16).expand(1, 65536, 65536)  # 4.3e9 elements on one stored value
+    edits: dict[str, tuple[str, bool, dict[str, Any]]] = {
+        "ckpt_hparam_string_size": (ERROR, False, {"hyper_parameters": {"data": {"image": {"imsize": "1024px"}}}}),
+        "ckpt_hparam_inf_size": (ERROR, False, {"hyper_parameters": {"data": {"text": {"word_num": float("inf")}}}}),
+        "ckpt_arch_string_heads": (ERROR, False, {"fixture_architecture": {**architecture, "vit": {
+            **architecture["vit"], "num_heads": "four"}}}),
+        "ckpt_negative_layernorm_eps": (ERROR, True, {"fixture_architecture": {**architecture, "vit": {
+            **architecture["vit"], "layernorm_eps": -1.0}}}),
+        "ckpt_state_dict_list": (ERROR, False, {"state_dict": list(state.values())}),
+        "ckpt_fp16": (EITHER, True, {"state_dict": {k: v.half() for k, v in state.items()}}),
+        "ckpt_bf16": (EITHER, False, {"state_dict": {k: v.bfloat16() for k, v in state.items()}}),
+        "ckpt_fp64": (EITHER, False, {"state_dict": {k: v.double() for k, v in state.items()}}),
+        "ckpt_zero_stride_tensor": (ERROR, True, {"state_dict": {**state, cls_key: huge}}),
+    }  # fmt: skip
+    cases = []
+    for name, (expect, quick, changes) in edits.items():
+        folder = weights_copy(ctx, name, ctx.ckpt)
         torch.save({**payload, **changes}, folder / "checkpoint.ckpt")
         out = folder / "out.json"
-        cases.append(
-            Case(name, score(ctx, folder, "--json", out), expect, "checkpoint.ckpt", quick, outputs=[out])
-        )
-        return folder
+        command = score(ctx, folder, "--json", out)
+        cases.append(Case(name, command, expect, "checkpoint.ckpt", quick, outputs=[out]))
 
-    def arch(**vit: Any) -> dict[str, Any]:
-        return {**payload["fixture_architecture"], "vit": {**payload["fixture_architecture"]["vit"], **vit}}
-
-    def tensors(fn: Callable[[Any], Any]) -> dict[str, Any]:
-        return {k: fn(v) for k, v in payload["state_dict"].items()}
-
-    ckpt_case("ckpt_hparam_string_size", ERROR, hyper_parameters={"data": {"image": {"imsize": "1024px"}}})
-    ckpt_case("ckpt_hparam_inf_size", ERROR, hyper_parameters={"data": {"text": {"word_num": float("inf")}}})
-    ckpt_case("ckpt_arch_string_heads", ERROR, fixture_architecture=arch(num_heads="four"))
-    ckpt_case("ckpt_negative_layernorm_eps", ERROR, True, fixture_architecture=arch(layernorm_eps=-1.0))
-    ckpt_case("ckpt_fp16", EITHER, True, state_dict=tensors(lambda t: t.half()))
-    ckpt_case("ckpt_bf16", EITHER, state_dict=tensors(lambda t: t.bfloat16()))
-    ckpt_case("ckpt_fp64", EITHER, state_dict=tensors(lambda t: t.double()))
-    cls_key = next(k for k in payload["state_dict"] if k.endswith("cls_token"))
-    huge = torch.zeros(1, dtype=torch.float16).expand(1, 65536, 65536)  # 4.3e9 elements on one storage slot
-    ckpt_case("ckpt_zero_stride_tensor", ERROR, True, state_dict={**payload["state_dict"], cls_key: huge})
-
-    spliced = {
-        "ckpt_deep_hparams": ("hyper_parameters", (b"}" + _binunicode("a")) * DEEP + b"}" + b"s" * DEEP),
-        "ckpt_2gb_bytearray": (
-            "callbacks",
-            b"cbuiltins\nbytearray\n\x8a\x05" + (2**31).to_bytes(5, "little"),
-        ),
-    }
-    for name, (key, opcodes) in spliced.items():
-        folder = _copy_weights(ctx.ckpt, ctx.folder(name), None)
-        suffix = b"\x85R" if name == "ckpt_2gb_bytearray" else b""  # TUPLE1 + REDUCE: bytearray(2**31)
-        spliced_checkpoint(payload, key, opcodes + suffix, folder / "checkpoint.ckpt")
-        quick = name == "ckpt_2gb_bytearray"
+    nested = (b"}" + _binunicode("a")) * DEEP + b"}" + b"s" * DEEP  # {"a": {"a": ...}} without recursion
+    bytearray_2gb = b"cbuiltins\nbytearray\n\x8a\x05" + (2**31).to_bytes(5, "little") + TUPLE1_REDUCE
+    for name, key, opcodes, quick in (
+        ("ckpt_deep_hparams", "hyper_parameters", nested, False),
+        ("ckpt_2gb_bytearray", "callbacks", bytearray_2gb, True),
+    ):
+        folder = weights_copy(ctx, name, ctx.ckpt)
+        spliced_checkpoint(payload, key, opcodes, folder / "checkpoint.ckpt")
         cases.append(Case(name, score(ctx, folder), ERROR, "checkpoint.ckpt", quick))
 
     for name, zipped in (("ckpt_pickle_os_system", True), ("ckpt_legacy_pickle_os_system", False)):
-        folder = _copy_weights(ctx.ckpt, ctx.folder(name), None)
+        folder = weights_copy(ctx, name, ctx.ckpt)
         marker = folder / "PWNED"
-        opcodes = b"cos\nsystem\n" + _binunicode(f"touch {marker}") + b"\x85R"
+        opcodes = b"cos\nsystem\n" + _binunicode(f"touch {marker}") + TUPLE1_REDUCE
         if zipped:
             spliced_checkpoint(payload, "callbacks", opcodes, folder / "checkpoint.ckpt")
         else:
             (folder / "checkpoint.ckpt").write_bytes(b"\x80\x02" + opcodes + b".")
         cases.append(Case(name, score(ctx, folder), ERROR, "checkpoint.ckpt", zipped, [absent(marker)]))
 
-    folder = _copy_weights(ctx.ckpt, ctx.folder("ckpt_truncated"), None)
+    folder = weights_copy(ctx, "ckpt_truncated", ctx.ckpt)
     data = (ctx.ckpt / "checkpoint.ckpt").read_bytes()
     (folder / "checkpoint.ckpt").write_bytes(data[: len(data) // 2])
     cases.append(Case("ckpt_truncated", score(ctx, folder), ERROR, "checkpoint.ckpt", True))
+    return cases
 
-    def bert_case(name: str, file: str, text: str, quick: bool = False) -> None:
-        folder = _copy_weights(ctx.tiny, ctx.folder(name), "checkpoint.ckpt")
-        (folder / "bert" / file).write_text(text, encoding="utf-8")
-        cases.append(Case(name, score(ctx, folder), ERROR, file, quick))
 
-    bert_config = json.loads((ctx.tiny / "bert" / "config.json").read_text())
+def bert_cases(ctx: Context) -> list[Case]:
+    """The official tiny checkpoint with one hostile file in its ``bert/`` folder."""
+    config = json.loads((ctx.tiny / "bert" / "config.json").read_text())
     vocab = (ctx.tiny / "bert" / "vocab.txt").read_text(encoding="utf-8").splitlines()
-    bert_case("bert_tokenizer_option_type", "tokenizer_config.json", '{"do_lower_case": "yes"}')
-    bert_case(
-        "bert_negative_layernorm_eps", "config.json", json.dumps({**bert_config, "layer_norm_eps": -1.0})
-    )
-    bert_case("bert_config_deep", "config.json", deep_json())
-    bert_case("bert_vocab_duplicates", "vocab.txt", "\n".join([*vocab[:-1], vocab[-2]]) + "\n", True)
+    files = {
+        "bert_tokenizer_option_type": ("tokenizer_config.json", '{"do_lower_case": "yes"}', False),
+        "bert_negative_layernorm_eps": ("config.json", json.dumps({**config, "layer_norm_eps": -1.0}), False),
+        "bert_config_deep": ("config.json", deep_json(), False),
+        "bert_vocab_duplicates": (
+            "vocab.txt",
+            "\n".join([*vocab[:-1], vocab[-2]]) + "\n",
+            True,
+        ),  # same count
+    }
+    cases = []
+    for name, (file, text, quick) in files.items():
+        folder = weights_copy(ctx, name, ctx.tiny, "checkpoint.ckpt")
+        (folder / "bert" / file).write_text(text, encoding="utf-8")
+        out = folder / "out.json"
+        cases.append(Case(name, score(ctx, folder, "--json", out), ERROR, file, quick, outputs=[out]))
+    return cases
 
-    tensors_st = load_file(str(ctx.safetensors / "checkpoint.safetensors"))
+
+def safetensors_cases(ctx: Context) -> list[Case]:
+    """The safetensors form with a hostile configuration in its metadata, reduced precision or truncated."""
     from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
 
-    with safe_open(str(ctx.safetensors / "checkpoint.safetensors"), "pt") as handle:
+    source = ctx.safetensors / "checkpoint.safetensors"
+    tensors = load_file(str(source))
+    with safe_open(str(source), "pt") as handle:
         metadata = dict(handle.metadata())
     config = json.loads(metadata["carzero_config"])
-
-    def st_case(name: str, expect: str, config_text: str, quick: bool = False, half: bool = False) -> None:
-        folder = _copy_weights(ctx.safetensors, ctx.folder(name), None)
-        stored = {k: v.half() for k, v in tensors_st.items()} if half else tensors_st
-        save_file(stored, str(folder / "checkpoint.safetensors"), {**metadata, "carzero_config": config_text})
-        out = folder / "out.json"
-        command = score(ctx, folder, "--json", out)
-        cases.append(Case(name, command, expect, "checkpoint.safetensors", quick, outputs=[out]))
 
     def vision(**changes: Any) -> str:
         return json.dumps({**config, "vision": {**config["vision"], **changes}})
 
-    st_case("st_depth_100000", ERROR, vision(depth=100_000), True)
-    st_case("st_patch_size_0", ERROR, vision(patch_size=0))
-    st_case("st_string_size", ERROR, vision(embed_dim="64"))
-    st_case("st_infinite_size", ERROR, vision(img_size=float("inf")))
-    st_case("st_negative_layernorm_eps", ERROR, vision(layernorm_eps=-1.0))
-    st_case("st_deep_config", ERROR, deep_json(), True)
-    st_case("st_fp16", EITHER, json.dumps(config), half=True)
-    folder = _copy_weights(ctx.safetensors, ctx.folder("st_truncated"), None)
-    data = (ctx.safetensors / "checkpoint.safetensors").read_bytes()
-    (folder / "checkpoint.safetensors").write_bytes(data[: len(data) * 2 // 3])
-    cases.append(Case("st_truncated", score(ctx, folder), ERROR, "checkpoint.safetensors"))
+    variants = {
+        "st_depth_100000": (ERROR, True, vision(depth=100_000)),
+        "st_patch_size_0": (ERROR, False, vision(patch_size=0)),
+        "st_string_size": (ERROR, False, vision(embed_dim="64")),
+        "st_infinite_size": (ERROR, False, vision(img_size=float("inf"))),
+        "st_negative_layernorm_eps": (ERROR, False, vision(layernorm_eps=-1.0)),
+        "st_deep_config": (ERROR, True, deep_json()),
+        "st_fp16": (EITHER, False, json.dumps(config)),
+    }
+    cases = []
+    for name, (expect, quick, config_text) in variants.items():
+        folder = weights_copy(ctx, name, ctx.safetensors)
+        stored = {k: v.half() for k, v in tensors.items()} if name == "st_fp16" else tensors
+        save_file(stored, str(folder / source.name), {**metadata, "carzero_config": config_text})
+        out = folder / "out.json"
+        cases.append(Case(name, score(ctx, folder, "--json", out), expect, source.name, quick, outputs=[out]))
+
+    data = source.read_bytes()
+    damaged = {
+        "st_truncated": data[: len(data) * 2 // 3],
+        "st_header_length_2_63": (2**63).to_bytes(8, "little") + data[8:],
+    }
+    for name, content in damaged.items():
+        folder = weights_copy(ctx, name, ctx.safetensors)
+        (folder / source.name).write_bytes(content)
+        cases.append(Case(name, score(ctx, folder), ERROR, source.name))
     return cases
 
 
@@ -332,37 +358,34 @@ def _patch_be(data: bytearray, offset: int, value: int, size: int) -> None:
     data[offset : offset + size] = value.to_bytes(size, "big")
 
 
-def _jpeg_sof(data: bytes, sof_markers: set[int]) -> int:
-    """Offset of the first frame header (SOFn) of the first JPEG codestream in ``data``."""
+def _jpeg_frame_header(data: bytes, markers: set[int]) -> int:
+    """Offset of the first frame header (one of ``markers``) of the first JPEG codestream in ``data``."""
     pos = data.index(b"\xff\xd8\xff") + 2
-    while True:
-        marker = data[pos + 1]
-        if marker in sof_markers:
-            return pos
+    while data[pos + 1] not in markers:
         pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+    return pos
 
 
-def lying_codestreams(ctx: Context, folder: Path) -> dict[str, Path]:
-    """JPEG 2000 / JPEG / JPEG-LS DICOMs whose codestream declares a size Rows/Columns do not."""
-    out: dict[str, Path] = {}
+def lying_codestreams(ctx: Context, folder: Path) -> list[Path]:
+    """JPEG 2000 / JPEG / JPEG-LS DICOMs whose codestream declares a size that Rows/Columns do not."""
     j2k = bytearray((ctx.dicom_dir / "RG1_J2KI.dcm").read_bytes())
-    soc = j2k.index(b"\xff\x4f\xff\x51")
-    _patch_be(j2k, soc + 12, ROWS_LIE, 4)  # SIZ: Lsiz, Rsiz, Xsiz, then Ysiz
-    sofs = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+    _patch_be(j2k, j2k.index(b"\xff\x4f\xff\x51") + 12, ROWS_LIE, 4)  # SOC, SIZ, Lsiz, Rsiz, Xsiz, Ysiz
+    sof = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
     jpeg = bytearray((ctx.dicom_dir / "RG2_JPLY_fixed.dcm").read_bytes())
     jls = bytearray((ctx.dicom_dir / "RG2_JPLL.dcm").read_bytes())
-    for data, markers in ((jpeg, sofs), (jls, {0xF7})):
-        sof = _jpeg_sof(bytes(data), markers)
-        _patch_be(data, sof + 5, 65535, 2)  # Y (lines)
-        _patch_be(data, sof + 7, 65535, 2)  # X (samples per line)
+    for data, markers in ((jpeg, sof), (jls, {0xF7})):  # SOFn / SOF55: FFxx, Lf, P, Y, X
+        header = _jpeg_frame_header(bytes(data), markers)
+        _patch_be(data, header + 5, 65535, 2)
+        _patch_be(data, header + 7, 65535, 2)
+    paths = []
     for name, data in (("j2k_siz_lie", j2k), ("jpeg_sof_lie", jpeg), ("jpegls_sof55_lie", jls)):
-        out[name] = folder / f"{name}.dcm"
-        out[name].write_bytes(bytes(data))
-    return out
+        paths.append(folder / f"{name}.dcm")
+        paths[-1].write_bytes(bytes(data))
+    return paths
 
 
 def damaged(source: Path, dest: Path, truncate: bool) -> Path:
-    """``source`` cut at 60%, or with 4 KiB of its codestream's headers and data overwritten by noise."""
+    """``source`` cut at 60%, or with 4 KiB of its codestream (headers first) overwritten by noise."""
     data = bytearray(source.read_bytes())
     if truncate:
         del data[len(data) * 3 // 5 :]
@@ -374,7 +397,9 @@ def damaged(source: Path, dest: Path, truncate: bool) -> Path:
 
 
 def write_dicom(path: Path, pixels: np.ndarray, float_pixels: bool = False, **attrs: Any) -> Path:
+    """A minimal Secondary Capture of ``pixels`` (MONOCHROME2 unsigned unless ``attrs`` say otherwise)."""
     from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.pixels import pack_bits
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
     meta = FileMetaDataset()
@@ -392,18 +417,16 @@ def write_dicom(path: Path, pixels: np.ndarray, float_pixels: bool = False, **at
         setattr(ds, key, value)
     if float_pixels:
         ds.FloatPixelData = pixels.astype("<f4").tobytes()
-    elif ds.BitsAllocated == 1:
-        from pydicom.pixels import pack_bits
-
-        ds.PixelData = pack_bits(pixels)
     else:
-        ds.PixelData = pixels.tobytes()
-    ds.save_as(path, enforce_file_format=True)
+        ds.PixelData = pack_bits(pixels) if ds.BitsAllocated == 1 else pixels.tobytes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a DICOMDIR case stores values pydicom rightly warns about
+        ds.save_as(path, enforce_file_format=True)
     return path
 
 
 def huge_png(path: Path, side: int = 100_000) -> Path:
-    """A PNG whose IHDR declares ``side`` x ``side`` 8-bit grey (valid CRCs) with a few real rows."""
+    """A PNG whose IHDR declares ``side`` x ``side`` 8-bit grey (valid CRCs), with four real rows."""
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
@@ -416,119 +439,129 @@ def huge_png(path: Path, side: int = 100_000) -> Path:
     return path
 
 
-def image_cases(ctx: Context) -> list[Case]:
-    from PIL import Image
-
-    folder = ctx.folder("images")
-    cases: list[Case] = []
-    for name, path in lying_codestreams(ctx, folder).items():
-        cases.append(
-            Case(f"inspect_{name}", cli("inspect", path), ERROR, path.name, name == "jpegls_sof55_lie")
-        )
-    lie = folder / "j2k_siz_lie.dcm"
-    cases.append(Case("score_j2k_siz_lie", score(ctx, ctx.tiny, image=lie), ERROR, lie.name, True))
+def codestream_cases(ctx: Context) -> list[Case]:
+    """Lying, truncated and damaged compressed DICOMs."""
+    folder = ctx.folder("codestreams")
+    lies = lying_codestreams(ctx, folder)
+    cases = [
+        Case(f"inspect_{p.stem}", cli("inspect", p), ERROR, p.name, p.stem == "jpegls_sof55_lie")
+        for p in lies
+    ]
+    cases.append(Case("score_j2k_siz_lie", score(ctx, ctx.tiny, image=lies[0]), ERROR, lies[0].name, True))
     for name, source in (("j2k", "RG1_J2KI.dcm"), ("jpeg", "RG2_JPLY_fixed.dcm")):
-        for truncate in (True, False):
-            label = f"{name}_{'truncated' if truncate else 'damaged'}"
-            path = damaged(ctx.dicom_dir / source, folder / f"{label}.dcm", truncate)
-            expect = ERROR if truncate else EITHER
-            cases.append(
-                Case(f"inspect_{label}", cli("inspect", path), expect, path.name, label == "j2k_damaged")
-            )
-
-    grad = np.linspace(0, 65535, 256 * 256).reshape(256, 256).astype(np.uint16)
-    png16 = folder / "sixteen_bit.png"
-    Image.fromarray(grad).save(png16)
-    cases.append(Case("score_16bit_png", score(ctx, ctx.tiny, image=png16), OK, quick=True))
-    cases.append(Case("inspect_16bit_png", cli("inspect", png16, "--json"), OK))
-
-    rgb32 = np.linspace(0, 2**32 - 1, 64 * 64 * 3).reshape(64, 64, 3).astype(np.uint32)
-    rgb = write_dicom(folder / "rgb32.dcm", rgb32, SamplesPerPixel=3, PhotometricInterpretation="RGB",
-                      PlanarConfiguration=0, BitsAllocated=32, BitsStored=32, HighBit=31)  # fmt: skip
-    display = ctx.folder("out_rgb32") / "display.png"
-    checks = [png_levels(display, min_levels=32, min_max=128)]
-    cases.append(Case("inspect_32bit_colour_dicom", cli("inspect", rgb, "--save-display", display), OK,
-                      checks=checks))  # fmt: skip
-    bits = (np.indices((64, 64)).sum(axis=0) % 2).astype(np.uint8)
-    one = write_dicom(folder / "one_bit.dcm", bits, BitsAllocated=1, BitsStored=1, HighBit=0)
-    display = ctx.folder("out_1bit") / "display.png"
-    checks = [png_levels(display, min_levels=2, min_max=200)]
-    cases.append(
-        Case("inspect_1bit_dicom", cli("inspect", one, "--save-display", display), OK, checks=checks)
-    )
-    cases.append(Case("score_1bit_dicom", score(ctx, ctx.tiny, image=one), OK))
-    floats = np.linspace(-1, 1, 64 * 64, dtype=np.float32).reshape(64, 64)
-    floats[::7, ::5] = np.nan
-    nan = write_dicom(folder / "float_nan.dcm", floats, float_pixels=True, BitsAllocated=32)
-    cases.append(Case("inspect_float_nan_dicom", cli("inspect", nan, "--json"), EITHER, nan.name))
-    cases.append(Case("inspect_float_nan_dicom_text", cli("inspect", nan), EITHER, nan.name))
-
-    png = huge_png(folder / "huge_ihdr.png")
-    cases.append(Case("inspect_png_100000x100000", cli("inspect", png), ERROR, png.name))
-    cases.append(Case("score_png_100000x100000", score(ctx, ctx.tiny, image=png), ERROR, png.name))
-    fifo = folder / "fifo.png"
-    os.mkfifo(fifo)
-    hang = 30.0  # nothing ever writes to the FIFO: past a model load, still waiting is a hang
-    cases.append(Case("inspect_fifo", cli("inspect", fifo), ERROR, fifo.name, True, time_limit_s=hang))
-    cases.append(Case("score_fifo", score(ctx, ctx.tiny, image=fifo), ERROR, fifo.name, time_limit_s=hang))
-    cases.append(dicomdir_case(ctx))
+        for truncate, label in ((True, "truncated"), (False, "damaged")):
+            path = damaged(ctx.dicom_dir / source, folder / f"{name}_{label}.dcm", truncate)
+            expect = ERROR if truncate else EITHER  # noise in entropy-coded data may still decode
+            quick = path.stem == "j2k_damaged"
+            cases.append(Case(f"inspect_{path.stem}", cli("inspect", path), expect, path.name, quick))
     return cases
 
 
+def image_cases(ctx: Context) -> list[Case]:
+    """Unusual but legal images (must work) and impossible ones (must be refused in one line)."""
+    from PIL import Image
+
+    folder = ctx.folder("images")
+    png16 = folder / "sixteen_bit.png"
+    Image.fromarray(np.linspace(0, 65535, 256 * 256).reshape(256, 256).astype(np.uint16)).save(png16)
+    rgb = write_dicom(
+        folder / "rgb32.dcm",
+        np.linspace(0, 2**32 - 1, 64 * 64 * 3).reshape(64, 64, 3).astype(np.uint32),
+        SamplesPerPixel=3, PhotometricInterpretation="RGB", PlanarConfiguration=0,
+        BitsAllocated=32, BitsStored=32, HighBit=31,
+    )  # fmt: skip
+    checker = (np.indices((64, 64)).sum(axis=0) % 2).astype(np.uint8)
+    one = write_dicom(folder / "one_bit.dcm", checker, BitsAllocated=1, BitsStored=1, HighBit=0)
+    floats = np.linspace(-1, 1, 64 * 64, dtype=np.float32).reshape(64, 64)
+    floats[::7, ::5] = np.nan
+    nan = write_dicom(folder / "float_nan.dcm", floats, float_pixels=True, BitsAllocated=32)
+    png = huge_png(folder / "huge_ihdr.png")
+    empty = folder / "empty.dcm"
+    empty.touch()
+    fifo = folder / "fifo.png"
+    os.mkfifo(fifo)
+    hang = 30.0  # nothing ever writes to the FIFO: still waiting after a model load is a hang
+    rgb_display, one_display = folder / "rgb32_display.png", folder / "one_bit_display.png"
+    return [
+        Case("score_16bit_png", score(ctx, ctx.tiny, image=png16), OK, quick=True),
+        Case("inspect_16bit_png", cli("inspect", png16, "--json"), OK),
+        Case("inspect_32bit_colour_dicom", cli("inspect", rgb, "--save-display", rgb_display), OK,
+             checks=[png_levels(rgb_display, min_levels=32, min_max=128)]),
+        Case("inspect_1bit_dicom", cli("inspect", one, "--save-display", one_display), OK,
+             checks=[png_levels(one_display, min_levels=2, min_max=200)]),
+        Case("score_1bit_dicom", score(ctx, ctx.tiny, image=one), OK),
+        Case("inspect_float_nan_dicom", cli("inspect", nan, "--json"), EITHER, nan.name),
+        Case("inspect_float_nan_dicom_text", cli("inspect", nan), EITHER, nan.name),
+        Case("inspect_png_100000x100000", cli("inspect", png), ERROR, png.name),
+        Case("score_png_100000x100000", score(ctx, ctx.tiny, image=png), ERROR, png.name),
+        Case("inspect_empty_file", cli("inspect", empty), ERROR, empty.name),
+        Case("inspect_fifo", cli("inspect", fifo), ERROR, fifo.name, True, time_limit_s=hang),
+        Case("score_fifo", score(ctx, ctx.tiny, image=fifo), ERROR, fifo.name, time_limit_s=hang),
+        dicomdir_case(ctx),
+    ]  # fmt: skip
+
+
 def dicomdir_case(ctx: Context) -> Case:
-    """A DICOMDIR whose file IDs climb out with ``..`` or are absolute, listed through the study scan."""
+    """A DICOMDIR whose file IDs climb out with ``..`` or are absolute, listed by the viewer's study scan."""
     from pydicom.dataset import Dataset
 
-    study = ctx.folder("dicomdir_escape/study")
-    secret = ctx.folder("dicomdir_escape/secret")
+    study, secret = ctx.folder("dicomdir/study"), ctx.folder("dicomdir/secret")
     shutil.copy(ctx.dicom_dir / "emri_small.dcm", secret / "outside.dcm")
     shutil.copy(ctx.dicom_dir / "emri_small.dcm", study / "inside.dcm")
     records = []
-    warnings.simplefilter("ignore")  # pydicom warns about the very values this case needs
     for file_id in (["inside.dcm"], ["..", "secret", "outside.dcm"], [str(secret / "outside.dcm")]):
         record = Dataset()
-        record.DirectoryRecordType, record.ReferencedFileID = "IMAGE", file_id
+        record.DirectoryRecordType = "IMAGE"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # CS values like ".." are the point of the case
+            record.ReferencedFileID = file_id
         records.append(record)
-    write_dicom(study / "DICOMDIR", np.zeros((8, 8), np.uint8), BitsAllocated=8, BitsStored=8, HighBit=7,
-                DirectoryRecordSequence=records)  # fmt: skip
+    pixels = np.zeros((8, 8), np.uint8)
+    write_dicom(
+        study / "DICOMDIR", pixels, BitsAllocated=8, BitsStored=8, HighBit=7, DirectoryRecordSequence=records
+    )
     listing = study.parent / "listing.json"
     code = (
         "import json, sys; from carzero_viewer.imaging.study import scan_folder; "
         "json.dump([str(e.path) for e in scan_folder(sys.argv[1])], open(sys.argv[2], 'w'))"
     )
-    return Case("study_dicomdir_escape", [sys.executable, "-c", code, str(study), str(listing)], OK,
-                checks=[inside(study, listing)])  # fmt: skip
+    command: list[str | bytes] = [sys.executable, "-c", code, str(study), str(listing)]
+    return Case("study_dicomdir_escape", command, OK, checks=[inside(study, listing)])
 
 
 # ---------------------------------------------------------------- annotations and prompts
 
 
+def _coco(image_width: float, box_width: float) -> str:
+    return json.dumps({
+        "images": [{"id": 1, "file_name": "00002578_000.png", "width": image_width, "height": 1024}],
+        "categories": [{"id": 1, "name": "Nodule"}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [100, 100, box_width, 50]}],
+    })  # fmt: skip
+
+
 def annotation_cases(ctx: Context) -> list[Case]:
+    """``eval`` given one hostile annotation (or label-map) file: refused in one line, or safe outputs."""
     folder = ctx.folder("annotations")
     images = ctx.folder("annotations/images")
     shutil.copy(ctx.image, images / "00002578_000.png")
-    cases: list[Case] = []
-
-    def coco(image_width: float, box_w: float) -> str:
-        return json.dumps({
-            "images": [{"id": 1, "file_name": "00002578_000.png", "width": image_width, "height": 1024}],
-            "categories": [{"id": 1, "name": "Nodule"}],
-            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [100, 100, box_w, 50]}],
-        })  # fmt: skip
-
     mscxr = "dicom_id,category_name,label_text,path,x,y,w,h,image_width,image_height\n"
     mscxr += "00002578_000,Nodule,nodule,files/00002578_000.jpg,10,10,50,50,0.4,1024\n"
-    plain = "image,label,x1,y1,x2,y2,image_width,image_height\n00002578_000.png,Nodule,10,10,60,60,0.4,1024\n"
-    formula = '00002578_000.png,"=HYPERLINK(""http://x"")",10,10,60,60,1024,1024\n'
+    plain = "image,label,x1,y1,x2,y2,image_width,image_height\n"
     inputs = {
-        "coco_image_width_0.json": (coco(0, 50), ERROR, True),
-        "coco_negative_image_width.json": (coco(-1024, 50), ERROR, False),
-        "coco_negative_box_width.json": (coco(1024, -50), ERROR, False),
+        "coco_image_width_0.json": (_coco(0, 50), ERROR, True),
+        "coco_negative_image_width.json": (_coco(-1024, 50), ERROR, False),
+        "coco_negative_box_width.json": (_coco(1024, -50), ERROR, False),
         "mscxr_image_width_0.4.csv": (mscxr, ERROR, True),
-        "plain_image_width_0.4.csv": (plain, ERROR, False),
+        "plain_image_width_0.4.csv": (plain + "00002578_000.png,Nodule,10,10,60,60,0.4,1024\n", ERROR, False),
         "deep.json": (deep_json(), ERROR, True),
-        "formula_labels.csv": (plain.splitlines()[0] + "\n" + formula, OK, False),
+        "formula_labels.csv": (
+            plain + '00002578_000.png,"=HYPERLINK(""http://x"")",10,10,60,60,,\n',
+            OK,
+            False,
+        ),
     }
+    cases = []
     for file_name, (text, expect, quick) in inputs.items():
         path = folder / file_name
         path.write_text(text, encoding="utf-8")
@@ -541,15 +574,23 @@ def annotation_cases(ctx: Context) -> list[Case]:
     command = cli("eval", "--images", images, "--annotations", folder / "formula_labels.csv", "--label-map",
                   label_map, "--out", folder / "out_label_map", "--weights", ctx.tiny, "--device", "cpu")  # fmt: skip
     cases.append(Case("eval_label_map_deep", command, ERROR, label_map.name))
+    return cases
 
-    prompts = folder / "prompts_deep.json"
-    prompts.write_text(deep_json())
-    cases.append(Case("score_prompts_file_deep", cli("score", ctx.image, "--prompts-file", prompts, "--weights",
-                                                     ctx.tiny), ERROR, prompts.name, True))  # fmt: skip
-    surrogate = folder / "prompts_surrogate.json"
-    surrogate.write_text('["pleural effusion", "\\ud800 nodule"]')
-    cases.append(Case("score_prompts_file_lone_surrogate", cli("score", ctx.image, "--prompts-file", surrogate,
-                                                               "--weights", ctx.tiny), ERROR, surrogate.name))  # fmt: skip
+
+def prompt_cases(ctx: Context) -> list[Case]:
+    """Prompt files nested too deep, holding NaN or a lone surrogate, and a non-UTF-8 ``--prompt``."""
+    folder = ctx.folder("prompts")
+    files = {
+        "prompts_deep.json": (deep_json(), True),
+        "prompts_surrogate.json": ('["pleural effusion", "\\ud800 nodule"]', False),
+        "prompts_nan.json": ('["pleural effusion", NaN]', False),
+    }
+    cases = []
+    for file_name, (text, quick) in files.items():
+        path = folder / file_name
+        path.write_text(text)
+        command = cli("score", ctx.image, "--prompts-file", path, "--weights", ctx.tiny, "--device", "cpu")
+        cases.append(Case(f"score_{path.stem}", command, ERROR, file_name, quick))
     out = folder / "out_surrogate_argv.json"
     command = cli("score", ctx.image, "--prompt", b"\xff nodule", "--json", out, "--weights", ctx.tiny)
     cases.append(Case("score_prompt_lone_surrogate_argv", command, EITHER, quick=True, outputs=[out]))
@@ -560,43 +601,46 @@ def annotation_cases(ctx: Context) -> list[Case]:
 
 
 def writer_cases(ctx: Context) -> list[Case]:
-    cases: list[Case] = []
+    """Outputs that exist already (no ``--force``), and full or read-only disks."""
     folder = ctx.folder("writers")
+    cases = []
     for flag, name in (("--json", "scores.json"), ("--arrays", "arrays.npz")):
         existing = folder / name
         existing.write_bytes(b"KEEP: written by a previous run\n")
-        case = f"score_{flag[2:]}_existing_no_force"
-        cases.append(Case(case, score(ctx, ctx.tiny, flag, existing), ERROR, name, flag == "--json",
-                          [unchanged(existing)]))  # fmt: skip
+        quick = flag == "--json"
+        command = score(ctx, ctx.tiny, flag, existing)
+        cases.append(Case(f"score_{flag[2:]}_existing", command, ERROR, name, quick, [unchanged(existing)]))
     display = folder / "display.png"
     display.write_bytes(b"KEEP")
-    cases.append(Case("inspect_save_display_existing", cli("inspect", ctx.image, "--save-display", display),
-                      ERROR, display.name, checks=[unchanged(display)]))  # fmt: skip
-
-    report = ctx.folder("writers/eval_out")
-    for name in ("report.html", "summary.json", "summary.csv"):
-        (report / name).write_text("KEEP")
-    command = cli("eval", "--images", ctx.image.parent, "--annotations", ctx.folder("writers") / "boxes.csv",
-                  "--out", report, "--bootstrap", "10", "--weights", ctx.tiny, "--device", "cpu")  # fmt: skip
-    (folder / "boxes.csv").write_text(f"image,label,x1,y1,x2,y2\n{ctx.image.name},Effusion,10,10,90,90\n")
+    command = cli("inspect", ctx.image, "--save-display", display)
     cases.append(
-        Case("eval_existing_report_no_force", command, ERROR, "", checks=[unchanged(report / "summary.json")])
+        Case("inspect_save_display_existing", command, ERROR, display.name, checks=[unchanged(display)])
     )
 
-    disks = (
+    report = ctx.folder("writers/eval_out")  # as a first eval left it
+    for name in ("report.html", "summary.json", "summary.csv", "boxes.csv", "image_classes.csv"):
+        (report / name).write_text("KEEP")
+    boxes = folder / "boxes.csv"
+    boxes.write_text(f"image,label,x1,y1,x2,y2\n{ctx.image.name},Effusion,10,10,90,90\n")
+    command = cli("eval", "--images", ctx.image.parent, "--annotations", boxes, "--out", report,
+                  "--bootstrap", "10", "--weights", ctx.tiny, "--device", "cpu")  # fmt: skip
+    cases.append(Case("eval_existing_report", command, ERROR, checks=[unchanged(report / "summary.json")]))
+
+    disks: tuple[tuple[str, bool, Callable[[Path], list[str | bytes]], str], ...] = (
         ("score_json_full_disk", False, lambda d: score(ctx, ctx.tiny, "--json", d / "scores.json"), "scores.json"),
         ("score_json_read_only", True, lambda d: score(ctx, ctx.tiny, "--json", d / "scores.json"), "scores.json"),
+        ("score_arrays_full_disk", False, lambda d: score(ctx, ctx.tiny, "--arrays", d / "a.npz"), "a.npz"),
         ("inspect_display_full_disk", False, lambda d: cli("inspect", ctx.image, "--save-display", d / "d.png"),
          "d.png"),
-        ("weights_convert_full_disk", False, lambda d: cli("weights", "convert", ctx.tiny, d / "w", "--to",
-                                                           "safetensors"), "w"),
+        ("weights_convert_full_disk", False,
+         lambda d: cli("weights", "convert", ctx.tiny, d / "w", "--to", "safetensors"), "w"),
     )  # fmt: skip
     for name, read_only, command_for, target in disks:
         disk = ctx.folder(f"writers/{name}")
         skip = mount_tmpfs(ctx, disk, read_only)
-        keep = set() if read_only else {"filler"}
-        cases.append(Case(name, command_for(disk), ERROR, target, name == "score_json_full_disk",
-                          [only(disk, keep)], skip))  # fmt: skip
+        quick = name == "score_json_full_disk"
+        checks = [only(disk, set() if read_only else {"filler"})]
+        cases.append(Case(name, command_for(disk), ERROR, target, quick, checks, skip=skip))
     return cases
 
 
@@ -604,28 +648,39 @@ def writer_cases(ctx: Context) -> list[Case]:
 
 
 def export_cases(ctx: Context, quick_files: tuple[str, ...]) -> list[Case]:
-    cases: list[Case] = []
+    """Every real DICOM exported in all formats, and a folder of hostile neighbours and formula labels."""
+    cases = []
     for dcm in sorted(ctx.dicom_dir.glob("*.dcm")):
-        out = ctx.work / f"export_{dcm.stem[:40]}"
+        name = f"export_{dcm.stem[:40]}"
+        out = ctx.work / name
         command = cli("export", dcm, "--prompt", PROMPT, "--out", out, "--format", "png,pdf,csv,json,dcm",
                       "--weights", ctx.tiny, "--device", "cpu")  # fmt: skip
-        cases.append(Case(f"export_{dcm.stem[:40]}", command, OK, quick=dcm.name in quick_files,
-                          checks=[dciodvfy_clean(out)], outputs=[out]))  # fmt: skip
+        quick = dcm.name in quick_files
+        cases.append(Case(name, command, OK, quick=quick, checks=[dciodvfy_clean(out)], outputs=[out]))
 
     folder = ctx.folder("export_neighbours/images")
     shutil.copy(ctx.dicom_dir / "emri_small.dcm", folder / "scan.dcm")
     (folder / "broken.csv").write_bytes(b'image,label,x1\n\xff\xfe\x00garbage,"unterminated\n')
     (folder / "deep.json").write_text(deep_json())
-    (folder / "zero_width.json").write_text(json.dumps({
-        "images": [{"id": 1, "file_name": "scan.dcm", "width": 0, "height": 0}],
-        "categories": [{"id": 1, "name": "Effusion"}],
-        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 5, 5]}]}))  # fmt: skip
+    (folder / "zero_width.json").write_text(_coco(0, 50).replace("00002578_000.png", "scan.dcm"))
     (folder / "labels.csv").write_text(
         'image,label,x1,y1,x2,y2\nscan.dcm,"=HYPERLINK(""http://x"")",1,1,20,20\nscan.dcm,@SUM(A1),2,2,9,9\n'
     )
     out = ctx.work / "export_neighbours/out"
     command = cli("export", folder / "scan.dcm", "--prompt", '=HYPERLINK("http://x")', "--prompt", "+cmd",
                   "--out", out, "--format", "png,csv,json,dcm", "--weights", ctx.tiny, "--device", "cpu")  # fmt: skip
-    cases.append(Case("export_hostile_neighbours_and_formulas", command, OK, quick=True,
-                      checks=[dciodvfy_clean(out)], outputs=[out]))  # fmt: skip
+    checks = [dciodvfy_clean(out)]
+    cases.append(Case("export_hostile_neighbours", command, OK, quick=True, checks=checks, outputs=[out]))
     return cases
+
+
+BUILDERS = (
+    checkpoint_cases,
+    bert_cases,
+    safetensors_cases,
+    codestream_cases,
+    image_cases,
+    annotation_cases,
+    prompt_cases,
+    writer_cases,
+)

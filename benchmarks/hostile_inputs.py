@@ -35,19 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from hostile_cases import (
-    EITHER,
-    ERROR,
-    OK,
-    Case,
-    Context,
-    annotation_cases,
-    cli,
-    export_cases,
-    image_cases,
-    weights_cases,
-    writer_cases,
-)
+from hostile_cases import BUILDERS, EITHER, ERROR, OK, Case, Context, cli, export_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 TIME_LIMIT_S = 120.0
@@ -244,9 +232,7 @@ def prepare(work: Path, dicom_dir: Path) -> Context:
 
 
 def build(ctx: Context) -> list[Case]:
-    builders = (weights_cases, image_cases, annotation_cases, writer_cases)
-    cases = [case for builder in builders for case in builder(ctx)]
-    return cases + export_cases(ctx, QUICK_EXPORTS)
+    return [case for builder in BUILDERS for case in builder(ctx)] + export_cases(ctx, QUICK_EXPORTS)
 
 
 def main() -> int:
