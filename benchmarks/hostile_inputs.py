@@ -6,8 +6,9 @@ damaged DICOMs, bad annotation and prompt files, existing/full/read-only output 
 
 * ``error`` cases: non-zero exit, stderr exactly one line (after the untrained-model banner and progress bars)
   naming the hostile file; ``ok`` cases: exit 0; ``either``: one of the two;
-* never a ``Traceback`` or a library's log line on the terminal, no ``nan`` in stdout, every JSON output parsed
-  strictly (no NaN/Infinity), no CSV cell starting with ``= + - @`` unless it is a number, no empty output file;
+* never a ``Traceback`` or a library's log line on the terminal, no ``nan`` in stdout, every JSON output
+  parsed strictly (no NaN/Infinity, valid UTF-8), no CSV cell starting with ``= + - @`` unless it is a
+  number, no empty output file;
 * under 120 s wall time (the child is killed then: a hang), under 2.5 GB peak RSS (``ru_maxrss`` from
   ``wait4``; a child passing 4 GB is killed so a runaway allocation cannot take the machine down).
 
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from hostile_cases import BUILDERS, EITHER, ERROR, OK, Case, Context, cli, export_cases
+from hostile_weights import BUILDERS as WEIGHTS_BUILDERS
 
 ROOT = Path(__file__).resolve().parents[1]
 TIME_LIMIT_S = 120.0
@@ -115,7 +117,7 @@ def output_problems(outputs: list[Path]) -> list[str]:
 
 
 def strict_json(data: str | bytes, label: str) -> list[str]:
-    """Problems of ``data`` as JSON: invalid UTF-8 (a lone surrogate written raw), NaN/Infinity, bad syntax."""
+    """Problems of ``data`` as JSON: invalid UTF-8 (a raw lone surrogate), NaN/Infinity, bad syntax."""
     try:
         json.loads(data.decode("utf-8") if isinstance(data, bytes) else data, parse_constant=_strict_constant)
     except ValueError as exc:
@@ -232,7 +234,8 @@ def prepare(work: Path, dicom_dir: Path) -> Context:
 
 
 def build(ctx: Context) -> list[Case]:
-    return [case for builder in BUILDERS for case in builder(ctx)] + export_cases(ctx, QUICK_EXPORTS)
+    builders = (*WEIGHTS_BUILDERS, *BUILDERS)
+    return [case for builder in builders for case in builder(ctx)] + export_cases(ctx, QUICK_EXPORTS)
 
 
 def main() -> int:
