@@ -444,6 +444,9 @@ def prompt_cases(ctx: Context) -> list[Case]:
 # ---------------------------------------------------------------- writers
 
 
+JSON_OUT, NPZ_OUT, PNG_OUT = "scores_out.json", "arrays_out.npz", "display_out.png"  # distinctive names
+
+
 def writer_cases(ctx: Context) -> list[Case]:
     """Outputs that exist already (no ``--force``), and full or read-only disks."""
     folder = ctx.folder("writers")
@@ -467,16 +470,17 @@ def writer_cases(ctx: Context) -> list[Case]:
     boxes = folder / "boxes.csv"
     boxes.write_text(f"image,label,x1,y1,x2,y2\n{ctx.image.name},Effusion,10,10,90,90\n")
     command = evaluate(ctx, ctx.image.parent, boxes, report)
-    cases.append(Case("eval_existing_report", command, ERROR, checks=[unchanged(report / "summary.json")]))
+    checks = [unchanged(report / "summary.json")]
+    cases.append(Case("eval_existing_report", command, ERROR, report.name, checks=checks))
 
     disks: tuple[tuple[str, bool, Callable[[Path], list[str | bytes]], str], ...] = (
-        ("score_json_full_disk", False, lambda d: score(ctx, ctx.tiny, "--json", d / "s.json"), "s.json"),
-        ("score_json_read_only", True, lambda d: score(ctx, ctx.tiny, "--json", d / "s.json"), "s.json"),
-        ("score_arrays_full_disk", False, lambda d: score(ctx, ctx.tiny, "--arrays", d / "a.npz"), "a.npz"),
+        ("score_json_full_disk", False, lambda d: score(ctx, ctx.tiny, "--json", d / JSON_OUT), JSON_OUT),
+        ("score_json_read_only", True, lambda d: score(ctx, ctx.tiny, "--json", d / JSON_OUT), JSON_OUT),
+        ("score_arrays_full_disk", False, lambda d: score(ctx, ctx.tiny, "--arrays", d / NPZ_OUT), NPZ_OUT),
         ("inspect_display_full_disk", False,
-         lambda d: cli("inspect", ctx.image, "--save-display", d / "d.png"), "d.png"),
+         lambda d: cli("inspect", ctx.image, "--save-display", d / PNG_OUT), PNG_OUT),
         ("weights_convert_full_disk", False,
-         lambda d: cli("weights", "convert", ctx.tiny, d / "w", "--to", "safetensors"), "w"),
+         lambda d: cli("weights", "convert", ctx.tiny, d / "converted", "--to", "safetensors"), "converted"),
     )  # fmt: skip
     for name, read_only, command_for, target in disks:
         disk = ctx.folder(f"writers/{name}")

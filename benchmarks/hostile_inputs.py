@@ -47,7 +47,7 @@ QUICK_EXPORTS = ("966_fixed.dcm", "SIIM_1.2.276.0.7230010.3.1.4.8323329.6904.151
 BANNER = "WARNING: UNTRAINED DEMO MODEL"
 PROGRESS = re.compile(r"\d+%\|")  # tqdm bars
 LIBRARY_LOG = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL) (?!carzero_viewer)[\w.]+: ")
-NAN = re.compile(r"\b(nan|NaN|NAN)\b")
+NAN = re.compile(r"(?<![\w.])[-+]?nan\b")  # how Python and numpy print a NaN value; prose says "NaN"
 FORMULA = ("=", "+", "-", "@")
 
 
@@ -145,7 +145,9 @@ def _is_number(text: str) -> bool:
 
 def judge(case: Case, result: dict[str, Any]) -> list[str]:
     """Every reason the outcome is wrong (empty: the case passes)."""
-    reasons = [result["killed"]] if result["killed"] else []
+    if result["killed"]:
+        return [f"{result['killed']}; peak RSS {result['peak_rss_mb']} MB after {result['seconds']} s"]
+    reasons = []
     lines = stderr_lines(result["stderr"])
     code = result["exit_code"]
     expected = case.expect if case.expect != EITHER else (OK if code == 0 else ERROR)
@@ -156,13 +158,14 @@ def judge(case: Case, result: dict[str, Any]) -> list[str]:
             reasons.append(f"exit code {code}, expected a clean failure (1)")
         if len(lines) != 1:
             reasons.append(f"stderr has {len(lines)} lines, expected exactly one")
-        elif case.names and case.names not in lines[0]:
+        elif case.names not in lines[0]:
             reasons.append(f"the error line does not name {case.names}")
     if "Traceback" in result["stdout"] + result["stderr"]:
         reasons.append("Traceback in the output")
     reasons += [f"library log line on the terminal: {ln[:120]}" for ln in lines if LIBRARY_LOG.match(ln)][:2]
-    if NAN.search(result["stdout"]):
-        reasons.append("NaN in stdout")
+    nan = NAN.search(result["stdout"])
+    if nan:
+        reasons.append(f"NaN value in stdout: {nan.group(0)!r}")
     if result["stdout"].lstrip().startswith("{"):
         reasons += strict_json(result["stdout"], "stdout")
     if result["seconds"] > TIME_LIMIT_S:
@@ -170,11 +173,7 @@ def judge(case: Case, result: dict[str, Any]) -> list[str]:
     if result["peak_rss_mb"] > RSS_LIMIT_MB:
         reasons.append(f"peak RSS {result['peak_rss_mb']} MB (limit {RSS_LIMIT_MB:.0f})")
     reasons += output_problems(case.outputs)
-    for check in case.checks:
-        reason = check()
-        if reason:
-            reasons.append(reason)
-    return reasons
+    return reasons + [reason for reason in (check() for check in case.checks) if reason]
 
 
 def run_case(case: Case, work: Path) -> dict[str, Any]:
