@@ -116,9 +116,13 @@ def absent(path: Path) -> Check:
 
 
 def only(folder: Path, names: set[str]) -> Check:
+    """No file besides ``names`` under ``folder`` (a partial output); empty folders are not files."""
+
     def check() -> str | None:
-        extra = sorted(p.name for p in folder.iterdir() if p.name not in names)
-        return f"left behind in {folder.name}/: {extra}" if extra else None
+        extra = sorted(
+            str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name not in names
+        )
+        return f"left behind in {folder.name}/: {extra[:5]}" if extra else None
 
     return check
 
