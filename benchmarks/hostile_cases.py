@@ -248,10 +248,10 @@ def write_dicom(path: Path, pixels: np.ndarray, float_pixels: bool = False, **at
     """A minimal Secondary Capture of ``pixels`` (MONOCHROME2 unsigned unless ``attrs`` say otherwise)."""
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.pixels import pack_bits
-    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+    from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.7")  # Secondary Capture
     meta.MediaStorageSOPInstanceUID = generate_uid()
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = Dataset()

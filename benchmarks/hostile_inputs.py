@@ -1,6 +1,7 @@
 """Acceptance harness for issue 11: crafted hostile inputs through the real CLI, one JSON report.
 
-Every case (built by :mod:`hostile_cases` from the issue's descriptions: crafted weights, lying codestreams,
+Every case (built by :mod:`hostile_weights` and :mod:`hostile_cases` from the issue's descriptions: crafted
+weights, lying codestreams,
 damaged DICOMs, bad annotation and prompt files, existing/full/read-only output locations, DICOM export) runs
 ``python -m carzero_viewer ...`` in its own process and is judged the way the issue's author will:
 
@@ -49,6 +50,7 @@ PROGRESS = re.compile(r"\d+%\|")  # tqdm bars
 LIBRARY_LOG = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL) (?!carzero_viewer)[\w.]+: ")
 NAN = re.compile(r"(?<![\w.])[-+]?nan\b")  # how Python and numpy print a NaN value; prose says "NaN"
 FORMULA = ("=", "+", "-", "@")
+EXIT_USAGE = 2  # argparse: the harness built a wrong command, which must not pass as a clean refusal
 
 
 def rss_mb(pid: int) -> float:
@@ -154,7 +156,7 @@ def judge(case: Case, result: dict[str, Any]) -> list[str]:
     if expected == OK and code != 0:
         reasons.append(f"exit code {code}, expected 0")
     if expected == ERROR:
-        if code <= 0:
+        if code <= 0 or code == EXIT_USAGE:
             reasons.append(f"exit code {code}, expected a clean failure (1)")
         if len(lines) != 1:
             reasons.append(f"stderr has {len(lines)} lines, expected exactly one")
@@ -204,7 +206,7 @@ def _short(arg: str, work: Path) -> str:
     return text if len(text) < 160 else text[:157] + "..."
 
 
-def prepare(work: Path, dicom_dir: Path) -> Context:
+def prepare(work: Path, dicom_dir: Path, mounts: list[Path]) -> Context:
     """Shared inputs: the tiny fixture converted to both weights forms with the CLI under test."""
     tiny = ROOT / "tests" / "data" / "carzero-tiny"
     forms = {"safetensors": work / "base_safetensors", "ckpt": work / "base_ckpt"}
@@ -217,19 +219,32 @@ def prepare(work: Path, dicom_dir: Path) -> Context:
             sys.exit(
                 f"setup: weights convert --to {to} failed: {done.stderr.decode(errors='replace')[-500:]}"
             )
+    return Context(work=work, tiny=tiny, ckpt=forms["ckpt"], safetensors=forms["safetensors"],
+                   image=tiny / "image.png", dicom_dir=dicom_dir, can_mount=can_mount(work),
+                   mounts=mounts)  # fmt: skip
+
+
+def can_mount(work: Path) -> bool:
+    """Whether this process may mount a tmpfs (root, and not forbidden by a container)."""
+    if os.geteuid() != 0:
+        return False
     probe = work / "mount_probe"
     probe.mkdir()
-    mounted = (
-        os.geteuid() == 0
-        and subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)], capture_output=True, check=False
-        ).returncode
-        == 0
-    )
-    if mounted:
-        subprocess.run(["umount", str(probe)], check=False)
-    return Context(work=work, tiny=tiny, ckpt=forms["ckpt"], safetensors=forms["safetensors"],
-                   image=tiny / "image.png", dicom_dir=dicom_dir, can_mount=mounted)  # fmt: skip
+    command = ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)]
+    if subprocess.run(command, capture_output=True, check=False).returncode != 0:
+        return False
+    subprocess.run(["umount", str(probe)], check=False)
+    return True
+
+
+def code_under_test() -> dict[str, str]:
+    """Which ``carzero_viewer`` the cases run (the one this interpreter imports) and its git revision."""
+    code = "import carzero_viewer, pathlib; print(pathlib.Path(carzero_viewer.__file__).parents[1])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    folder = done.stdout.strip()
+    git = ["git", "-C", folder or ".", "rev-parse", "--short", "HEAD"]
+    revision = subprocess.run(git, capture_output=True, text=True, check=False).stdout.strip()
+    return {"checkout": folder, "revision": revision}
 
 
 def build(ctx: Context) -> list[Case]:
@@ -239,8 +254,10 @@ def build(ctx: Context) -> list[Case]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a representative subset (~2 minutes)")
-    parser.add_argument("--jobs", type=int, default=2, help="cases run in parallel (default 2)")
+    parser.add_argument("--quick", action="store_true", help="a representative subset (~1-2 minutes)")
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="cases run in parallel (default 2; RSS is per case)"
+    )
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only cases whose name contains NAME")
     parser.add_argument("--dicom-dir", type=Path, default=ROOT / "tests" / "data" / "dicom",
                         help="the real DICOMs to export and to derive damaged ones from")  # fmt: skip
@@ -249,21 +266,22 @@ def main() -> int:
     shutil.which("dciodvfy") or print("warning: dciodvfy not found; export cases will fail", file=sys.stderr)
     work = Path(tempfile.mkdtemp(prefix="hostile-"))
     start = time.perf_counter()
-    ctx = prepare(work, args.dicom_dir)
+    mounts: list[Path] = []  # the builders' tmpfs mounts, unmounted whatever happens
     try:
+        ctx = prepare(work, args.dicom_dir, mounts)
         cases = [c for c in build(ctx) if c.quick or not args.quick]
         if args.only:
             cases = [c for c in cases if any(part in c.name for part in args.only)]
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             rows = list(pool.map(lambda case: _progress(run_case(case, work)), cases))
     finally:
-        for mount in reversed(ctx.mounts):
+        for mount in reversed(mounts):
             subprocess.run(["umount", str(mount)], check=False)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     failed = [row for row in rows if row["status"] == "fail"]
     report = {
-        "code_under_test": os.environ.get("PYTHONPATH") or str(ROOT),
+        "code_under_test": code_under_test(),
         "mode": "quick" if args.quick else "full",
         "work_folder": str(work) if args.keep else None,
         "cases": rows,
