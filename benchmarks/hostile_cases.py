@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 Check = Callable[[], "str | None"]  # returns why the case fails, or None
-OK, ERROR, EITHER = "ok", "error", "either"
+OK, ERROR, EITHER, PARTIAL = "ok", "error", "either", "partial"
 PROMPT = "pleural effusion"
 DEEP = 100_000  # nesting depth of the deep JSON inputs: far past any recursion limit
 ROWS_LIE = 1_050_336  # the rows the lying JPEG 2000 SIZ of the issue declares
@@ -41,7 +41,8 @@ class Case:
     Attributes:
         name: unique and short.
         command: argv (bytes allowed, for arguments that are not valid UTF-8).
-        expect: ``ok`` (exit 0, correct result), ``error`` (one-line error naming ``names``) or ``either``.
+        expect: ``ok`` (exit 0, correct result), ``error`` (one-line error naming ``names``), ``either``, or
+            ``partial`` (a multi-file run: non-zero exit, its last line names ``names``, the rest written).
         names: what the error line must contain (the hostile file's name).
         quick: part of the ``--quick`` subset.
         checks: extra checks run after the command.
@@ -302,7 +303,32 @@ def codestream_cases(ctx: Context) -> list[Case]:
             expect = ERROR if truncate else EITHER  # noise in entropy-coded data may still decode
             quick = path.stem == "j2k_damaged"
             cases.append(Case(f"inspect_{path.stem}", cli("inspect", path), expect, path.name, quick))
-    return cases
+    return cases + mixed_folder_cases(ctx, lies[0])
+
+
+def mixed_folder_cases(ctx: Context, lie: Path) -> list[Case]:
+    """A good image next to a lying codestream (and, for eval, a FIFO): the good one is still done."""
+    images = ctx.folder("mixed/images")
+    shutil.copy(ctx.image, images / "good.png")
+    shutil.copy(lie, images / lie.name)
+    os.mkfifo(images / "fifo.png")
+    boxes = ctx.folder("mixed") / "boxes.csv"
+    boxes.write_text(f"image,label,x1,y1,x2,y2\ngood.png,Effusion,10,10,90,90\n{lie.name},Effusion,1,1,9,9\n")
+    out = ctx.work / "mixed" / "export_out"
+    export = cli("export", ctx.dicom_dir / "emri_small.dcm", lie, "--prompt", PROMPT, "--out", out,
+                 "--format", "png,csv,json,dcm", "--weights", ctx.tiny, "--device", "cpu")  # fmt: skip
+    eval_out = ctx.work / "mixed" / "eval_out"
+    return [
+        Case("eval_folder_with_lie_and_fifo", evaluate(ctx, images, boxes, eval_out), OK, outputs=[eval_out]),
+        Case(
+            "export_good_and_lying_dicom",
+            export,
+            PARTIAL,
+            lie.name,
+            checks=[dciodvfy_clean(out)],
+            outputs=[out],
+        ),
+    ]
 
 
 def image_cases(ctx: Context) -> list[Case]:

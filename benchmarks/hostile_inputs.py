@@ -6,7 +6,8 @@ damaged DICOMs, bad annotation and prompt files, existing/full/read-only output 
 ``python -m carzero_viewer ...`` in its own process and is judged the way the issue's author will:
 
 * ``error`` cases: non-zero exit, stderr exactly one line (after the untrained-model banner and progress bars)
-  naming the hostile file; ``ok`` cases: exit 0; ``either``: one of the two;
+  naming the hostile file; ``ok`` cases: exit 0; ``either``: one of the two; ``partial`` (a multi-file run
+  with one hostile file): non-zero exit, the last line names it, the good file's outputs are written;
 * never a ``Traceback`` or a library's log line on the terminal, no ``nan`` in stdout, every JSON output
   parsed strictly (no NaN/Infinity, valid UTF-8), no CSV cell starting with ``= + - @`` unless it is a
   number, no empty output file;
@@ -37,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from hostile_cases import BUILDERS, EITHER, ERROR, OK, Case, Context, cli, export_cases
+from hostile_cases import BUILDERS, EITHER, ERROR, OK, PARTIAL, Case, Context, cli, export_cases
 from hostile_weights import BUILDERS as WEIGHTS_BUILDERS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +47,7 @@ RSS_LIMIT_MB = 2500.0
 RSS_KILL_MB = 4000.0
 QUICK_EXPORTS = ("966_fixed.dcm", "SIIM_1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm")
 BANNER = "WARNING: UNTRAINED DEMO MODEL"
-PROGRESS = re.compile(r"\d+%\|")  # tqdm bars
+PROGRESS = re.compile(r"(?:[\w ]+: *)?\d+%\|[^|]*\|[^\]]*\]")  # tqdm bars; a message may share their line
 LIBRARY_LOG = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL) (?!carzero_viewer)[\w.]+: ")
 NAN = re.compile(r"(?<![\w.])[-+]?nan\b")  # how Python and numpy print a NaN value; prose says "NaN"
 FORMULA = ("=", "+", "-", "@")
@@ -96,8 +97,8 @@ def execute(command: list[str | bytes], cwd: Path, time_limit_s: float) -> dict[
 
 def stderr_lines(stderr: str) -> list[str]:
     """The lines a user reads, without the untrained-model banner and progress bars."""
-    lines = [ln.strip() for chunk in stderr.splitlines() for ln in chunk.split("\r")]
-    return [ln for ln in lines if ln and not ln.startswith(BANNER) and not PROGRESS.search(ln)]
+    lines = [PROGRESS.sub("", ln).strip() for chunk in stderr.splitlines() for ln in chunk.split("\r")]
+    return [ln for ln in lines if ln and not ln.startswith(BANNER)]
 
 
 def _strict_constant(name: str) -> None:
@@ -162,6 +163,12 @@ def judge(case: Case, result: dict[str, Any]) -> list[str]:
             reasons.append(f"stderr has {len(lines)} lines, expected exactly one")
         elif case.names not in lines[0]:
             reasons.append(f"the error line does not name {case.names}")
+    if expected == PARTIAL and (
+        code in (0, EXIT_USAGE) or code < 0 or not lines or case.names not in lines[-1]
+    ):
+        reasons.append(
+            f"exit code {code} with last line {lines[-1:]}, expected a failure naming {case.names}"
+        )
     if "Traceback" in result["stdout"] + result["stderr"]:
         reasons.append("Traceback in the output")
     reasons += [f"library log line on the terminal: {ln[:120]}" for ln in lines if LIBRARY_LOG.match(ln)][:2]
