@@ -14,9 +14,11 @@ damaged DICOMs, bad annotation and prompt files, existing/full/read-only output 
 * under 120 s wall time (the child is killed then: a hang), under 2.5 GB peak RSS (``ru_maxrss`` from
   ``wait4``; a child passing 4 GB is killed so a runaway allocation cannot take the machine down).
 
-The code under test is whatever ``carzero_viewer`` the interpreter imports: run from the repository root, or
-set ``PYTHONPATH`` to another checkout. Full and read-only disks are 64 KiB tmpfs mounts (root only; the cases
-are reported as skipped otherwise). Exit status 1 when any case fails.
+The code under test is the checkout ``PYTHONPATH`` names, else the one holding this script (every child runs
+in a scratch folder, so the current directory never decides which ``carzero_viewer`` is imported). Full and
+read-only disks are 64 KiB tmpfs mounts (root only; the cases are reported as skipped otherwise). Exit
+status 1 when any case fails. Typical times on 2 cores: ~3-4 min in full, ~1 min with ``--quick`` (plus up
+to 120 s for each case that hangs).
 
     .venv/bin/python benchmarks/hostile_inputs.py [--quick] [--jobs 2] [--only NAME ...] [--keep]
 """
@@ -51,6 +53,7 @@ PROGRESS = re.compile(r"(?:[\w ]+: *)?\d+%\|[^|]*\|[^\]]*\]")  # tqdm bars; a me
 LIBRARY_LOG = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL) (?!carzero_viewer)[\w.]+: ")
 NAN = re.compile(r"(?<![\w.])[-+]?nan\b")  # how Python and numpy print a NaN value; prose says "NaN"
 FORMULA = ("=", "+", "-", "@")
+CHILD_ENV = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH") or str(ROOT)}
 EXIT_USAGE = 2  # argparse: the harness built a wrong command, which must not pass as a clean refusal
 
 
@@ -67,8 +70,8 @@ def execute(command: list[str | bytes], cwd: Path, time_limit_s: float) -> dict[
     """Run one command; exit code, output, seconds and peak RSS, killed past the time or memory limit."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                 start_new_session=True)  # fmt: skip
+        child = subprocess.Popen(command, cwd=cwd, env=CHILD_ENV, stdout=out, stderr=err,
+                                 stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
         killed = ""
         while True:
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)
@@ -219,13 +222,9 @@ def prepare(work: Path, dicom_dir: Path, mounts: list[Path]) -> Context:
     forms = {"safetensors": work / "base_safetensors", "ckpt": work / "base_ckpt"}
     for to, dest in forms.items():
         source = tiny if to == "safetensors" else forms["safetensors"]
-        done = subprocess.run(
-            cli("weights", "convert", source, dest, "--to", to), capture_output=True, check=False
-        )
-        if done.returncode != 0:
-            sys.exit(
-                f"setup: weights convert --to {to} failed: {done.stderr.decode(errors='replace')[-500:]}"
-            )
+        done = execute(cli("weights", "convert", source, dest, "--to", to), work, TIME_LIMIT_S)
+        if done["exit_code"] != 0:
+            raise SystemExit(f"setup: weights convert --to {to} failed: {done['stderr'][-500:]}")
     return Context(work=work, tiny=tiny, ckpt=forms["ckpt"], safetensors=forms["safetensors"],
                    image=tiny / "image.png", dicom_dir=dicom_dir, can_mount=can_mount(work),
                    mounts=mounts)  # fmt: skip
@@ -244,13 +243,15 @@ def can_mount(work: Path) -> bool:
     return True
 
 
-def code_under_test() -> dict[str, str]:
-    """Which ``carzero_viewer`` the cases run (the one this interpreter imports) and its git revision."""
+def code_under_test(work: Path) -> dict[str, str]:
+    """Which ``carzero_viewer`` the cases run and its git revision (marked when the tree has changes)."""
     code = "import carzero_viewer, pathlib; print(pathlib.Path(carzero_viewer.__file__).parents[1])"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    folder = done.stdout.strip()
-    git = ["git", "-C", folder or ".", "rev-parse", "--short", "HEAD"]
+    folder = execute([sys.executable, "-c", code], work, TIME_LIMIT_S)["stdout"].strip()
+    git = ["git", "-C", folder, "rev-parse", "--short", "HEAD"]
     revision = subprocess.run(git, capture_output=True, text=True, check=False).stdout.strip()
+    status = ["git", "-C", folder, "status", "--porcelain", "--untracked-files=no"]
+    if subprocess.run(status, capture_output=True, text=True, check=False).stdout.strip():
+        revision += " + uncommitted changes"
     return {"checkout": folder, "revision": revision}
 
 
@@ -274,6 +275,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="hostile-"))
     start = time.perf_counter()
     mounts: list[Path] = []  # the builders' tmpfs mounts, unmounted whatever happens
+    under_test = code_under_test(work)
     try:
         ctx = prepare(work, args.dicom_dir, mounts)
         cases = [c for c in build(ctx) if c.quick or not args.quick]
@@ -288,7 +290,7 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
     failed = [row for row in rows if row["status"] == "fail"]
     report = {
-        "code_under_test": code_under_test(),
+        "code_under_test": under_test,
         "mode": "quick" if args.quick else "full",
         "work_folder": str(work) if args.keep else None,
         "cases": rows,
