@@ -32,6 +32,7 @@ OK, ERROR, EITHER, PARTIAL = "ok", "error", "either", "partial"
 PROMPT = "pleural effusion"
 DEEP = 100_000  # nesting depth of the deep JSON inputs: far past any recursion limit
 ROWS_LIE = 1_050_336  # the rows the lying JPEG 2000 SIZ of the issue declares
+FIFO_HANG_S = 30.0  # a FIFO nobody writes to: still waiting well past a model load (~5 s) is a hang
 
 
 @dataclass
@@ -288,6 +289,22 @@ def huge_png(path: Path, side: int = 100_000) -> Path:
     return path
 
 
+def huge_tiff(path: Path, side: int = 100_000) -> Path:
+    """An 8x8 grey TIFF whose first IFD then declares ``side`` x ``side`` (ImageWidth/ImageLength as LONG)."""
+    from PIL import Image
+
+    Image.new("L", (8, 8)).save(path)
+    data = bytearray(path.read_bytes())
+    order = "<" if data[:2] == b"II" else ">"
+    ifd = struct.unpack(order + "I", data[4:8])[0]
+    (count,) = struct.unpack(order + "H", data[ifd : ifd + 2])
+    for entry in range(ifd + 2, ifd + 2 + 12 * count, 12):
+        if struct.unpack(order + "H", data[entry : entry + 2])[0] in (256, 257):
+            data[entry + 2 : entry + 12] = struct.pack(order + "HII", 4, 1, side)
+    path.write_bytes(bytes(data))
+    return path
+
+
 def codestream_cases(ctx: Context) -> list[Case]:
     """Lying, truncated and damaged compressed DICOMs."""
     folder = ctx.folder("codestreams")
@@ -354,7 +371,6 @@ def image_cases(ctx: Context) -> list[Case]:
     empty.touch()
     fifo = folder / "fifo.png"
     os.mkfifo(fifo)
-    hang = 30.0  # nothing ever writes to the FIFO: still waiting after a model load is a hang
     rgb_display, one_display = folder / "rgb32_display.png", folder / "one_bit_display.png"
     return [
         Case("score_16bit_png", score(ctx, ctx.tiny, image=png16), OK, quick=True),
@@ -369,8 +385,8 @@ def image_cases(ctx: Context) -> list[Case]:
         Case("inspect_png_100000x100000", cli("inspect", png), ERROR, png.name),
         Case("score_png_100000x100000", score(ctx, ctx.tiny, image=png), ERROR, png.name),
         Case("inspect_empty_file", cli("inspect", empty), ERROR, empty.name),
-        Case("inspect_fifo", cli("inspect", fifo), ERROR, fifo.name, True, time_limit_s=hang),
-        Case("score_fifo", score(ctx, ctx.tiny, image=fifo), ERROR, fifo.name, time_limit_s=hang),
+        Case("inspect_fifo", cli("inspect", fifo), ERROR, fifo.name, True, time_limit_s=FIFO_HANG_S),
+        Case("score_fifo", score(ctx, ctx.tiny, image=fifo), ERROR, fifo.name, time_limit_s=FIFO_HANG_S),
         dicomdir_case(ctx),
     ]  # fmt: skip
 
@@ -401,6 +417,44 @@ def dicomdir_case(ctx: Context) -> Case:
     )
     command: list[str | bytes] = [sys.executable, "-c", code, str(study), str(listing)]
     return Case("study_dicomdir_escape", command, OK, checks=[inside(study, listing)])
+
+
+def odd_file_cases(ctx: Context) -> list[Case]:
+    """FIFOs as prompt and annotation files, a folder or a symlink loop as an image, impossible DICOM and
+    TIFF sizes, and an output folder that is a file (FIFOs as weights files: :mod:`hostile_weights`)."""
+
+    folder = ctx.folder("odd")
+    fifo = folder / "fifo.json"
+    os.mkfifo(fifo)
+    prompts = cli("score", ctx.image, "--prompts-file", fifo, "--weights", ctx.tiny, "--device", "cpu")
+    annotations = evaluate(ctx, ctx.folder("annotations/images"), fifo, folder / "out_fifo_eval")
+
+    loop = folder / "loop.png"
+    loop.symlink_to(loop)
+    zero = write_dicom(folder / "zero_rows.dcm", np.zeros((4, 4), np.uint16), BitsAllocated=16,
+                       BitsStored=16, HighBit=15)  # fmt: skip
+    data = bytearray(zero.read_bytes())
+    rows = data.index(b"\x28\x00\x10\x00US\x02\x00")  # (0028,0010) Rows, explicit VR US, length 2
+    data[rows + 8 : rows + 10] = b"\0\0"
+    zero.write_bytes(bytes(data))
+    frames = write_dicom(folder / "many_frames.dcm", np.zeros((64, 64), np.uint16), BitsAllocated=16,
+                         BitsStored=16, HighBit=15, NumberOfFrames=2**31 - 1)  # fmt: skip
+    tiff = huge_tiff(folder / "huge.tif")
+    taken = folder / "out_is_a_file"
+    taken.write_text("KEEP")
+    export = cli(
+        "export", ctx.image, "--prompt", PROMPT, "--out", taken, "--weights", ctx.tiny, "--device", "cpu"
+    )
+    return [
+        Case("fifo_prompts_file", prompts, ERROR, fifo.name, time_limit_s=FIFO_HANG_S),
+        Case("fifo_annotations", annotations, ERROR, fifo.name, time_limit_s=FIFO_HANG_S),
+        Case("inspect_folder", cli("inspect", folder), ERROR, folder.name),
+        Case("inspect_symlink_loop", cli("inspect", loop), ERROR, loop.name),
+        Case("inspect_zero_rows_dicom", cli("inspect", zero), ERROR, zero.name),
+        Case("inspect_2g_frames_dicom", cli("inspect", frames), ERROR, frames.name),
+        Case("inspect_tiff_100000x100000", cli("inspect", tiff), ERROR, tiff.name),
+        Case("export_out_is_a_file", export, ERROR, taken.name, checks=[unchanged(taken)]),
+    ]
 
 
 # ---------------------------------------------------------------- annotations and prompts
@@ -555,6 +609,7 @@ def export_cases(ctx: Context, quick_files: tuple[str, ...]) -> list[Case]:
 BUILDERS = (
     codestream_cases,
     image_cases,
+    odd_file_cases,
     annotation_cases,
     prompt_cases,
     writer_cases,

@@ -11,13 +11,14 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import shutil
 import struct
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from hostile_cases import DEEP, EITHER, ERROR, Case, Context, absent, deep_json, score
+from hostile_cases import DEEP, EITHER, ERROR, FIFO_HANG_S, Case, Context, absent, deep_json, score
 
 PLACEHOLDER = "HOSTILE-PLACEHOLDER-7f3a"
 TUPLE1_REDUCE = b"\x85R"  # pickle: wrap the top of the stack in a 1-tuple, call the callable below it
@@ -176,4 +177,22 @@ def safetensors_cases(ctx: Context) -> list[Case]:
     return cases
 
 
-BUILDERS = (checkpoint_cases, bert_cases, safetensors_cases)
+def fifo_weights_cases(ctx: Context) -> list[Case]:
+    """A weights folder whose checkpoint, BERT config or vocabulary is a FIFO nobody writes to."""
+    cases = []
+    for name, source, relative in (
+        ("fifo_checkpoint", ctx.tiny, "checkpoint.ckpt"),
+        ("fifo_safetensors", ctx.safetensors, "checkpoint.safetensors"),
+        ("fifo_bert_config", ctx.tiny, "bert/config.json"),
+        ("fifo_vocab", ctx.tiny, "bert/vocab.txt"),
+    ):
+        folder = ctx.work / name
+        shutil.copytree(source, folder)
+        (folder / relative).unlink()
+        os.mkfifo(folder / relative)
+        # --weights names the folder: an error naming it (or the FIFO inside) names the file the user gave
+        cases.append(Case(name, score(ctx, folder), ERROR, name, time_limit_s=FIFO_HANG_S))
+    return cases
+
+
+BUILDERS = (checkpoint_cases, bert_cases, safetensors_cases, fifo_weights_cases)
