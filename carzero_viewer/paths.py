@@ -87,7 +87,9 @@ class WeightsLocation:
 def _find_bert_dir(folder: Path) -> Path | None:
     candidates = [folder / "bert", *sorted(p for p in folder.iterdir() if p.is_dir())]
     for candidate in candidates:
-        if all((candidate / name).is_file() for name in BERT_REQUIRED_FILES):
+        # exists(), not is_file(): a FIFO or device in place of a file is refused by the reader with that
+        # reason, instead of being reported as missing.
+        if all((candidate / name).exists() for name in BERT_REQUIRED_FILES):
             return candidate
     return None
 
@@ -98,13 +100,13 @@ def resolve_weights_folder(path: Path) -> WeightsLocation:
     Raises:
         WeightsError: naming exactly which file is missing.
     """
-    if path.is_file():
+    if path.exists() and not path.is_dir():
         if path.suffix not in CHECKPOINT_SUFFIXES:
             raise WeightsError(f"not a checkpoint (expected {' or '.join(CHECKPOINT_SUFFIXES)})", path)
         folder, checkpoint = path.parent, path
     elif path.is_dir():
         folder = path
-        found = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in CHECKPOINT_SUFFIXES)
+        found = sorted(p for p in folder.iterdir() if p.suffix in CHECKPOINT_SUFFIXES and not p.is_dir())
         if not found:
             raise WeightsError("no *.ckpt or *.safetensors checkpoint in this folder", folder)
         preferred = [p for p in found if p.suffix == ".safetensors"] or found
@@ -117,7 +119,7 @@ def resolve_weights_folder(path: Path) -> WeightsLocation:
     bert_dir = _find_bert_dir(folder)
     if bert_dir is None:
         bert = folder / "bert"
-        missing = [name for name in BERT_REQUIRED_FILES if not (bert / name).is_file()]
+        missing = [name for name in BERT_REQUIRED_FILES if not (bert / name).exists()]
         raise WeightsError(
             f"BERT folder incomplete: {', '.join(missing)} missing (expected {bert}/config.json and vocab.txt)",
             bert,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -48,3 +49,16 @@ def test_checkpoint_without_bert(tmp_path: Path) -> None:
     shutil.copy(FIXTURE / "checkpoint.ckpt", tmp_path / "model.ckpt")
     with pytest.raises(WeightsError, match=r"config\.json, vocab\.txt missing"):
         resolve_weights_folder(tmp_path)
+
+
+def test_special_files_are_found_so_their_reader_can_refuse_them(tmp_path: Path) -> None:
+    """A FIFO named like a checkpoint or a BERT file is the reader's to refuse ("not a regular file"),
+    not reported as missing, which would send the user looking for a file that is there."""
+    shutil.copytree(FIXTURE / "bert", tmp_path / "bert")
+    (tmp_path / "bert" / "vocab.txt").unlink()
+    os.mkfifo(tmp_path / "bert" / "vocab.txt")
+    os.mkfifo(tmp_path / "checkpoint.ckpt")
+    location = resolve_weights_folder(tmp_path)
+    assert location.checkpoint == tmp_path / "checkpoint.ckpt"
+    assert location.bert_dir == tmp_path / "bert"
+    assert resolve_weights_folder(tmp_path / "checkpoint.ckpt").checkpoint == tmp_path / "checkpoint.ckpt"
