@@ -40,8 +40,8 @@ from carzero_viewer.model.safe_unpickle import (
     scan_pickle,
     to_plain,
 )
-from carzero_viewer.model.tensor_checks import check_safetensors_entry, checked_tensors
-from carzero_viewer.model.weights_bounds import MAX_PICKLE_BYTES, MAX_SAFETENSORS_HEADER, MAX_TOTAL_ELEMENTS
+from carzero_viewer.model.tensor_checks import check_safetensors_entry, check_total_elements, checked_tensors
+from carzero_viewer.model.weights_bounds import MAX_PICKLE_BYTES, MAX_SAFETENSORS_HEADER
 from carzero_viewer.model.weights_fields import (
     read_architecture,
     read_provenance,
@@ -213,13 +213,7 @@ def _safetensors_header(path: Path) -> dict[str, Any]:
     for key, entry in header.items():
         if key != "__metadata__":
             total += check_safetensors_entry(key, entry, data_bytes, path)
-    if total > MAX_TOTAL_ELEMENTS:
-        fail(
-            WeightsError,
-            path,
-            None,
-            f"tensors hold {total:,} numbers; at most {MAX_TOTAL_ELEMENTS:,} are loaded",
-        )
+    check_total_elements(total, path)
     return header
 
 

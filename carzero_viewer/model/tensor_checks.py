@@ -93,14 +93,7 @@ def checked_tensors(entries: Mapping[str, object], path: Path) -> dict[str, Tens
         check_layout(key, value, path)
         _check_dtype(key, value, path)
         tensors[key] = value
-    total = sum(t.numel() for t in tensors.values())
-    if total > MAX_TOTAL_ELEMENTS:
-        fail(
-            WeightsError,
-            path,
-            None,
-            f"tensors hold {total:,} numbers; at most {MAX_TOTAL_ELEMENTS:,} are loaded",
-        )
+    check_total_elements(sum(t.numel() for t in tensors.values()), path)
     return {key: t.to(torch.float32) if t.dtype in CAST_TO_FLOAT32 else t for key, t in tensors.items()}
 
 
@@ -140,3 +133,14 @@ def check_safetensors_entry(key: str, entry: object, data_bytes: int, path: Path
             f"span {end - begin} bytes, but shape {shape} of {dtype} needs {numel * SAFETENSORS_DTYPES[str(dtype)]}",
         )
     return numel
+
+
+def check_total_elements(total: int, path: Path) -> None:
+    """Refuse a file whose tensors hold more than :data:`MAX_TOTAL_ELEMENTS` numbers in all."""
+    if total > MAX_TOTAL_ELEMENTS:
+        fail(
+            WeightsError,
+            path,
+            None,
+            f"tensors hold {total:,} numbers; at most {MAX_TOTAL_ELEMENTS:,} are loaded",
+        )
