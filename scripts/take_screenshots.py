@@ -17,11 +17,12 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from carzero_viewer.files import encode_image, write_bytes_atomic
+from carzero_viewer.paths import demo_model_dir
 from carzero_viewer.settings import Settings
 from carzero_viewer.ui.app import create_application
 from carzero_viewer.ui.export_actions import rgb_from_qimage
 from carzero_viewer.ui.main_window import MainWindow
-from carzero_viewer.ui.weights_choice import demo_weights, searched_locations
+from carzero_viewer.ui.weights_choice import searched_locations
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
@@ -78,7 +79,7 @@ def main() -> int:
     dispose(app, window)
 
     window = fresh_window(app)
-    window.start_model([demo_weights()], "cpu")
+    window.start_model([demo_model_dir()], "cpu")
     wait(app, lambda: window.model_state is not None)
     window.open_paths([ROOT / "resources" / "samples" / "00000398_003.png"])
     wait(app, lambda: window.map_view is not None)
