@@ -377,7 +377,7 @@ def load_dicom(path: Path, frame: int = 0) -> ImageRecord:
         spacing_source=spacing_source,
         frame=frame,
         frame_count=frames,
-        metadata=MappingProxyType(meta.phi_free_metadata(ds, rows, columns, frames)),
+        metadata=MappingProxyType(meta.phi_free_metadata(ds, rows, columns, frames, frame)),
         pipeline=tuple(steps + [f"note: {n}" for n in notes]),
         model_input=model_input,
         model_input_rule=RULE_DICOM.format(voi=voi_label, inversion=inversion),

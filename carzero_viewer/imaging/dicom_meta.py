@@ -202,8 +202,12 @@ def _study_date(value: Any) -> str:
     return raw
 
 
-def phi_free_metadata(ds: Dataset, rows: int, columns: int, frames: int) -> dict[str, str]:
-    """The whitelisted, PHI-free subset shown in the UI and by ``inspect`` (never patient identity)."""
+def phi_free_metadata(ds: Dataset, rows: int, columns: int, frames: int, frame: int) -> dict[str, str]:
+    """The whitelisted, PHI-free subset shown in the UI and by ``inspect`` (never patient identity).
+
+    Patient Orientation is read for ``frame`` (enhanced objects keep it per frame): it tells a lateral from a
+    frontal view when View Position is missing (see :mod:`carzero_viewer.imaging.applicability`).
+    """
     meta = getattr(ds, "file_meta", None)
     syntax = meta.get("TransferSyntaxUID") if meta is not None else None
     syntax_text = ""
@@ -213,6 +217,7 @@ def phi_free_metadata(ds: Dataset, rows: int, columns: int, frames: int) -> dict
         "format": "DICOM",
         "modality": text(ds.get("Modality")),
         "view_position": text(ds.get("ViewPosition")),
+        "patient_orientation": text(lookup(ds, "PatientOrientation", frame)),
         "body_part": text(ds.get("BodyPartExamined")),
         "study_date": _study_date(ds.get("StudyDate")),
         "manufacturer": text(ds.get("Manufacturer")),

@@ -36,6 +36,7 @@ METADATA_KEYS: tuple[str, ...] = (
     "format",
     "modality",
     "view_position",
+    "patient_orientation",
     "body_part",
     "study_date",
     "manufacturer",

@@ -28,6 +28,7 @@ LABELS: dict[str, str] = {
     "format": "Format",
     "modality": "Modality",
     "view_position": "View position",
+    "patient_orientation": "Orientation",
     "body_part": "Body part",
     "study_date": "Study date",
     "manufacturer": "Manufacturer",
