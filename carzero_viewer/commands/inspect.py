@@ -1,9 +1,10 @@
 """``carzero-viewer inspect PATH``: what the viewer reads from a file and what the model will be given.
 
-Prints the PHI-free metadata, the grey-level pipeline steps that were applied (e.g. "MONOCHROME1 -> inverted
-after VOI") and the model-input rule, and optionally writes the default-window display rendering and the 8-bit
-model input as PNG files. It is the first thing to run when grey levels look wrong. Patient identity is never
-printed: only the record's whitelisted metadata is used.
+Prints the PHI-free metadata, whether the model can read the image (the one applicability check of
+:mod:`carzero_viewer.imaging.applicability`: a warning, never a refusal), the grey-level pipeline steps that
+were applied (e.g. "MONOCHROME1 -> inverted after VOI") and the model-input rule, and optionally writes the
+default-window display rendering and the 8-bit model input as PNG files. It is the first thing to run when grey
+levels look wrong. Patient identity is never printed: only the record's whitelisted metadata is used.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     """Load the file, print the report, write the requested PNGs; exit code 0 on success."""
     from carzero_viewer.files import json_text, prepare_targets, save_png
-    from carzero_viewer.imaging import SixteenBitRule, load_image, model_view
+    from carzero_viewer.imaging import SixteenBitRule, check_applicability, load_image, model_view
 
     requested = {
         "display": args.save_display,
@@ -70,10 +71,12 @@ def run(args: argparse.Namespace) -> int:
         for label, path in requested.items()
         if path is not None
     }
+    applicability = check_applicability(record)
     spacing = list(record.spacing_mm) if record.spacing_mm is not None else None
     report: dict[str, Any] = {
         "path": str(record.path),
         "metadata": dict(record.metadata),
+        "applicability": applicability.to_json(),
         "frame": record.frame,
         "frame_count": record.frame_count,
         "pixel_spacing_mm": spacing,
@@ -101,6 +104,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"  pixel spacing: {spacing[0]:g} x {spacing[1]:g} mm ({record.spacing_source})")
     else:
         print("  pixel spacing: unknown (measurements in pixels)")
+    if applicability.ok:
+        print("Applicability: ok (no reason found to doubt the model can read it)")
+    else:
+        print("Applicability: WARNING, the model may not be able to read this image (it is scored anyway):")
+        for reason in applicability.reasons:
+            print(f"  - {reason}")
     print("Pipeline:")
     for step in record.pipeline:
         print(f"  - {step}")

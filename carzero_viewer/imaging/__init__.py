@@ -2,12 +2,14 @@
 
 numpy/OpenCV/pydicom only -- no Qt, no torch -- so the CLI, batch scoring and tests use exactly the grey
 levels the viewer shows. Start with :func:`load_image`; :func:`model_view` gives the 224x224 crop the model
-sees; :func:`scan_folder` lists a study folder. pydicom is imported lazily (on the first DICOM), so importing
-this package is cheap.
+sees; :func:`check_applicability` says whether it is an image the model was trained to read;
+:func:`scan_folder` lists a study folder. pydicom is imported lazily (on the first DICOM), so importing this
+package is cheap.
 """
 
 from pathlib import Path
 
+from carzero_viewer.imaging.applicability import Applicability, check_applicability
 from carzero_viewer.imaging.detect import FileKind, detect
 from carzero_viewer.imaging.loader import load_image
 from carzero_viewer.imaging.model_input import content_hash, model_view, render_model_input
@@ -37,6 +39,7 @@ def full_tag_dump(path: str | Path) -> list[str]:
 __all__ = [
     "MAX_PIXELS",
     "METADATA_KEYS",
+    "Applicability",
     "FileKind",
     "ImageRecord",
     "SixteenBitRule",
@@ -50,6 +53,7 @@ __all__ = [
     "apply_voi",
     "apply_window",
     "auto_window",
+    "check_applicability",
     "content_hash",
     "detect",
     "full_tag_dump",
