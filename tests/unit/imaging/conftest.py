@@ -126,3 +126,36 @@ def make_dicom(tmp_path: Path) -> MakeDicom:
         return write_dicom(tmp_path / name, pixels, **kwargs)
 
     return _make
+
+
+# What a frontal chest radiograph says about itself: the starting point the applicability tests change one
+# attribute of at a time.
+FRONTAL_CHEST: dict[str, Any] = {
+    "Modality": "DX",
+    "BodyPartExamined": "CHEST",
+    "ViewPosition": "PA",
+    "PatientOrientation": ["L", "F"],
+}
+
+
+@pytest.fixture
+def make_chest_dicom(make_dicom: MakeDicom) -> MakeDicom:
+    """``make_chest_dicom(shape=(256, 256), **attributes)``: a frontal chest DX with ``attributes`` overriding it.
+
+    ``shape`` is (rows, columns) or (rows, columns, 3) for colour; an attribute given as None is removed.
+    """
+
+    def _make(shape: tuple[int, ...] = (256, 256), name: str = "chest.dcm", **attributes: Any) -> Path:
+        merged = {**FRONTAL_CHEST, **attributes}
+        pixels = np.arange(int(np.prod(shape)), dtype=np.uint64).reshape(shape) % 251
+        path = make_dicom(pixels.astype(np.uint8), name, **{k: v for k, v in merged.items() if v is not None})
+        if any(v is None for v in merged.values()):
+            import pydicom
+
+            ds = pydicom.dcmread(path)
+            for keyword in (k for k, v in merged.items() if v is None and k in ds):
+                delattr(ds, keyword)
+            ds.save_as(path)
+        return path
+
+    return _make
