@@ -31,6 +31,10 @@ The rules, in the order their reasons are listed:
    radiograph is a single frame, so more frames say this is another kind of acquisition.
 
 Non-DICOM files carry no modality, body part or view, so only rules 4 and 5 (and 6, trivially) apply.
+
+Reasons are ASCII sentences (exports draw them with fonts that may lack other glyphs); a value quoted from the
+file is put on one line and cut to :data:`MAX_QUOTED` characters, so a damaged or hostile attribute cannot
+flood the canvas or an export.
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ MODALITY_NAMES: dict[str, str] = {
 CHEST_TERMS: tuple[str, ...] = ("CHEST", "THORAX", "TORAX", "THORAKS", "LUNG", "CXR")
 LATERAL_VIEWS = frozenset({"LL", "RL", "LATERAL", "LAT"})
 TRAINED_ON = "the model was trained on frontal chest radiographs only"
+# A value quoted from the file is cut to this many characters: a reason is one line on a canvas or in an export.
+MAX_QUOTED = 40
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,12 @@ class Applicability:
         return {"ok": self.ok, "reasons": list(self.reasons)}
 
 
+def _quoted(value: str) -> str:
+    """``value`` as one line (runs of whitespace, newlines included, become one space), cut to MAX_QUOTED."""
+    line = " ".join(value.split())
+    return line if len(line) <= MAX_QUOTED else line[: MAX_QUOTED - 3] + "..."
+
+
 def _modality(record: ImageRecord) -> str | None:
     if record.source_format is not SourceFormat.DICOM:
         return None
@@ -96,14 +108,14 @@ def _modality(record: ImageRecord) -> str | None:
             f"radiograph (CR/DX); check it is a chest X-ray: {TRAINED_ON}"
         )
     name = f" ({MODALITY_NAMES[modality]})" if modality in MODALITY_NAMES else ""
-    return f"Modality is {modality}{name}, not a radiograph (CR/DX): {TRAINED_ON}"
+    return f"Modality is {_quoted(modality)}{name}, not a radiograph (CR/DX): {TRAINED_ON}"
 
 
 def _body_part(record: ImageRecord) -> str | None:
     body_part = record.metadata.get("body_part", "").strip()
     if not body_part or any(term in body_part.upper() for term in CHEST_TERMS):
         return None
-    return f"body part examined is {body_part}, not the chest: {TRAINED_ON}"
+    return f"body part examined is {_quoted(body_part)}, not the chest: {TRAINED_ON}"
 
 
 def _sagittal(orientation: str) -> bool:
@@ -121,7 +133,7 @@ def _lateral(record: ImageRecord) -> str | None:
         return f"view position is {view} (lateral): {TRAINED_ON}"
     orientation = record.metadata.get("patient_orientation", "")
     if _sagittal(orientation):
-        return f"patient orientation {orientation} means a lateral view: {TRAINED_ON}"
+        return f"patient orientation {_quoted(orientation)} means a lateral view: {TRAINED_ON}"
     return None
 
 

@@ -6,6 +6,7 @@ reason can only come from the one attribute the case changes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from carzero_viewer import cli
 from carzero_viewer.imaging import Applicability, check_applicability, load_image
+from carzero_viewer.imaging.applicability import MAX_QUOTED
 from tests.unit.imaging.conftest import CXR_DIR, DICOM_DIR, MakeDicom
 
 SIIM = next(DICOM_DIR.glob("SIIM_*.dcm"))
@@ -230,3 +232,33 @@ def test_inspect_text_prints_the_warning(capsys: pytest.CaptureFixture[str]) -> 
         assert f"  - {reason}\n" in out
     assert cli.main(["inspect", str(DICOM_DIR / "966_fixed.dcm")]) == 0
     assert "Applicability: ok" in capsys.readouterr().out
+
+
+def test_values_quoted_from_the_file_stay_one_short_line(make_chest_dicom: MakeDicom) -> None:
+    record = load_image(make_chest_dicom(BodyPartExamined="PELVIS"))
+    hostile = dataclasses.replace(
+        record, metadata={**record.metadata, "body_part": "LEFT\nKNEE " + "X" * 5000, "modality": "Q" * 100}
+    )
+    reasons = check_applicability(hostile).reasons
+    assert reasons[0].startswith(f"Modality is {'Q' * (MAX_QUOTED - 3)}..., not a radiograph")
+    assert reasons[1].startswith("body part examined is LEFT KNEE XXX")
+    assert all("\n" not in r and len(r) < MAX_QUOTED + 120 for r in reasons)
+
+
+def test_per_frame_patient_orientation_of_an_enhanced_object(make_chest_dicom: MakeDicom) -> None:
+    import pydicom
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    path = make_chest_dicom(shape=(2, 256, 256), frames=2, ViewPosition=None, PatientOrientation=None)
+    ds = pydicom.dcmread(path)
+    groups = []
+    for orientation in (["L", "F"], ["A", "F"]):
+        item, group = Dataset(), Dataset()
+        item.PatientOrientation = orientation
+        group.PatientOrientationInFrameSequence = Sequence([item])
+        groups.append(group)
+    ds.PerFrameFunctionalGroupsSequence = Sequence(groups)
+    ds.save_as(path)
+    assert not any("lateral" in r for r in reasons_of(path, frame=0))
+    assert any("patient orientation A\\F means a lateral view" in r for r in reasons_of(path, frame=1))
