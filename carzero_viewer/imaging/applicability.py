@@ -9,7 +9,8 @@ CLI and the exports all show the same verdict for the same record.
 
 The rules, in the order their reasons are listed:
 
-1. **Modality** (DICOM only): CR, DX and DR are radiographs. Anything else is a reason: MR, CT, US and the
+1. **Modality** (DICOM only): CR, DX and DR are radiographs (DR is no DICOM defined term, but some digital
+   radiography systems write it). Anything else is a reason: MR, CT, US and the
    like are not radiographs at all. OT (other) and SC (secondary capture) are a reason too, worded as
    "cannot confirm" rather than "not a radiograph": some chest films are archived that way (scanned films,
    screenshots, research exports), but so are test patterns and reports, and the file gives no way to tell.
