@@ -285,10 +285,14 @@ def _fmt(value: float | None, fallback: str) -> str:
 
 
 def _legend_lines(legend: LegendInfo, style: HeatmapStyle | None) -> list[tuple[str, tuple[int, int, int]]]:
-    lines = [
-        (f"Prompt (typed): {legend.typed_prompt}", TEXT_COLOUR),
-        (f"Prompt (processed): {legend.processed_prompt}", TEXT_COLOUR),
-    ]
+    lines = (
+        [
+            (f"Prompt (typed): {legend.typed_prompt}", TEXT_COLOUR),
+            (f"Prompt (processed): {legend.processed_prompt}", TEXT_COLOUR),
+        ]
+        if legend.typed_prompt or legend.processed_prompt
+        else [("Prompt: none selected", MUTED_COLOUR)]
+    )
     if legend.word is not None:
         lines.append((f"Word: {legend.word}  (word map: extension, not evaluated in the paper)", TEXT_COLOUR))
     if legend.score is not None:

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from carzero_viewer.export.contact_sheet import (
+    CAPTION_LINE_HEIGHT,
     CAPTION_LINES,
     CAPTION_PAD,
     CAPTION_SIZE,
@@ -72,7 +73,7 @@ def test_a_caption_longer_than_its_lines_is_elided_visibly() -> None:
 def test_contact_sheet_carries_the_legend_with_the_untrained_mark() -> None:
     grey = np.full((64, 64, 3), 90, dtype=np.uint8)
     sheet = contact_sheet([(grey, "a")], [], LegendInfo(typed_prompt="effusion", untrained=True))
-    below = sheet[TILE + CAPTION_LINES * 17 :]
+    below = sheet[TILE + CAPTION_LINES * CAPTION_LINE_HEIGHT :]
     red = (below[..., 0] > 180) & (below[..., 1] < 80) & (below[..., 2] < 80)
     assert red.sum() > 50
 
