@@ -38,6 +38,9 @@ class SettingsError(CarzeroError):
 class Settings:
     """What persists across sessions.
 
+    ``last_folders`` maps a kind of file dialog (``"open_images"``, ``"export_image"``, ...) to the folder it
+    was last used in, so each kind reopens where the user left it rather than in the working folder.
+
     There is no precision setting: the viewer always shows the exact fp32 computation; reduced precision is a
     batch-scoring option of the command line (``--precision``).
     """
@@ -47,6 +50,7 @@ class Settings:
     recent_files: list[str] = field(default_factory=list)
     weights_path: str = ""
     device: str = "auto"
+    last_folders: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -67,9 +71,11 @@ class Settings:
 
 
 def _same_shape(value: object, default: object) -> bool:
-    """Whether a stored value can stand in for the default: same type, and a list holds only strings."""
+    """Whether a stored value can stand in for the default: same type, and a list or object holds only strings."""
     if not isinstance(value, type(default)):
         return False
+    if isinstance(value, dict):
+        return all(isinstance(item, str) for item in value.values())
     return not isinstance(value, list) or all(isinstance(item, str) for item in value)
 
 

@@ -20,7 +20,6 @@ from carzero_viewer.files import encode_image, write_bytes_atomic
 from carzero_viewer.paths import demo_model_dir
 from carzero_viewer.settings import Settings
 from carzero_viewer.ui.app import create_application
-from carzero_viewer.ui.export_actions import rgb_from_qimage
 from carzero_viewer.ui.main_window import MainWindow
 from carzero_viewer.ui.weights_choice import searched_locations
 
@@ -87,7 +86,7 @@ def main() -> int:
     wait(app, lambda: window.map_view is not None and "cardiomegaly" in window.map_view.caption)
     shoot(app, "sample_prompt_map_boxes.png")
     for name, rgb in (
-        ("export_view.png", rgb_from_qimage(window.canvas.grab().toImage())),
+        ("export_view.png", window.chrome.exports.view_figure()),
         ("export_full_resolution.png", window.chrome.exports.full_resolution()),
     ):
         write_bytes_atomic(OUT / name, encode_image(rgb, "PNG"), force=True)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from carzero_viewer import APP_NAME, __version__
+from carzero_viewer import __version__
 from carzero_viewer.commands.common import add_model_options, build_engine
 from carzero_viewer.errors import CarzeroError
 
@@ -422,23 +422,16 @@ def _write_figure(
     word_index: int | None,
     failures: _Failures,
 ) -> None:
+    from carzero_viewer.export.render import describe_figure, png_text
     from carzero_viewer.files import save_png
     from carzero_viewer.imaging import SourceFormat
 
     what = "prompt map" if word_index is None else f"word map of '{result.words[word_index]}'"
-    description = (
-        f"{APP_NAME} {__version__}: {what} for the prompt '{result.prompt.text}' (score {result.score:+.4f}, raw "
-        f"logit) overlaid on the source image; model {engine.model_id} ({engine.info.status.value}). "
-        "Not for diagnostic use."
-    )
+    model = f"{engine.model_id} ({engine.info.status.value})"
+    description = describe_figure(what, result.prompt.text, result.score, model, engine.info.is_untrained)
     if "png" in args.format and "png" not in item.failed_formats:
-        text = {
-            "Software": f"{APP_NAME} {__version__}",
-            "Description": description,
-            "Disclaimer": "Not for diagnostic use",
-        }
         try:
-            print(save_png(base.with_name(base.name + ".png"), figure, args.force, text))
+            print(save_png(base.with_name(base.name + ".png"), figure, args.force, png_text(description)))
         except CarzeroError as exc:
             item.failed_formats.add("png")
             failures.add(item.record.path, "png", exc)

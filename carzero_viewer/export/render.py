@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +50,7 @@ STAMP_COLOUR = (255, 196, 0)
 UNTRAINED_COLOUR = (235, 30, 30)
 DISCLAIMER = "Not for diagnostic use"
 UNTRAINED_TEXT = "UNTRAINED DEMO MODEL - random weights, results carry no medical meaning"
+ELLIPSIS = "\u2026"
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,20 @@ class RenderRequest:
 
 @functools.lru_cache(maxsize=32)
 def font(size: int) -> Font:
-    """Pillow's bundled scalable font at ``size`` pixels (the bitmap default if FreeType is missing)."""
-    return ImageFont.load_default(size=max(6, int(size)))
+    """DejaVu Sans at ``size`` pixels, from matplotlib's bundled fonts (a dependency of the colormaps).
+
+    Pillow's own default font is a small Latin subset (Aileron) with no glyph for "—", "–", "é" or "ô", which
+    it draws as empty boxes; DejaVu Sans covers Latin, Greek, Cyrillic and common typography. Pillow's font is
+    the fallback only when matplotlib's data folder lacks the file (e.g. a trimmed bundle).
+    """
+    import matplotlib
+
+    pixels = max(6, int(size))
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    try:
+        return ImageFont.truetype(str(path), pixels)
+    except OSError:
+        return ImageFont.load_default(size=pixels)
 
 
 def base_rgb(display: npt.NDArray[np.generic]) -> npt.NDArray[np.uint8]:
@@ -171,7 +185,8 @@ def _box_line_width(width: int, height: int) -> int:
     return max(2, round(min(width, height) / 300))
 
 
-def _draw_boxes(image: Image.Image, boxes: Sequence[BoxSpec]) -> None:
+def draw_boxes(image: Image.Image, boxes: Sequence[BoxSpec]) -> None:
+    """Draw labelled boxes in place; line width and label size follow the image's size."""
     draw = ImageDraw.Draw(image)
     w, h = image.size
     line = _box_line_width(w, h)
@@ -209,7 +224,7 @@ def render_image(request: RenderRequest) -> npt.NDArray[np.uint8]:
             rgb[_isolines(values, request.style)] = 255
     if request.boxes:
         image = Image.fromarray(rgb)
-        _draw_boxes(image, request.boxes)
+        draw_boxes(image, request.boxes)
         rgb = np.asarray(image, dtype=np.uint8)
     return np.ascontiguousarray(rgb)
 
@@ -228,17 +243,25 @@ def describe_style(style: HeatmapStyle) -> str:
     )
 
 
-# Typography the bundled font has no glyph for, spelled with characters it has.
-_PLAIN = str.maketrans(
-    {"\u2014": "-", "\u2013": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
-)
+def wrap_text(text: str, face: Font, width: float, max_lines: int | None = None) -> list[str]:
+    """Greedy word wrap to ``width`` pixels; over-long words are cut.
+
+    With ``max_lines``, text past that many lines is elided: the last kept line ends with "…" (still within
+    ``width``), so a caption never silently stops mid-word at a fixed character count.
+    """
+    lines = _wrap_all(text, face, width)
+    if max_lines is None or len(lines) <= max_lines:
+        return lines
+    last = " ".join(lines[max_lines - 1 :])
+    while last and face.getlength(last + ELLIPSIS) > width:
+        last = last[:-1]
+    return [*lines[: max_lines - 1], last.rstrip() + ELLIPSIS]
 
 
-def _wrap(text: str, face: Font, width: float) -> list[str]:
-    """Greedy word wrap to ``width`` pixels; over-long words are cut."""
+def _wrap_all(text: str, face: Font, width: float) -> list[str]:
     lines: list[str] = []
     current = ""
-    for word in text.translate(_PLAIN).split(" "):
+    for word in text.split(" "):
         candidate = f"{current} {word}" if current else word
         if face.getlength(candidate) <= width:
             current = candidate
@@ -262,10 +285,14 @@ def _fmt(value: float | None, fallback: str) -> str:
 
 
 def _legend_lines(legend: LegendInfo, style: HeatmapStyle | None) -> list[tuple[str, tuple[int, int, int]]]:
-    lines = [
-        (f"Prompt (typed): {legend.typed_prompt}", TEXT_COLOUR),
-        (f"Prompt (processed): {legend.processed_prompt}", TEXT_COLOUR),
-    ]
+    lines = (
+        [
+            (f"Prompt (typed): {legend.typed_prompt}", TEXT_COLOUR),
+            (f"Prompt (processed): {legend.processed_prompt}", TEXT_COLOUR),
+        ]
+        if legend.typed_prompt or legend.processed_prompt
+        else [("Prompt: none selected", MUTED_COLOUR)]
+    )
     if legend.word is not None:
         lines.append((f"Word: {legend.word}  (word map: extension, not evaluated in the paper)", TEXT_COLOUR))
     if legend.score is not None:
@@ -297,17 +324,17 @@ def legend_strip(width: int, legend: LegendInfo, style: HeatmapStyle | None) -> 
     bar_h = round(size * 1.1)
     if style is not None:
         caption = legend.map_caption or "map"
-        for text in _wrap(caption, regular, usable):
+        for text in wrap_text(caption, regular, usable):
             ops.append(("text", text, regular, TEXT_COLOUR, line_h))
         ops.append(("bar", "", regular, TEXT_COLOUR, bar_h + 4))
         ops.append(("ticks", "", regular, MUTED_COLOUR, line_h + pad // 2))
     for text, colour in _legend_lines(legend, style):
-        for piece in _wrap(text, regular, usable):
+        for piece in wrap_text(text, regular, usable):
             ops.append(("text", piece, regular, colour, line_h))
-    for piece in _wrap(f"{DISCLAIMER.upper()} - research software", regular, usable):
+    for piece in wrap_text(f"{DISCLAIMER.upper()} - research software", regular, usable):
         ops.append(("text", piece, regular, STAMP_COLOUR, line_h))
     if legend.untrained:
-        for piece in _wrap(UNTRAINED_TEXT, big, usable):
+        for piece in wrap_text(UNTRAINED_TEXT, big, usable):
             ops.append(("text", piece, big, UNTRAINED_COLOUR, big_h))
     height = 2 * pad + sum(op[4] for op in ops)
     strip = Image.new("RGB", (width, height), STRIP_BACKGROUND)
@@ -357,6 +384,40 @@ def render(request: RenderRequest) -> npt.NDArray[np.uint8]:
     image = render_image(request)
     if request.legend is None:
         return image
-    style = request.style if request.map_values is not None else None
-    strip = legend_strip(image.shape[1], request.legend, style)
+    return with_legend(image, request.legend, request.style if request.map_values is not None else None)
+
+
+def with_legend(
+    image: npt.NDArray[np.uint8], legend: LegendInfo, style: HeatmapStyle | None
+) -> npt.NDArray[np.uint8]:
+    """``image`` ``(H, W, 3)`` with the legend strip below it (the colour bar when a map is shown: ``style``).
+
+    Every image export goes through here, whatever drew the image (this renderer, or the viewer's canvas
+    for *Export view*), so none leaves without the prompt, score, model, disclaimer and UNTRAINED mark.
+    """
+    strip = legend_strip(image.shape[1], legend, style)
     return np.ascontiguousarray(np.concatenate([image, strip], axis=0))
+
+
+def describe_figure(what: str, prompt: str, score: float | None, model: str, untrained: bool) -> str:
+    """One-sentence provenance of an exported figure (PNG ``Description``, DICOM derivation text).
+
+    Args:
+        what: what the figure shows, e.g. ``"prompt map"`` or ``"the view as shown on screen"``.
+        prompt: the prompt as the model read it ("" when no prompt is selected).
+        score: its raw logit, or None.
+        model: the model's identity, e.g. ``"0123456789ab@cpu-fp32 (verified)"``.
+        untrained: the demo model produced it.
+    """
+    scored = f" (score {score:+.4f}, raw logit)" if score is not None else ""
+    subject = f" for the prompt '{prompt}'{scored}" if prompt else ""
+    warning = f" {UNTRAINED_TEXT}." if untrained else ""
+    return (
+        f"{APP_NAME} {__version__}: {what}{subject} overlaid on the source image; model {model}.{warning} "
+        f"{DISCLAIMER}."
+    )
+
+
+def png_text(description: str) -> dict[str, str]:
+    """The PNG text chunks every exported figure carries (``carzero-viewer export`` and the viewer alike)."""
+    return {"Software": f"{APP_NAME} {__version__}", "Description": description, "Disclaimer": DISCLAIMER}

@@ -1,19 +1,22 @@
 """File > Export: what the viewer shows, written through the same headless renderer as the CLI.
 
-* **Export view** saves exactly what is on screen (the canvas, at screen resolution).
+* **Export view** saves what is on screen (the canvas, at screen resolution) with the renderer's legend strip
+  below it, so a screen capture too names its prompt, score, model and, for the demo model, says UNTRAINED.
 * **Export full resolution** renders the original pixels with the current window/level, inversion, map,
   style and the visible boxes, plus the legend strip (prompt, score, model and checksum, app version, date,
   "Not for diagnostic use", and "UNTRAINED DEMO MODEL" for the demo model), with
   :func:`carzero_viewer.export.render.render`, the function ``carzero-viewer export`` uses.
 * **Copy to clipboard** copies the full-resolution render.
-* **Export all prompts** writes a contact sheet: one tile per prompt map, then the word maps of the
-  selected prompt.
+* **Export all prompts** writes a contact sheet (:mod:`carzero_viewer.export.contact_sheet`): one tile per
+  prompt map, then the word maps of the selected prompt, each with the visible boxes, and the legend strip.
 * **Export study** runs ``carzero-viewer export`` on every image of the study in a separate process, with a
   progress dialog that can cancel it: the result is reproducible from the command line by construction. The
   command continues past an image that fails; its ``failed:`` lines on stderr are collected, and the end of
   the export names every failed image and why, next to the number of files written.
 
-Writes are atomic; the save dialog asks before replacing a file, so the write is then forced.
+Every PNG carries the text chunks of ``carzero-viewer export`` (:func:`carzero_viewer.export.render.png_text`).
+Writes are atomic; the save dialog asks before replacing a file, so the write is then forced. Dialogs reopen in
+the last folder used for their kind (:mod:`carzero_viewer.ui.file_dialogs`).
 """
 
 from __future__ import annotations
@@ -24,16 +27,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, ImageDraw
 from PySide6.QtCore import QObject, QProcess, Slot
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
+from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from carzero_viewer.commands.export import FAILURE_PREFIX
 from carzero_viewer.errors import CarzeroError
-from carzero_viewer.export.render import LegendInfo, RenderRequest, font, render, render_image
+from carzero_viewer.export.contact_sheet import contact_sheet as lay_out_sheet
+from carzero_viewer.export.render import (
+    BoxSpec,
+    LegendInfo,
+    RenderRequest,
+    describe_figure,
+    png_text,
+    render,
+    render_image,
+    with_legend,
+)
 from carzero_viewer.files import encode_image, sanitise_filename, write_bytes_atomic
 from carzero_viewer.imaging import Window
+from carzero_viewer.ui import file_dialogs
 from carzero_viewer.ui.heatmap_presenter import build_map_view
 
 if TYPE_CHECKING:
@@ -41,7 +54,6 @@ if TYPE_CHECKING:
     from carzero_viewer.ui.main_window import MainWindow
 
 IMAGE_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;TIFF image (*.tif *.tiff)"
-TILE = 320
 
 
 def _format_for(path: Path) -> str:
@@ -89,7 +101,7 @@ class ExportActions(QObject):
             word=result.words[slot] if result is not None and slot >= 0 else None,
             score=result.score if result else None,
             image_name=w.record.path.name if w.record else "",
-            model_name="CARZero",
+            model_name=f"CARZero ({state.status})" if state else "CARZero (no model loaded)",
             weights_checksum=state.short_checksum if state else "",
             date=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
             untrained=bool(state and state.is_untrained),
@@ -98,22 +110,47 @@ class ExportActions(QObject):
             map_caption=view.caption if view else "",
         )
 
+    def _boxes(self) -> list[BoxSpec]:
+        return [
+            (b.x1, b.y1, b.x2, b.y2, b.label, b.color) for b in self.window.ground_truth_panel.visible_boxes()
+        ]
+
+    def _description(self, what: str) -> str:
+        """The PNG ``Description`` of a figure of the selected prompt (see :func:`describe_figure`)."""
+        result, _ = self._selected()
+        state = self.window.model_state
+        model = f"{state.short_checksum}@{state.device} ({state.status})" if state else "none loaded"
+        return describe_figure(
+            what,
+            result.prompt.text if result else "",
+            result.score if result else None,
+            model,
+            bool(state and state.is_untrained),
+        )
+
+    def view_figure(self) -> np.ndarray:
+        """The canvas as shown (screen resolution) with the legend strip; the colour bar when a map is shown."""
+        w = self.window
+        result, slot = self._selected()
+        rgb = rgb_from_qimage(w.canvas.grab().toImage())
+        style = w.heatmap_controls.style() if w.map_view is not None else None
+        return with_legend(rgb, self.legend(result, slot), style)
+
     def full_resolution(self) -> np.ndarray:
         """The full-resolution render of the current view, with its legend strip."""
         w = self.window
         result, slot = self._selected()
-        boxes = [(b.x1, b.y1, b.x2, b.y2, b.label, b.color) for b in w.ground_truth_panel.visible_boxes()]
         request = RenderRequest(
             display=self.current_display(),
             map_values=w.map_view.values if w.map_view is not None else None,
             style=w.heatmap_controls.style(),
-            boxes=boxes,
+            boxes=self._boxes(),
             legend=self.legend(result, slot),
         )
         return render(request)
 
     def contact_sheet(self) -> np.ndarray:
-        """One tile per scored prompt map, then the word maps of the selected prompt."""
+        """One tile per scored prompt map, then the word maps of the selected prompt, with boxes and legend."""
         w = self.window
         style = w.heatmap_controls.style()
         untrained = bool(w.model_state and w.model_state.is_untrained)
@@ -139,33 +176,20 @@ class ExportActions(QObject):
                 )
         if not tiles:
             raise CarzeroError("nothing to export: no prompt has been scored for this image")
-        columns = min(4, len(tiles))
-        rows = -(-len(tiles) // columns)
-        caption = 36
-        sheet = Image.new("RGB", (columns * TILE, rows * (TILE + caption) + 40), "white")
-        draw = ImageDraw.Draw(sheet)
-        small = font(13)
-        for index, (rgb, text) in enumerate(tiles):
-            tile = Image.fromarray(rgb)
-            tile.thumbnail((TILE, TILE))
-            x, y = (index % columns) * TILE, (index // columns) * (TILE + caption)
-            sheet.paste(tile, (x + (TILE - tile.width) // 2, y))
-            draw.text((x + 4, y + TILE + 4), text[:48], fill="black", font=small)
-        footer = "Not for diagnostic use" + (
-            " — UNTRAINED DEMO MODEL: outputs are meaningless" if untrained else ""
-        )
-        draw.text((6, sheet.height - 30), footer, fill=(198, 40, 40) if untrained else "black", font=font(16))
-        return np.asarray(sheet, dtype=np.uint8)
+        return lay_out_sheet(tiles, self._boxes(), self.legend(selected, -1))
 
-    def _save(self, rgb: np.ndarray, suggested: str) -> Path | None:
+    def _save(self, rgb: np.ndarray, suggested: str, what: str) -> Path | None:
+        """Ask where, then write ``rgb``; a PNG carries the text chunks describing ``what`` it shows."""
         w = self.window
-        name, _ = QFileDialog.getSaveFileName(w, "Export image", suggested, IMAGE_FILTER)
-        if not name:
+        path = file_dialogs.save_file_name(
+            w, w, file_dialogs.EXPORT_IMAGE, "Export image", suggested, IMAGE_FILTER
+        )
+        if path is None:
             return None
-        path = Path(name)
+        text = png_text(self._description(what))
         try:
             # The dialog already asked before replacing an existing file.
-            return write_bytes_atomic(path, encode_image(rgb, _format_for(path)), force=True)
+            return write_bytes_atomic(path, encode_image(rgb, _format_for(path), text), force=True)
         except CarzeroError as exc:
             w.show_error(exc.message)
             return None
@@ -174,21 +198,21 @@ class ExportActions(QObject):
         w = self.window
         stem = w.record.path.stem if w.record else "carzero"
         typed = w.scores_panel.selected_prompt() or "view"
-        return str(Path.cwd() / sanitise_filename(f"{stem}__{typed}__{suffix}.png"))
+        return sanitise_filename(f"{stem}__{typed}__{suffix}.png")
 
     # --- actions -----------------------------------------------------------------------------------------
     @Slot()
     def export_view(self) -> None:
         if self.window.record is None:
             return
-        rgb = rgb_from_qimage(self.window.canvas.grab().toImage())
-        self._done(self._save(rgb, self._suggested("view")))
+        self._done(self._save(self.view_figure(), self._suggested("view"), "the view as shown on screen"))
 
     @Slot()
     def export_full_resolution(self) -> None:
         if self.window.record is None:
             return
-        self._done(self._save(self.full_resolution(), self._suggested("full")))
+        what = "full-resolution map view"
+        self._done(self._save(self.full_resolution(), self._suggested("full"), what))
 
     @Slot()
     def copy_to_clipboard(self) -> None:
@@ -210,7 +234,8 @@ class ExportActions(QObject):
         except CarzeroError as exc:
             self.window.show_error(exc.message)
             return
-        self._done(self._save(sheet, self._suggested("all-prompts")))
+        what = "contact sheet of every scored prompt map"
+        self._done(self._save(sheet, self._suggested("all-prompts"), what))
 
     @Slot()
     def export_study(self) -> None:
@@ -220,8 +245,10 @@ class ExportActions(QObject):
         if not files or not prompts or w.model_state is None or not w.model_state.weights_path:
             w.show_error("export study needs opened images, enabled prompts and a loaded model")
             return
-        folder = QFileDialog.getExistingDirectory(w, "Export the study into a folder")
-        if not folder:
+        folder = file_dialogs.existing_directory(
+            w, w, file_dialogs.EXPORT_STUDY, "Export the study into a folder"
+        )
+        if folder is None:
             return
         arguments = [
             "-m",
@@ -235,7 +262,7 @@ class ExportActions(QObject):
             arguments += ["--prompt", prompt]
         style = w.heatmap_controls.style()
         arguments += [
-            "--out", folder, "--format", "png,pdf,csv,json,dcm", "--template", w.prompt_panel.template(),
+            "--out", str(folder), "--format", "png,pdf,csv,json,dcm", "--template", w.prompt_panel.template(),
             "--colormap", style.colormap, "--opacity", str(style.opacity), "--threshold", str(style.threshold),
         ]  # fmt: skip
         self._start_study_export(arguments, len(files))

@@ -13,7 +13,6 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from carzero_viewer import APP_NAME, __version__
 from carzero_viewer.paths import demo_model_dir
+from carzero_viewer.ui import file_dialogs
 from carzero_viewer.ui.export_actions import ExportActions
 from carzero_viewer.ui.model_dialog import ModelDialog
 from carzero_viewer.ui.shortcuts import SHORTCUTS, ShortcutsDialog
@@ -265,23 +265,27 @@ class MainChrome(QObject):
     # --- actions -----------------------------------------------------------------------------------------
     @Slot()
     def choose_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self.window, "Open images")
-        if names:
-            self.window.open_paths([Path(n) for n in names])
+        paths = file_dialogs.open_file_names(
+            self.window, self.window, file_dialogs.OPEN_IMAGES, "Open images"
+        )
+        if paths:
+            self.window.open_paths(paths)
 
     @Slot()
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.window, "Open folder")
-        if folder:
-            self.window.open_paths([Path(folder)])
+        w = self.window
+        folder = file_dialogs.existing_directory(w, w, file_dialogs.OPEN_FOLDER, "Open folder")
+        if folder is not None:
+            self.window.open_paths([folder])
 
     @Slot()
     def choose_annotations(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(
-            self.window, "Open ground-truth boxes", "", "Boxes (*.csv *.json)"
+        w = self.window
+        paths = file_dialogs.open_file_names(
+            w, w, file_dialogs.OPEN_ANNOTATIONS, "Open ground-truth boxes", "Boxes (*.csv *.json)"
         )
-        if names:
-            self.window.open_annotations([Path(n) for n in names])
+        if paths:
+            self.window.open_annotations(paths)
 
     @Slot()
     def _open_recent(self) -> None:

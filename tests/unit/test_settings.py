@@ -56,3 +56,13 @@ def test_nan_and_lone_surrogates_are_refused(tmp_path: Path) -> None:
         path.write_text(text)
         assert load_settings(path) == Settings()
     assert len(list(tmp_path.glob("settings.json.corrupt-*"))) >= 1
+
+
+def test_last_folders_round_trip_and_a_non_text_folder_falls_back(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    save_settings(Settings(last_folders={"export_image": "/data/figures"}), path)
+    assert load_settings(path).last_folders == {"export_image": "/data/figures"}
+    path.write_text(json.dumps({"last_folders": {"export_image": 3}, "prompts": ["There is edema."]}))
+    settings = load_settings(path)
+    assert settings.last_folders == {}
+    assert settings.prompts == ["There is edema."]
