@@ -220,6 +220,7 @@ class ImageCanvas(QWidget):
 
     cursor_moved = Signal(int, int)  # (row, column) in original pixels; (-1, -1) outside the image
     window_changed = Signal(float, float)  # (center, width) in the record's modality units
+    inverted_changed = Signal(bool)  # the user inversion, whatever changed it (key, menu, reset, new record)
     measurement_changed = Signal(object)  # Measurement | None
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -291,7 +292,7 @@ class ImageCanvas(QWidget):
         """Show ``record`` at full resolution with its default VOI and inversion, fitted to the view."""
         self._record = record
         self._histogram = None
-        self._inverted = False
+        was_inverted, self._inverted = self._inverted, False
         self._preset = record.default_voi
         self.show_model_input(None)
         self.set_heatmap(None, self._style)
@@ -311,6 +312,8 @@ class ImageCanvas(QWidget):
         self._render_base()
         self.fit()
         self.window_changed.emit(*self.window())
+        if was_inverted:
+            self.inverted_changed.emit(False)
 
     def _current_table(self) -> npt.NDArray[np.uint8]:
         assert self._indexed is not None and self._record is not None and self._preset is not None
@@ -370,6 +373,7 @@ class ImageCanvas(QWidget):
             return
         self._inverted = bool(inverted)
         self._render_base()
+        self.inverted_changed.emit(self._inverted)
 
     def inverted(self) -> bool:
         return self._inverted
@@ -381,9 +385,11 @@ class ImageCanvas(QWidget):
         """Default window, no user inversion, fitted view."""
         if self._record is None:
             return
-        self._inverted = False
+        was_inverted, self._inverted = self._inverted, False
         self.set_preset(self._record.default_voi)
         self.fit()
+        if was_inverted:
+            self.inverted_changed.emit(False)
 
     def levels_histogram(self) -> tuple[np.ndarray, np.ndarray]:
         """(bin edges (257,), counts (256,)) of the modality values on a <= 1M-pixel strided subsample."""
