@@ -41,6 +41,9 @@ FILE_LABEL = "File"
 FRAME_LABEL = "Frame"
 SPACING_LABEL = "Pixel spacing"
 MODEL_INPUT_LABEL = "Model input"
+# The field-name column takes at most this share of the table width (its names wrap at spaces); the rest goes
+# to the values, so "2004-01-23" or "MONOCHROME2" fit on one line in a 250 px dock.
+FIELD_COLUMN_SHARE = 0.4
 
 
 def _label(key: str) -> str:
@@ -80,10 +83,11 @@ class MetadataPanel(QWidget):
         self.table.setWordWrap(True)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        # Long values (transfer syntax, model input rule) wrap instead of being elided: row heights follow
-        # the value column's width once the resize has settled (a zero-delay timer after each resize).
+        # Long values (transfer syntax, model input rule) and field names wrap instead of being elided: the
+        # field column is capped at FIELD_COLUMN_SHARE of the width (the user can drag it) and row heights
+        # follow the columns once the resize has settled (a zero-delay timer after each resize).
         self._fit_timer = QTimer(self)
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
@@ -139,6 +143,8 @@ class MetadataPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _fit_rows(self, *_args: object) -> None:
+        cap = int(self.table.viewport().width() * FIELD_COLUMN_SHARE)
+        self.table.setColumnWidth(0, max(1, min(self.table.sizeHintForColumn(0), cap)))
         self.table.resizeRowsToContents()
 
     def rows(self) -> list[tuple[str, str]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QStyle
 
 from carzero_viewer.imaging import load_image
 from carzero_viewer.imaging.record import METADATA_KEYS
@@ -73,3 +74,34 @@ def test_pipeline_section_collapses(panel, record) -> None:
     assert not panel.pipeline_list.isHidden()
     panel.set_pipeline_expanded(False)
     assert panel.pipeline_list.isHidden()
+
+
+def test_values_are_not_elided_at_the_default_dock_width(panel, record, qtbot) -> None:
+    """Every word of every value fits its column at the dock's default width (the rest wraps)."""
+    panel.resize(250, 700)  # main_chrome's default left-dock width
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_record(record)
+    qtbot.wait(10)  # the zero-delay fit after the resize
+    table = panel.table
+    padding = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
+    metrics = table.fontMetrics()
+    assert table.wordWrap()
+    checked = 0
+    for row in range(table.rowCount()):
+        value = table.item(row, 1).text()
+        if len(value) > 40:  # UIDs and rules: long by nature, they wrap at spaces (checked by height below)
+            continue
+        for word in value.split():
+            assert metrics.horizontalAdvance(word) + padding <= table.columnWidth(1), value
+        lines = max(
+            1,
+            metrics.boundingRect(
+                0, 0, table.columnWidth(1) - padding, 10_000, Qt.TextFlag.TextWordWrap, value
+            ).height()
+            // metrics.height(),
+        )
+        assert table.rowHeight(row) >= lines * metrics.height(), value
+        checked += 1
+    assert checked >= 5
+    assert table.columnWidth(0) + table.columnWidth(1) <= table.viewport().width()
