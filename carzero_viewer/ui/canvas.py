@@ -3,8 +3,9 @@
 Layers (z order, bottom to top) inside one pyqtgraph ``ViewBox`` (locked aspect, y pointing down as in the
 image): the grey image, the heatmap (an RGBA ``ImageItem`` coloured by the shared
 :func:`~carzero_viewer.export.heatmap_style.heatmap_rgba`, so screen and exports agree), isolines, the field
-of view outline, boxes with labels (:class:`~carzero_viewer.ui.box_layer.BoxLayer`), the argmax marker and the measurement line. The model-input view swaps all
-of that for the 224x224 crop the network saw, with the same heatmap style.
+of view outline, boxes with labels (:class:`~carzero_viewer.ui.box_layer.BoxLayer`), the argmax marker and
+the measurement line. The model-input view swaps all of that for the 224x224 crop the network saw, with the
+same heatmap style.
 
 Why window/level is instant: a grey record is converted ONCE to a uint16 *index image* (``idx = pixels - min``
 when the pixels are integers spanning at most 65536 values, which covers every stored bit depth up to 16 bits;

@@ -14,6 +14,7 @@ from carzero_viewer.imaging import load_image
 from carzero_viewer.ui.box_layer import BoxSpec
 from carzero_viewer.ui.canvas import ImageCanvas
 from carzero_viewer.ui.ground_truth import GroundTruth
+from carzero_viewer.ui.ground_truth_panel import GroundTruthPanel
 
 pytestmark = pytest.mark.gui
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
@@ -83,3 +84,13 @@ def test_labels_of_nearby_boxes_do_not_overlap_on_screen(canvas: ImageCanvas, qt
             assert not QRectF(a).adjusted(0.5, 0.5, -0.5, -0.5).intersects(b), (a, b)
         assert len({round(r.top()) for r in rects}) == 3
         canvas.view.scaleBy((0.5, 0.5))
+
+
+def test_the_panel_legend_names_each_source_and_its_line_style(
+    two_sources: GroundTruth, tmp_path: Path, qtbot
+) -> None:
+    panel = GroundTruthPanel()
+    qtbot.addWidget(panel)
+    boxes, note = two_sources.boxes_for(load_image(tmp_path / IMAGE))
+    panel.set_boxes(boxes, note)
+    assert panel.sources_label.text().startswith("NIH: solid lines · ChestX-Det10: dashed lines")
