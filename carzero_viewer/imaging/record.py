@@ -17,13 +17,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from carzero_viewer.errors import ImageLoadError
-from carzero_viewer.imaging.voi import FloatArray, VoiPreset, fill_non_finite, to_display, to_uint8
+from carzero_viewer.imaging.voi import (
+    FloatArray,
+    VoiPreset,
+    fill_non_finite,
+    integer_valued,
+    to_display,
+    to_uint8,
+)
 
 # Huge-image policy: refuse images above this many pixels (per frame) before decoding them. 64 MP is ~3.5x the
 # largest detector in clinical use (43x43 cm at 100 um = 4300x4300 = 18.5 MP) and keeps the float32 display
@@ -150,6 +158,11 @@ class ImageRecord:
     model_input: npt.NDArray[np.uint8]
     model_input_rule: str
     content_hash: str
+
+    @cached_property
+    def integer_data(self) -> bool:
+        """Whether the modality values are whole numbers, so window values are shown as integers."""
+        return integer_valued(self.pixels)
 
     @property
     def is_color(self) -> bool:

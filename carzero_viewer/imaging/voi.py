@@ -28,6 +28,9 @@ AUTO_LOW_PERCENTILE = 1.0
 AUTO_HIGH_PERCENTILE = 99.0
 # At most this many samples feed the percentile computation (a strided subsample keeps it fast on big images).
 AUTO_MAX_SAMPLES = 1_000_000
+# Window values of non-integer data are shown with this many significant digits: enough to tell two windows
+# apart on a 16-bit range, few enough to read at a glance ("C 223.2 / W 567.5", not "C 223.22 / W 567.513").
+LEVEL_SIGNIFICANT_DIGITS = 4
 
 
 class VoiFunction(StrEnum):
@@ -70,11 +73,44 @@ class Window:
         """Highest modality value mapped below white."""
         return self.center + self.width / 2.0
 
-    def label(self) -> str:
-        """Short text for menus and the ``inspect`` output."""
-        base = f"C {self.center:g} / W {self.width:g}"
+    def label(self, integer_data: bool = False) -> str:
+        """Short text for menus, the levels readout and the ``inspect`` output (see :func:`format_level`)."""
+        base = window_text(self.center, self.width, integer_data)
         extra = "" if self.function is VoiFunction.LINEAR else f" {self.function.value}"
         return f"{self.name}: {base}{extra}" if self.name else base + extra
+
+
+def format_level(value: float, integer_data: bool = False) -> str:
+    """One window value (centre or width) as a radiologist reads it.
+
+    Integer data (8/16-bit stored values with an integer rescale) is shown as a whole number, rounded half up;
+    anything else with :data:`LEVEL_SIGNIFICANT_DIGITS` significant digits in fixed notation (never an exponent;
+    trailing zeros dropped), so a dragged window reads "223.2", not "223.22" or "2.232e+02".
+    """
+    if integer_data:
+        return str(math.floor(value + 0.5))
+    if value == 0.0:
+        return "0"
+    decimals = max(0, LEVEL_SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def window_text(center: float, width: float, integer_data: bool = False) -> str:
+    """``"C <centre> / W <width>"`` with :func:`format_level`: the one place window values become text."""
+    return f"C {format_level(center, integer_data)} / W {format_level(width, integer_data)}"
+
+
+def integer_valued(values: FloatArray) -> bool:
+    """Whether the modality values are whole numbers (so windows are shown as integers).
+
+    Checked on a regular subsample of at most :data:`AUTO_MAX_SAMPLES` values: a non-integer rescale slope or
+    intercept, or float pixel data, makes almost every pixel fractional, so the subsample cannot miss it in
+    practice; non-finite values count as not integer.
+    """
+    flat = values.ravel()
+    sample = flat[:: max(1, int(np.ceil(flat.size / AUTO_MAX_SAMPLES)))]
+    return bool(sample.size) and bool(np.all(sample == np.rint(sample)))
 
 
 @dataclass(frozen=True, eq=False)

@@ -3,8 +3,9 @@
 Layers (z order, bottom to top) inside one pyqtgraph ``ViewBox`` (locked aspect, y pointing down as in the
 image): the grey image, the heatmap (an RGBA ``ImageItem`` coloured by the shared
 :func:`~carzero_viewer.export.heatmap_style.heatmap_rgba`, so screen and exports agree), isolines, the field
-of view outline, boxes with labels, the argmax marker and the measurement line. The model-input view swaps all
-of that for the 224x224 crop the network saw, with the same heatmap style.
+of view outline, boxes with labels (:class:`~carzero_viewer.ui.box_layer.BoxLayer`), the argmax marker and
+the measurement line. The model-input view swaps all of that for the 224x224 crop the network saw, with the
+same heatmap style.
 
 Why window/level is instant: a grey record is converted ONCE to a uint16 *index image* (``idx = pixels - min``
 when the pixels are integers spanning at most 65536 values, which covers every stored bit depth up to 16 bits;
@@ -21,7 +22,8 @@ levels, ``low..high`` in 0..255 units, whatever the preset's function) and inver
 
 Inversion: :meth:`ImageCanvas.inverted` is the *user's* inversion relative to the file's own rule, so a
 MONOCHROME1 file is displayed correctly (bone white) with ``inverted() == False``; the effective inversion is
-``record.invert != inverted()``.
+``record.invert != inverted()``. Every change of it emits :attr:`ImageCanvas.inverted_changed`, so the Invert
+checkbox follows the I key and Reset.
 
 Mouse (PACS conventions): right-drag = window/level (right widens, down raises the centre; one screen pixel
 changes the window by a fixed fraction of the current width, so fine control at narrow windows and fast
@@ -29,8 +31,8 @@ sweeps at wide ones), wheel = zoom about the cursor, left- and middle-drag = pan
 measure mode left-drag draws a ruler instead. Window/level only ever emits :attr:`ImageCanvas.window_changed`;
 the model input is fixed at load time, so nothing here can re-run the model.
 
-Size: just over 600 lines on purpose -- every layer shares the one ViewBox, the record's geometry and the
-model-input switch (which hides/shows all of them), so splitting would only move that shared state around.
+Size: about 600 lines -- every layer shares the one ViewBox, the record's geometry and the model-input switch
+(which hides/shows all of them); the boxes, which need their own label upkeep, live in ``box_layer``.
 """
 
 from __future__ import annotations
@@ -43,12 +45,13 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPen, QTransform
+from PySide6.QtGui import QColor, QTransform
 from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from carzero_viewer.export.heatmap_style import HeatmapStyle, heatmap_rgba, normalise
 from carzero_viewer.imaging.record import ImageRecord
 from carzero_viewer.imaging.voi import VoiFunction, VoiLut, VoiPreset, Window, apply_voi, to_uint8
+from carzero_viewer.ui.box_layer import BoxLayer, BoxSpec, cosmetic_pen
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -67,18 +70,6 @@ CENTER_PER_PIXEL = 1.0 / 400.0
 # Isolines are traced on a map subsampled to at most this many pixels per side (the maps are smooth).
 ISOLINE_GRID = 256
 MODEL_INPUT_SIZE = 224
-
-
-@dataclass(frozen=True)
-class BoxSpec:
-    """A box to draw, in original-image pixels (x = column, y = row; x2/y2 are the far edges)."""
-
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-    label: str
-    color: tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -206,20 +197,12 @@ class _CanvasViewBox(pg.ViewBox):
         super().mouseClickEvent(ev)
 
 
-def _cosmetic_pen(color: QColor, width: float = 2.0, dashed: bool = False) -> QPen:
-    pen = QPen(color)
-    pen.setWidthF(width)
-    pen.setCosmetic(True)
-    if dashed:
-        pen.setStyle(Qt.PenStyle.DashLine)
-    return pen
-
-
 class ImageCanvas(QWidget):
     """Shows one image record with window/level, heatmap, boxes, marker and ruler (see module docstring)."""
 
     cursor_moved = Signal(int, int)  # (row, column) in original pixels; (-1, -1) outside the image
     window_changed = Signal(float, float)  # (center, width) in the record's modality units
+    inverted_changed = Signal(bool)  # the user inversion, whatever changed it (key, menu, reset, new record)
     measurement_changed = Signal(object)  # Measurement | None
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -228,6 +211,7 @@ class ImageCanvas(QWidget):
         self.graphics = pg.GraphicsView(self, background="k")
         self.view = _CanvasViewBox(self)
         self.graphics.setCentralItem(self.view)
+        self.box_layer = BoxLayer(self.view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)
@@ -239,7 +223,7 @@ class ImageCanvas(QWidget):
         self.model_heatmap_item = pg.ImageItem(axisOrder="row-major")
         self.model_heatmap_item.setZValue(10)
         self.fov_item = QGraphicsRectItem()
-        self.fov_item.setPen(_cosmetic_pen(QColor(255, 255, 255, 200), 1.5, dashed=True))
+        self.fov_item.setPen(cosmetic_pen(QColor(255, 255, 255, 200), 1.5, Qt.PenStyle.DashLine))
         self.fov_item.setZValue(20)
         self.marker_item = pg.ScatterPlotItem(
             symbol="+", size=22, pen=pg.mkPen("w", width=2), brush=pg.mkBrush(None)
@@ -275,7 +259,6 @@ class ImageCanvas(QWidget):
         self._isolines: list[pg.IsocurveItem] = []
         self._model_isolines: list[pg.IsocurveItem] = []
         self._fov: tuple[float, float, float, float] | None = None
-        self._boxes: list[tuple[QGraphicsRectItem, pg.TextItem]] = []
         self._marker: tuple[float, float] | None = None
         self._model_crop: npt.NDArray[np.uint8] | None = None
         self._model_heat: npt.NDArray[np.float32] | None = None
@@ -291,7 +274,7 @@ class ImageCanvas(QWidget):
         """Show ``record`` at full resolution with its default VOI and inversion, fitted to the view."""
         self._record = record
         self._histogram = None
-        self._inverted = False
+        was_inverted, self._inverted = self._inverted, False
         self._preset = record.default_voi
         self.show_model_input(None)
         self.set_heatmap(None, self._style)
@@ -311,6 +294,8 @@ class ImageCanvas(QWidget):
         self._render_base()
         self.fit()
         self.window_changed.emit(*self.window())
+        if was_inverted:
+            self.inverted_changed.emit(False)
 
     def _current_table(self) -> npt.NDArray[np.uint8]:
         assert self._indexed is not None and self._record is not None and self._preset is not None
@@ -370,6 +355,7 @@ class ImageCanvas(QWidget):
             return
         self._inverted = bool(inverted)
         self._render_base()
+        self.inverted_changed.emit(self._inverted)
 
     def inverted(self) -> bool:
         return self._inverted
@@ -381,9 +367,11 @@ class ImageCanvas(QWidget):
         """Default window, no user inversion, fitted view."""
         if self._record is None:
             return
-        self._inverted = False
+        was_inverted, self._inverted = self._inverted, False
         self.set_preset(self._record.default_voi)
         self.fit()
+        if was_inverted:
+            self.inverted_changed.emit(False)
 
     def levels_histogram(self) -> tuple[np.ndarray, np.ndarray]:
         """(bin edges (257,), counts (256,)) of the modality values on a <= 1M-pixel strided subsample."""
@@ -512,29 +500,10 @@ class ImageCanvas(QWidget):
     # --- boxes and marker --------------------------------------------------------------------------------
     def set_boxes(self, boxes: Sequence[BoxSpec]) -> None:
         """Draw non-movable labelled rectangles (original pixels); an empty sequence clears them."""
-        for rect_item, text_item in self._boxes:
-            self.view.removeItem(rect_item)
-            self.view.removeItem(text_item)
-        self._boxes = []
-        for box in boxes:
-            color = QColor(*box.color)
-            rect_item = QGraphicsRectItem(
-                QRectF(QPointF(box.x1, box.y1), QPointF(box.x2, box.y2)).normalized()
-            )
-            rect_item.setPen(_cosmetic_pen(color, 2.0))
-            rect_item.setZValue(30)
-            text_item = pg.TextItem(box.label, color=box.color, anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 160))
-            text_item.setPos(min(box.x1, box.x2), min(box.y1, box.y2))
-            text_item.setZValue(31)
-            self.view.addItem(rect_item)
-            self.view.addItem(text_item)
-            visible = self._model_crop is None
-            rect_item.setVisible(visible)
-            text_item.setVisible(visible)
-            self._boxes.append((rect_item, text_item))
+        self.box_layer.set_boxes(boxes, visible=self._model_crop is None)
 
     def boxes(self) -> list[tuple[QGraphicsRectItem, pg.TextItem]]:
-        return list(self._boxes)
+        return self.box_layer.pairs()
 
     def set_marker(self, point: tuple[float, float] | None) -> None:
         """A cross at (x, y) in original pixels (e.g. the map's argmax); None hides it."""
@@ -575,7 +544,7 @@ class ImageCanvas(QWidget):
 
     def _record_items(self) -> list:
         items: list = [self.image_item, self.ruler_item, *self._isolines]
-        for rect_item, text_item in self._boxes:
+        for rect_item, text_item in self.box_layer.pairs():
             items += [rect_item, text_item]
         return items
 

@@ -3,8 +3,9 @@
 Opening a folder (or a file in it) also looks for annotation files beside it, with the policy of
 :mod:`carzero_viewer.annotations.discovery`: files of no known format are silently ignored, a broken
 annotation file is reported; a file the user opens explicitly reports any problem. Boxes
-are matched by file name / stem and scaled to the opened image (the note says so). Each label keeps one
-colour for the whole session.
+are matched by file name / stem and scaled to the opened image (the note says so). Colours, line styles and
+the source tag follow :mod:`carzero_viewer.annotations.display`: the classes of one image get distinct colours,
+each source on the image its own line style, and labels name their source when several are shown.
 """
 
 from __future__ import annotations
@@ -14,21 +15,12 @@ from pathlib import Path
 
 from carzero_viewer.annotations import AnnotationError, AnnotationSet, read_boxes
 from carzero_viewer.annotations.discovery import candidates, read_if_annotations
+from carzero_viewer.annotations.display import class_colours, source_name, source_styles
 from carzero_viewer.annotations.labels import LabelMap
 from carzero_viewer.imaging import ImageRecord
-from carzero_viewer.ui.canvas import BoxSpec
+from carzero_viewer.ui.box_layer import BoxSpec
 
 LOG = logging.getLogger(__name__)
-PALETTE = (
-    (255, 214, 0),
-    (0, 229, 255),
-    (118, 255, 3),
-    (255, 64, 129),
-    (255, 145, 0),
-    (213, 0, 249),
-    (29, 233, 182),
-    (255, 255, 255),
-)
 
 
 class GroundTruth:
@@ -38,7 +30,6 @@ class GroundTruth:
         self._files: list[Path] = []
         self._reported: set[Path] = set()  # broken files found beside images: reported once per session
         self._set = AnnotationSet()
-        self._colours: dict[str, tuple[int, int, int]] = {}
         self._labels = LabelMap.load(None)
 
     @property
@@ -70,16 +61,25 @@ class GroundTruth:
         return ""
 
     def boxes_for(self, record: ImageRecord) -> tuple[list[BoxSpec], str]:
-        """Boxes of ``record`` in its pixel frame, coloured per label, and a note when they were rescaled."""
+        """Boxes of ``record`` in its pixel frame, styled per class and source, and a note when rescaled."""
         matched = self._set.boxes_for(record.path, record.shape[:2])
+        colours = class_colours(
+            (self._labels.canonical(b.label) for b in matched.boxes), list(self._labels.findings)
+        )
+        styles = source_styles(box.source for box in matched.boxes)
+        several = len(styles) > 1
         specs = [
-            BoxSpec(box.x1, box.y1, box.x2, box.y2, box.label, self._colour(box.label))
+            BoxSpec(
+                box.x1,
+                box.y1,
+                box.x2,
+                box.y2,
+                box.label,
+                colours[self._labels.canonical(box.label)],
+                source=source_name(box.source),
+                line_style=styles[box.source],
+                tag=source_name(box.source) if several else "",
+            )
             for box in matched.boxes
         ]
         return specs, matched.note if matched.scaled else ""
-
-    def _colour(self, label: str) -> tuple[int, int, int]:
-        key = self._labels.canonical(label)
-        if key not in self._colours:
-            self._colours[key] = PALETTE[len(self._colours) % len(PALETTE)]
-        return self._colours[key]

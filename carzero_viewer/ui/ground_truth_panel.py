@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from carzero_viewer.annotations.display import source_legend
 from carzero_viewer.annotations.labels import DEFAULT_TEMPLATE, LabelMap
-from carzero_viewer.ui.canvas import BoxSpec
+from carzero_viewer.ui.box_layer import BoxSpec
 from carzero_viewer.ui.grounding import GroundingMetrics
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
@@ -170,6 +171,9 @@ class GroundTruthPanel(QWidget):
     def set_boxes(self, boxes: Sequence[BoxSpec], sources: str = "") -> None:
         """Show the classes of a new image (or new annotations); resets the metrics to "select a prompt".
 
+        Below the classes a legend names each box source with its line style, then ``sources`` (a note
+        such as the rescaling of the boxes).
+
         Emits :attr:`visible_labels_changed` so a connected slot can redraw the canvas in one place.
         """
         self._boxes = list(boxes)
@@ -205,8 +209,10 @@ class GroundTruthPanel(QWidget):
             if n_boxes
             else NO_BOXES_TEXT
         )
-        self.sources_label.setText(sources)
-        self.sources_label.setVisible(bool(sources))
+        legend = source_legend((box.source, box.line_style) for box in self._boxes)
+        text = "\n".join(part for part in (legend, sources) if part)
+        self.sources_label.setText(text)
+        self.sources_label.setVisible(bool(text))
         self.add_button.setEnabled(bool(counts))
         self.add_button.setToolTip("\n".join(self.prompts()) or "No labels on this image.")
         self.clear_metrics()

@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from carzero_viewer.imaging.voi import VoiPreset
+from carzero_viewer.imaging.voi import VoiPreset, window_text
 
 
 def preset_name(preset: VoiPreset) -> str:
@@ -69,6 +69,7 @@ class LevelsPanel(QWidget):
         layout.addWidget(self.window_label)
         layout.addLayout(row)
         self._presets: list[VoiPreset] = []
+        self._integer_data = False
 
     def set_histogram(self, edges: np.ndarray, counts: np.ndarray) -> None:
         """Show ``counts`` (N,) over ``edges`` (N + 1,) modality values."""
@@ -89,7 +90,12 @@ class LevelsPanel(QWidget):
             self.region.setRegion((center - width / 2.0, center + width / 2.0))
         finally:
             self._updating = False
-        self.window_label.setText(f"C {center:.6g} / W {width:.6g}")
+        self.window_label.setText(window_text(center, width, self._integer_data))
+
+    def set_integer_data(self, integer_data: bool) -> None:
+        """Show window values as integers (integer modality values) or with a few significant digits."""
+        self._integer_data = bool(integer_data)
+        self.window_label.setText(window_text(*self.current_window(), self._integer_data))
 
     def current_window(self) -> tuple[float, float]:
         low, high = self.region.getRegion()
@@ -99,7 +105,7 @@ class LevelsPanel(QWidget):
         if self._updating:
             return
         center, width = self.current_window()
-        self.window_label.setText(f"C {center:.6g} / W {width:.6g}")
+        self.window_label.setText(window_text(center, width, self._integer_data))
         self.window_requested.emit(center, width)
 
     def set_presets(self, presets: Sequence[VoiPreset]) -> None:

@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self.levels_panel.preset_requested.connect(self.canvas.set_preset)
         self.levels_panel.invert_toggled.connect(self.canvas.set_inverted)
         self.canvas.window_changed.connect(self.levels_panel.set_window)
+        self.canvas.inverted_changed.connect(self.levels_panel.set_inverted)
         self.canvas.cursor_moved.connect(self._on_cursor_moved)
         self.canvas.measurement_changed.connect(self.chrome.show_measurement)
         self.bridge.model_ready.connect(self._on_model_ready)
@@ -203,6 +204,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_heatmap(None, self.heatmap_controls.style())
         self.levels_panel.set_histogram(*self.canvas.levels_histogram())
         self.levels_panel.set_presets([*record.presets, *chest_presets(record)])
+        self.levels_panel.set_integer_data(record.integer_data)
         self.levels_panel.set_window(*self.canvas.window())
         self.levels_panel.set_inverted(self.canvas.inverted())
         self.metadata_panel.set_record(record)
@@ -210,7 +212,7 @@ class MainWindow(QMainWindow):
         self.chrome.set_loading("")
         self.scores_panel.clear("Scoring…")
         self.word_panel.clear()
-        self.setWindowTitle(f"CARZero Viewer — {record.path.name}")
+        self.setWindowTitle(record.path.name)  # Qt appends " — <application display name>" itself
         self._update_boxes()
         self.request_scores()
 

@@ -9,12 +9,19 @@ folder, which often carries patient or accession identifiers.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+import math
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QFont, QPainter, QPalette, QTextLayout, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QLabel,
     QListWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -42,6 +49,9 @@ FILE_LABEL = "File"
 FRAME_LABEL = "Frame"
 SPACING_LABEL = "Pixel spacing"
 MODEL_INPUT_LABEL = "Model input"
+# The field-name column takes at most this share of the table width (its names wrap at spaces); the rest goes
+# to the values, so "2004-01-23" or "MONOCHROME2" fit on one line in a 250 px dock.
+FIELD_COLUMN_SHARE = 0.4
 
 
 def _label(key: str) -> str:
@@ -67,6 +77,64 @@ def record_rows(record: ImageRecord) -> list[tuple[str, str]]:
     return rows
 
 
+def wrapped_height(text: str, font: QFont, width: float) -> float:
+    """Height in pixels of ``text`` wrapped like :class:`WrapAnywhereDelegate` draws it in ``width`` pixels."""
+    layout = QTextLayout(text, font)
+    layout.setTextOption(_wrap_option())
+    layout.beginLayout()
+    height = 0.0
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(max(1.0, width))
+        height += line.height()
+    layout.endLayout()
+    return height
+
+
+def _wrap_option() -> QTextOption:
+    option = QTextOption(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    return option
+
+
+def _style(option: QStyleOptionViewItem) -> QStyle:
+    widget: QWidget | None = option.widget  # None when a view paints without a widget (the stubs omit it)
+    return widget.style() if widget is not None else QApplication.style()
+
+
+class WrapAnywhereDelegate(QStyledItemDelegate):
+    """Wraps at spaces, and inside a word only when it is wider than the column (UIDs, dates, MONOCHROME2).
+
+    Qt's own item wrapping breaks at spaces only and elides a longer word ("MONO…"); values here must stay
+    readable at a dock's width, so nothing is ever elided.
+    """
+
+    def _text_rect(self, option: QStyleOptionViewItem) -> QRectF:
+        margin = _style(option).pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, option.widget) + 1
+        return QRectF(option.rect).adjusted(margin, 0, -margin, 0)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text, opt.text = opt.text, ""
+        _style(opt).drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        painter.save()
+        painter.setFont(opt.font)
+        painter.setPen(opt.palette.color(QPalette.ColorRole.Text))
+        painter.drawText(self._text_rect(opt), text, _wrap_option())
+        painter.restore()
+
+    def sizeHint(  # noqa: N802 (Qt API name)
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        hint = super().sizeHint(option, index)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        height = wrapped_height(opt.text, opt.font, self._text_rect(opt).width())
+        return QSize(hint.width(), max(hint.height(), math.ceil(height) + 4))
+
+
 class MetadataPanel(QWidget):
     """Two-column table of the record's facts plus a collapsible pipeline list."""
 
@@ -79,12 +147,14 @@ class MetadataPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setWordWrap(True)
+        self.table.setItemDelegate(WrapAnywhereDelegate(self.table))
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        # Long values (transfer syntax, model input rule) wrap instead of being elided: row heights follow
-        # the value column's width once the resize has settled (a zero-delay timer after each resize).
+        # Long values (transfer syntax, model input rule) and field names wrap instead of being elided: the
+        # field column is capped at FIELD_COLUMN_SHARE of the width (the user can drag it) and row heights
+        # follow the columns once the resize has settled (a zero-delay timer after each resize).
         self._fit_timer = QTimer(self)
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
@@ -140,6 +210,8 @@ class MetadataPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _fit_rows(self, *_args: object) -> None:
+        cap = int(self.table.viewport().width() * FIELD_COLUMN_SHARE)
+        self.table.setColumnWidth(0, max(1, min(self.table.sizeHintForColumn(0), cap)))
         self.table.resizeRowsToContents()
 
     def rows(self) -> list[tuple[str, str]]:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 SHORTCUTS: dict[str, tuple[str, str]] = {
     "open_file": ("Ctrl+O", "Open image files"),
@@ -23,6 +32,8 @@ SHORTCUTS: dict[str, tuple[str, str]] = {
     "shortcuts": ("F1", "This list"),
     "quit": ("Ctrl+Q", "Quit"),
 }
+# The dialog grows to show every row at once, up to this share of the screen height (then it scrolls).
+MAX_SCREEN_HEIGHT_SHARE = 0.85
 MOUSE = (
     ("Right-drag", "Window/level (horizontal: width, vertical: centre)"),
     ("Wheel", "Zoom about the cursor"),
@@ -32,21 +43,35 @@ MOUSE = (
 
 
 class ShortcutsDialog(QDialog):
+    """Every shortcut and mouse binding in a table sized to its content, so no text is cut."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         rows = [(key, text) for key, text in SHORTCUTS.values()] + list(MOUSE)
-        table = QTableWidget(len(rows), 2)
+        self.table = table = QTableWidget(len(rows), 2)
         table.setHorizontalHeaderLabels(["Key", "Action"])
         for index, (key, text) in enumerate(rows):
             table.setItem(index, 0, QTableWidgetItem(key))
             table.setItem(index, 1, QTableWidgetItem(text))
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
         table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.resizeColumnsToContents()
+        table.resizeRowsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        frame = 2 * table.frameWidth()
+        width = sum(table.columnWidth(c) for c in range(table.columnCount())) + frame
+        height = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(len(rows))) + frame
+        screen = self.screen().availableGeometry()
+        visible_height = min(height, int(screen.height() * MAX_SCREEN_HEIGHT_SHARE))
+        if visible_height < height:  # scrolling vertically: keep room for the scroll bar beside the text
+            width += table.verticalScrollBar().sizeHint().width()
+        table.setMinimumSize(width, visible_height)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         layout.addWidget(buttons)
-        self.resize(520, 480)
+        self.adjustSize()

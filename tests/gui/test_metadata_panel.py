@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QAbstractItemView, QStyle
 
 from carzero_viewer.imaging import load_image
 from carzero_viewer.imaging.record import METADATA_KEYS
-from carzero_viewer.ui.metadata_panel import LABELS, MetadataPanel
+from carzero_viewer.ui.metadata_panel import LABELS, MetadataPanel, WrapAnywhereDelegate, wrapped_height
 
 pytestmark = pytest.mark.gui
 
@@ -73,3 +73,24 @@ def test_pipeline_section_collapses(panel, record) -> None:
     assert not panel.pipeline_list.isHidden()
     panel.set_pipeline_expanded(False)
     assert panel.pipeline_list.isHidden()
+
+
+def test_values_are_not_elided_at_the_default_dock_width(panel, record, qtbot) -> None:
+    """Short values fit on one line at the dock's default width; long ones wrap into a row tall enough."""
+    panel.resize(250, 700)  # main_chrome's default left-dock width
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_record(record)
+    qtbot.wait(10)  # the zero-delay fit after the resize
+    table = panel.table
+    padding = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
+    metrics = table.fontMetrics()
+    rows = dict(panel.rows())
+    for short in (rows["Photometric interpretation"], rows["Modality"], rows["Size"], rows["File"]):
+        assert metrics.horizontalAdvance(short) + padding <= table.columnWidth(1), short
+    assert isinstance(table.itemDelegate(), WrapAnywhereDelegate)  # never elides a word wider than the column
+    for row in range(table.rowCount()):
+        value = table.item(row, 1).text()
+        needed = wrapped_height(value, table.font(), table.columnWidth(1) - padding)
+        assert table.rowHeight(row) >= needed, value
+    assert table.columnWidth(0) + table.columnWidth(1) <= table.viewport().width()
