@@ -112,11 +112,14 @@ class PromptReading:
         return bool(self.reasons)
 
     def summary(self) -> str:
-        """One line for a panel: ``model reads: '<text>' — <reasons>``; ``""`` when nothing was altered."""
+        """One line for a panel: ``[⚠ <flags> · ]model reads: '<text>' — <reasons>``, the text cut at 120
+        characters; ``""`` when nothing was altered."""
         if not self.reasons:
             return ""
-        reads = repr(self.model_text) if self.model_text else "nothing ([CLS] [SEP] only)"
-        return f"model reads: {reads} — " + "; ".join(self.reasons)
+        shown = self.model_text if len(self.model_text) <= 120 else self.model_text[:120] + "…"
+        reads = repr(shown) if shown else "nothing ([CLS] [SEP] only)"
+        warning = f"⚠ {', '.join(self.flags)} · " if self.flags else ""
+        return f"{warning}model reads: {reads} — " + "; ".join(self.reasons)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def test_unaltered_prompts_have_no_reasons(typed: str) -> None:
 def test_prompts_the_model_reads_as_nothing_are_flagged_like_the_cli(typed: str) -> None:
     reading = explain_prompt(process_prompt(typed))
     assert reading.flags == (EMPTY_FLAG,)
-    assert "model reads: nothing" in reading.summary()
+    assert reading.summary().startswith(f"⚠ {EMPTY_FLAG} · model reads: nothing")
 
 
 @pytest.mark.parametrize("typed", ["Normal.", "No."])
