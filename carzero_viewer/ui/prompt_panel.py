@@ -77,7 +77,6 @@ CHEXPERT_COMPETITION_LABELS = (
     "Pleural Effusion",
 )
 
-EMPTY_WARNING = "empty after cleaning (every sentence ≤ 1 word)"
 SHOWN_CHARS = 160  # a pasted report is shown cut to this many characters; the tooltip and editor have it all
 READING_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's visible second line: what the model reads and why
 MESSAGE_MS = 4000
@@ -401,9 +400,8 @@ class PromptPanel(QWidget):
             lines = [f"Model text: {processed.text}", f"Cleaned: {processed.cleaned}"]
             if processed.templated:
                 lines.append(f"(bare finding: template {self._template!r} applied)")
-            if processed.is_empty:
-                lines.append(f"⚠ Warning: {EMPTY_WARNING}")
             reading, warn = explained.summary(), bool(explained.flags)
+            lines.extend([reading] if reading else [])
         item.setToolTip("\n".join(lines))
         item.setData(READING_ROLE, reading)
         item.setForeground(QBrush(_WARNING_COLOR) if warn else QBrush())

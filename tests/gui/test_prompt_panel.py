@@ -11,7 +11,6 @@ from carzero_viewer.ui.prompt_panel import (
     CHESTXRAY14_LABELS,
     CHEXPERT_COMPETITION_LABELS,
     DEFAULT_PROMPTS,
-    EMPTY_WARNING,
     PromptPanel,
 )
 
@@ -171,8 +170,8 @@ def test_tooltips_show_processed_text_and_the_empty_warning(qtbot) -> None:
     bare, empty, sentence = (widget.list_widget.item(i).toolTip() for i in range(3))
     assert "Model text: There is pneumothorax." in bare
     assert "Cleaned: there is pneumothorax" in bare
-    assert EMPTY_WARNING not in bare
-    assert EMPTY_WARNING in empty
+    assert EMPTY_FLAG not in bare
+    assert EMPTY_FLAG in empty
     assert "Model text: There is a lung nodule." in sentence
 
 
