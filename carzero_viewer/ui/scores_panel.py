@@ -11,7 +11,7 @@ the canvas shows.
 Sorting is numeric (items compare a sort key stored in ``SORT_ROLE``), and each row keeps its typed prompt in
 ``Qt.UserRole`` of the prompt cell, so selection survives any sort order.
 
-When the model reads other words than the typed ones, the prompt cell says what it reads after an arrow (with
+When the model reads other words than the typed ones, the prompt cell says on a second line what it reads (with
 ``⚠`` and the CLI's flags for an empty or truncated text), and the line under the table gives the reasons for
 the selected prompt (:func:`~carzero_viewer.inference.prompts.explain_prompt`). The prompt column takes all
 the width the narrow value columns leave, so it stays readable with the negation column shown.
@@ -63,7 +63,7 @@ UNTRAINED_COLOR = QColor(128, 128, 128)
 WARNING_COLOR = QColor(190, 90, 0)
 # Narrow value columns (pixels) leave the stretching prompt column ~200 px in the default 420 px dock, enough
 # for "There is pleural effusion." with the negation column shown; the header tooltips carry the long names.
-VALUE_COLUMN_WIDTHS = {SCORE_COLUMN: 62, BAR_COLUMN: 60, NEGATION_COLUMN: 92}
+VALUE_COLUMN_WIDTHS = {SCORE_COLUMN: 62, BAR_COLUMN: 56, NEGATION_COLUMN: 100}
 _THERE_IS = re.compile(r"^\s*(there\s+(?:is|are))(\s+no\b)?\s*", re.IGNORECASE)
 _ARTICLE = re.compile(r"^(?:a|an|any)\s+", re.IGNORECASE)
 
@@ -181,7 +181,10 @@ class ScoresPanel(QWidget):
         self.table = QTableWidget(0, 4)
         for column, (title, tip) in enumerate(
             (
-                ("Prompt", "The prompt as typed; '→' shows what the model reads when that differs."),
+                (
+                    "Prompt",
+                    "The prompt as typed; a second line shows what the model reads when that differs.",
+                ),
                 ("Score", SCORE_TOOLTIP),
                 ("Relative", BAR_TOOLTIP),
                 (NEGATION_HEADER, NEGATION_TOOLTIP),
@@ -191,6 +194,7 @@ class ScoresPanel(QWidget):
             header_item.setToolTip(tip)
             self.table.setHorizontalHeaderItem(column, header_item)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -397,11 +401,11 @@ class ScoresPanel(QWidget):
 
 
 def _prompt_cell_text(typed: str, reading: PromptReading) -> str:
-    """``typed``, then what the model reads after an arrow when it differs (``⚠`` first when flagged)."""
+    """``typed``, then on a second line what the model reads when it differs (``⚠`` first when flagged)."""
     if not reading.altered:
         return typed
     reads = repr(reading.model_text) if reading.model_text else "nothing"
-    return f"{'⚠ ' if reading.flags else ''}{typed}  → {reads}"
+    return f"{'⚠ ' if reading.flags else ''}{typed}\u2028→ reads {reads}"  # a line separator: two lines
 
 
 def _status(results: list[PromptResult]) -> str:

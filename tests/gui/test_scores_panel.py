@@ -228,7 +228,8 @@ def test_an_altered_prompt_shows_what_the_model_reads(panel) -> None:
         ]
     )
     cell = panel.table.item(0, PROMPT_COLUMN).text()
-    assert cell == "There is a 2.5 cm nodule.  → 'there is a 5 cm nodule'"
+    assert cell == "There is a 2.5 cm nodule.\u2028→ reads 'there is a 5 cm nodule'"
+    assert panel.table.rowHeight(0) > 1.5 * panel.table.rowHeight(1)  # the second line is shown
     panel.select_prompt(typed)
     assert "model reads: 'there is a 5 cm nodule'" in panel.reading()
     assert "'2.'" in panel.reading() and panel.reading_label.isVisibleTo(panel)
@@ -241,7 +242,7 @@ def test_a_dot_and_a_truncated_prompt_are_flagged_like_the_cli(panel) -> None:
     panel.set_results(
         [result(".", 1.0, process_prompt(".")), result(long, 0.5, process_prompt(long), truncated=True)]
     )
-    assert panel.table.item(0, PROMPT_COLUMN).text() == "⚠ .  → nothing"
+    assert panel.table.item(0, PROMPT_COLUMN).text() == "⚠ .\u2028→ reads nothing"
     assert panel.table.item(1, PROMPT_COLUMN).text().startswith(f"⚠ {long}")
     assert panel.status_label.text() == f"2 prompt(s) scored; ⚠ 1 {EMPTY_FLAG}; ⚠ 1 {TRUNCATED_FLAG}"
     panel.select_prompt(".")
