@@ -40,7 +40,7 @@ _MAX_WORDS_KEPT = 96
 _SENTENCE_PUNCTUATION = re.compile(r"[.!?;:\n]")
 _WORD = re.compile(r"\w+")
 # Words that make a phrase a statement rather than a finding when they open it ("Normal", "Unremarkable
-# chest", "Clear lungs"), and "No"/"None" standing alone; "No pneumothorax" stays a negated finding.
+# chest", "Clear lungs", "None"); "No" is one only standing alone, since "No pneumothorax" is a negated finding.
 STATEMENT_WORDS = frozenset({"normal", "unremarkable", "clear", "negative", "nil", "nothing", "none"})
 _NEGATION_WORD = "no"
 # Word pieces the released model reads: max_length minus [CLS] and [SEP].
@@ -124,14 +124,18 @@ def explain_prompt(prompt: ProcessedPrompt, truncated: bool | None = None) -> Pr
         reasons.append(f"{prompt.typed.strip()!r} is a statement, not a finding, so no template is applied")
     if cleaning.dropped_numbers:
         numbers = ", ".join(repr(n) for n in cleaning.dropped_numbers)
-        reasons.append(f"the original cleaning drops a number followed by '.' ({numbers}; '2.5' reads '5')")
+        reasons.append(
+            f"the original cleaning drops digits followed by '.' ({numbers}), e.g. '2.5' reads '5'"
+        )
     if cleaning.dropped_characters:
         reasons.append(f"the original cleaning drops non-ASCII letters ({cleaning.dropped_characters!r})")
     if cleaning.dropped_words:
         words = ", ".join(repr(w) for w in cleaning.dropped_words)
         reasons.append(f"the original cleaning drops one-word sentences ({words})")
     if truncated:
-        reasons.append(f"truncated: the model reads only the first {WORD_PIECES_READ} word pieces")
+        reasons.append(
+            f"truncated: the model reads only the first word pieces ({WORD_PIECES_READ} in the released model)"
+        )
     if not reasons and _WORD.findall(prompt.typed.lower()) != prompt.cleaned.split():
         reasons.append("the original cleaning changed the words")
     if prompt.is_empty and not cleaning.dropped_words:

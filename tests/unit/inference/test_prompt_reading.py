@@ -26,7 +26,7 @@ def test_cleaning_records_what_it_removed() -> None:
 @pytest.mark.parametrize(
     ("typed", "model_text", "why"),
     [
-        ("There is a 2.5 cm nodule.", "there is a 5 cm nodule", "number followed by '.' ('2.'"),
+        ("There is a 2.5 cm nodule.", "there is a 5 cm nodule", "digits followed by '.' ('2.')"),
         ("There is a côte effusion.", "there is a cte effusion", "non-ASCII letters ('ô')"),
         ("Pneumothorax", "there is pneumothorax", "template: 'There is pneumothorax.'"),
         ("Normal. There is no effusion.", "there is no effusion", "one-word sentences ('Normal')"),
