@@ -90,6 +90,39 @@ class ProcessedPrompt:
 
 
 @dataclass(frozen=True)
+class PromptReading:
+    """What the model reads of a prompt, and in plain words why that differs from what was typed.
+
+    Attributes:
+        model_text: the cleaned text the tokenizer receives (``""`` when the model reads only ``[CLS] [SEP]``).
+        reasons: one plain-language sentence per change (template applied, numbers or characters dropped,
+            one-word sentences dropped, truncation), in pipeline order; empty when the model reads the typed
+            words unchanged (lower case and punctuation aside).
+        flags: short warnings for a one-line listing (``"truncated"``, the empty-text flag): what the CLI
+            prints after a score and what the viewer marks a prompt with.
+    """
+
+    model_text: str
+    reasons: tuple[str, ...]
+    flags: tuple[str, ...]
+
+    @property
+    def altered(self) -> bool:
+        """True when the model reads other words than the typed ones."""
+        return bool(self.reasons)
+
+    def summary(self) -> str:
+        """One line for a panel: ``[⚠ <flags> · ]model reads: '<text>' — <reasons>``, the text cut at 120
+        characters; ``""`` when nothing was altered."""
+        if not self.reasons:
+            return ""
+        shown = self.model_text if len(self.model_text) <= 120 else self.model_text[:120] + "…"
+        reads = repr(shown) if shown else "nothing ([CLS] [SEP] only)"
+        warning = f"⚠ {', '.join(self.flags)} · " if self.flags else ""
+        return f"{warning}model reads: {reads} — " + "; ".join(self.reasons)
+
+
+@dataclass(frozen=True)
 class PromptResult:
     """CARZero's output for one (image, prompt) pair. Arrays are float32.
 

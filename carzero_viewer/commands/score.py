@@ -130,11 +130,12 @@ def _check_official_options(args: argparse.Namespace) -> None:
 
 
 def _print_table(images: list[str], per_image: list[list[PromptResult]]) -> None:
+    from carzero_viewer.inference.prompts import explain_prompt
+
     for path, results in zip(images, per_image, strict=True):
         print(path)
         for result in results:
-            flags = " [truncated]" if result.truncated else ""
-            flags += " [empty text: every sentence had <= 1 word]" if result.prompt.is_empty else ""
+            flags = "".join(f" [{flag}]" for flag in explain_prompt(result.prompt, result.truncated).flags)
             print(f"  {result.score:+.6f}  {result.prompt.text}{flags}")
 
 

@@ -21,23 +21,55 @@ PAD_TOKEN = "[PAD]"
 CONTINUATION = "##"
 
 
-def clean_text(text: str) -> str:
-    """Clean one prompt exactly as the official text processing does before tokenisation.
+@dataclass(frozen=True)
+class Cleaning:
+    """The official cleaning of one text and what it removed, so a user can be told why the model reads
+    something other than what was typed.
 
-    Returns the empty string when every sentence has at most one word (e.g. ``"Pneumonia."``).
+    Attributes:
+        text: the cleaned text, exactly what the tokenizer receives.
+        dropped_numbers: each ``digits.`` match the sentence split removed (``"2."`` of ``"2.5"``, ``"1."``).
+        dropped_words: the word of each one-word sentence dropped (``"Normal"`` of ``"Normal. No effusion."``).
+        dropped_characters: the distinct non-ASCII characters removed from words, in order of appearance.
     """
+
+    text: str
+    dropped_numbers: tuple[str, ...]
+    dropped_words: tuple[str, ...]
+    dropped_characters: str
+
+
+def clean(text: str) -> Cleaning:
+    """Clean one prompt exactly as the official text processing does and record what was removed."""
     text = text.replace("\n", " ")
     sentences = [sentence for part in _NUMBERED.split(text) for sentence in part.split(".")]
     kept: list[str] = []
+    dropped_words: list[str] = []
+    dropped_characters: dict[str, None] = {}
     for sentence in sentences:
         if not sentence:
             continue
         tokens = _WORD.findall(sentence.replace(_REPLACEMENT_PAIR, " ").lower())
         if len(tokens) <= 1:
+            dropped_words.extend(_WORD.findall(sentence))
             continue
         ascii_tokens = [t.encode("ascii", "ignore").decode("ascii") for t in tokens]
+        dropped_characters.update(dict.fromkeys(c for t in tokens for c in t if not c.isascii()))
         kept.append(" ".join(t for t in ascii_tokens if t))
-    return " ".join(kept)
+    return Cleaning(
+        text=" ".join(kept),
+        dropped_numbers=tuple(_NUMBERED.findall(text)),
+        dropped_words=tuple(dropped_words),
+        dropped_characters="".join(dropped_characters),
+    )
+
+
+def clean_text(text: str) -> str:
+    """Clean one prompt exactly as the official text processing does before tokenisation.
+
+    Returns the empty string when every sentence has at most one word (e.g. ``"Pneumonia."``).
+    """
+    return clean(text).text
 
 
 @dataclass(frozen=True)

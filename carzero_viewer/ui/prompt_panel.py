@@ -2,8 +2,9 @@
 
 The panel only holds the list and reports changes; the main window persists it through
 :mod:`carzero_viewer.settings` and sends the enabled prompts to the inference bridge. Prompts are kept *as
-typed* (the engine applies the template), so the panel shows what the model will actually read in each row's
-tooltip, computed with the same :func:`~carzero_viewer.inference.prompts.process_prompt` the engine uses.
+typed* (the engine applies the template). Whenever the model reads other words than the typed ones, the row
+shows a second line saying what it reads and why (:func:`~carzero_viewer.inference.prompts.explain_prompt`,
+the check whose flags the CLI prints), in warning colour when the model reads nothing or a truncated text.
 
 Duplicates are refused (compared case- and whitespace-insensitively) so that one prompt is one score row. The
 template for bare findings is editable here; an invalid template (not exactly one ``{}``) is shown in red and
@@ -16,7 +17,7 @@ a move with the list in an intermediate state).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,13 +28,20 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from carzero_viewer.errors import PromptError
-from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE, process_prompt, validate_template
+from carzero_viewer.inference.prompts import (
+    DEFAULT_TEMPLATE,
+    explain_prompt,
+    process_prompt,
+    validate_template,
+)
 
 DEFAULT_PROMPTS = (
     "There is pneumothorax.",
@@ -69,7 +77,8 @@ CHEXPERT_COMPETITION_LABELS = (
     "Pleural Effusion",
 )
 
-EMPTY_WARNING = "empty after cleaning (every sentence ≤ 1 word)"
+SHOWN_CHARS = 160  # a pasted report is shown cut to this many characters; the tooltip and editor have it all
+READING_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's visible second line: what the model reads and why
 MESSAGE_MS = 4000
 _WARNING_COLOR = QColor(190, 90, 0)
 _INVALID_STYLE = "QLineEdit { color: #c00000; border: 1px solid #c00000; }"
@@ -89,6 +98,23 @@ def _key(text: str) -> str:
     return _normalise(text).casefold()
 
 
+class _ReadingDelegate(QStyledItemDelegate):
+    """Draws a row's ``READING_ROLE`` line under its typed text; the in-place editor still edits only the
+    typed text, which stays the item's data."""
+
+    def initStyleOption(  # noqa: N802 (Qt API name)
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        text: str = option.text
+        if len(text) > SHOWN_CHARS:
+            text = text[:SHOWN_CHARS] + "…"
+        reading = index.data(READING_ROLE)
+        if isinstance(reading, str) and reading:
+            text = f"{text}\u2028→ {reading}"  # a line separator: the view's text layout breaks there
+        option.text = text
+
+
 class _PromptList(QListWidget):
     """A list that reports a completed internal drag-and-drop move."""
 
@@ -102,6 +128,9 @@ class _PromptList(QListWidget):
         self.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
         )
+        self.setItemDelegate(_ReadingDelegate(self))
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt API name)
         before = [self.item(i) for i in range(self.count())]
@@ -243,6 +272,13 @@ class PromptPanel(QWidget):
         """The inline message currently shown (e.g. why a prompt was refused), or ``""``."""
         return self.message_label.text() if not self.message_label.isHidden() else ""
 
+    def reading(self, row: int) -> str:
+        """The second line shown under row ``row`` (what the model reads and why), or ``""``."""
+        if not 0 <= row < self.list_widget.count():
+            return ""
+        reading = self.list_widget.item(row).data(READING_ROLE)
+        return reading if isinstance(reading, str) else ""
+
     # --- editing -----------------------------------------------------------------------------------------
     def add_prompt(self, text: str) -> bool:
         """Add ``text`` (enabled, at the end) unless it is empty or already listed.
@@ -352,22 +388,22 @@ class PromptPanel(QWidget):
         return False
 
     def _decorate(self, item: QListWidgetItem) -> None:
-        """Tooltip with the processed text; warning colour when the model would see nothing."""
+        """Second line and tooltip with what the model reads; warning colour when it reads nothing or a
+        truncated text (the CLI's flags)."""
         typed = self._text(item)
-        warn = False
         try:
             processed = process_prompt(typed, self._template)
         except PromptError as exc:
-            lines = [f"Cannot be scored: {exc}"]
-            warn = True
+            lines, reading, warn = [f"Cannot be scored: {exc}"], f"⚠ cannot be scored: {exc}", True
         else:
+            explained = explain_prompt(processed)
             lines = [f"Model text: {processed.text}", f"Cleaned: {processed.cleaned}"]
             if processed.templated:
                 lines.append(f"(bare finding: template {self._template!r} applied)")
-            if processed.is_empty:
-                lines.append(f"⚠ Warning: {EMPTY_WARNING}")
-                warn = True
+            reading, warn = explained.summary(), bool(explained.flags)
+            lines.extend([reading] if reading else [])
         item.setToolTip("\n".join(lines))
+        item.setData(READING_ROLE, reading)
         item.setForeground(QBrush(_WARNING_COLOR) if warn else QBrush())
 
     def _decorate_all(self) -> None:

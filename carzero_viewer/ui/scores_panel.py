@@ -10,6 +10,11 @@ the canvas shows.
 
 Sorting is numeric (items compare a sort key stored in ``SORT_ROLE``), and each row keeps its typed prompt in
 ``Qt.UserRole`` of the prompt cell, so selection survives any sort order.
+
+When the model reads other words than the typed ones, the prompt cell says on a second line what it reads (with
+``⚠`` and the CLI's flags for an empty or truncated text), and the line under the table gives the reasons for
+the selected prompt (:func:`~carzero_viewer.inference.prompts.explain_prompt`). The prompt column takes all
+the width the narrow value columns leave, so it stays readable with the negation column shown.
 """
 
 from __future__ import annotations
@@ -33,8 +38,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE, is_bare_finding
-from carzero_viewer.types import PromptResult
+from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE, explain_prompt, is_bare_finding
+from carzero_viewer.types import PromptReading, PromptResult
 
 PROMPT_COLUMN, SCORE_COLUMN, BAR_COLUMN, NEGATION_COLUMN = range(4)
 SCORE_TOOLTIP = (
@@ -42,7 +47,7 @@ SCORE_TOOLTIP = (
     "probability. Compare prompts on the same image."
 )
 BAR_TOOLTIP = "Relative position of the score between the lowest and the highest score shown (a ranking aid)."
-NEGATION_HEADER = "P(positive vs negation)"
+NEGATION_HEADER = "P(pos vs neg)"
 NEGATION_TOOLTIP = (
     "Two-way softmax of two raw scores: exp(s_pos) / (exp(s_pos) + exp(s_neg)), where s_pos is the prompt's "
     "score and s_neg the score of its negation (e.g. 'There is no pneumothorax.'); not a calibrated "
@@ -55,6 +60,10 @@ BAR_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 BAR_COLOR = QColor(70, 130, 200, 170)
 UNTRAINED_COLOR = QColor(128, 128, 128)
+WARNING_COLOR = QColor(190, 90, 0)
+# Narrow value columns (pixels) leave the stretching prompt column ~200 px in the default 420 px dock, enough
+# for "There is pleural effusion." with the negation column shown; the header tooltips carry the long names.
+VALUE_COLUMN_WIDTHS = {SCORE_COLUMN: 62, BAR_COLUMN: 56, NEGATION_COLUMN: 100}
 _THERE_IS = re.compile(r"^\s*(there\s+(?:is|are))(\s+no\b)?\s*", re.IGNORECASE)
 _ARTICLE = re.compile(r"^(?:a|an|any)\s+", re.IGNORECASE)
 
@@ -159,6 +168,10 @@ class ScoresPanel(QWidget):
         self.title_label.setWordWrap(True)
         self.status_label = QLabel("No scores yet")
         self.status_label.setWordWrap(True)
+        self.reading_label = QLabel()
+        self.reading_label.setWordWrap(True)
+        self.reading_label.setStyleSheet(f"color: {WARNING_COLOR.name()};")
+        self.reading_label.hide()
         self.negation_checkbox = QCheckBox("Contrast with negation")
         self.negation_checkbox.setToolTip(
             "Also score each prompt's negation (e.g. 'There is no pneumothorax.') and show the two-way "
@@ -168,7 +181,10 @@ class ScoresPanel(QWidget):
         self.table = QTableWidget(0, 4)
         for column, (title, tip) in enumerate(
             (
-                ("Prompt", "The prompt as typed; the tooltip shows the text the model reads."),
+                (
+                    "Prompt",
+                    "The prompt as typed; a second line shows what the model reads when that differs.",
+                ),
                 ("Score", SCORE_TOOLTIP),
                 ("Relative", BAR_TOOLTIP),
                 (NEGATION_HEADER, NEGATION_TOOLTIP),
@@ -178,13 +194,14 @@ class ScoresPanel(QWidget):
             header_item.setToolTip(tip)
             self.table.setHorizontalHeaderItem(column, header_item)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(PROMPT_COLUMN, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((SCORE_COLUMN, 70), (BAR_COLUMN, 90), (NEGATION_COLUMN, 175)):
+        for column, width in VALUE_COLUMN_WIDTHS.items():
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(column, width)
         self.table.setItemDelegateForColumn(BAR_COLUMN, _BarDelegate(self.table))
@@ -199,6 +216,7 @@ class ScoresPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.reading_label)
         layout.addWidget(self.status_label)
 
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
@@ -235,10 +253,12 @@ class ScoresPanel(QWidget):
             self.table.setSortingEnabled(True)
             self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
             self.table.blockSignals(blocked)
-        self.status_label.setText(f"{len(self._results)} prompt(s) scored" if self._results else "No scores")
+        self.status_label.setText(_status(self._results))
         names = [r.prompt.typed for r in self._results]
         if names:
             self.select_prompt(keep if keep in names else self._typed_at(0) or names[0])
+        else:
+            self._show_reading(None)
 
     def clear(self, message: str = "No scores yet") -> None:
         self._results = []
@@ -246,6 +266,7 @@ class ScoresPanel(QWidget):
         self.table.clearSelection()
         self.table.setRowCount(0)
         self.status_label.setText(message)
+        self._show_reading(None)
 
     def set_status(self, message: str) -> None:
         self.status_label.setText(message)
@@ -290,14 +311,28 @@ class ScoresPanel(QWidget):
         """Typed prompts in the table's current (sorted) order."""
         return [t for t in (self._typed_at(r) for r in range(self.table.rowCount())) if t is not None]
 
+    def reading(self) -> str:
+        """The line under the table: what the model reads of the selected prompt and why, or ``""``."""
+        return self.reading_label.text() if not self.reading_label.isHidden() else ""
+
     # --- internals ---------------------------------------------------------------------------------------
+    def _show_reading(self, result: PromptResult | None) -> None:
+        summary = explain_prompt(result.prompt, result.truncated).summary() if result is not None else ""
+        self.reading_label.setText(summary)
+        self.reading_label.setVisible(bool(summary))
+
     def _fill_row(self, row: int, result: PromptResult, low: float, high: float) -> None:
         typed = result.prompt.typed
-        name = _SortItem(typed)
+        reading = explain_prompt(result.prompt, result.truncated)
+        name = _SortItem(_prompt_cell_text(typed, reading))
         name.setData(Qt.ItemDataRole.UserRole, typed)
+        if reading.flags:
+            name.setForeground(QBrush(WARNING_COLOR))
         name.setToolTip(
-            f"Model text: {result.prompt.text}\nCleaned: {result.prompt.cleaned}"
-            + ("\n⚠ truncated to the model's 97-token limit" if result.truncated else "")
+            "\n".join(
+                (f"Typed: {typed}", f"Model text: {result.prompt.text}", f"Cleaned: {result.prompt.cleaned}")
+            )
+            + (f"\n{reading.summary()}" if reading.altered else "")
         )
         detail = f"{SCORE_TOOLTIP}\ni2t = {result.i2t:.3f}, t2i = {result.t2i:.3f}"
         score = _SortItem(f"{result.score:.3f}")
@@ -360,5 +395,23 @@ class ScoresPanel(QWidget):
 
     def _on_selection_changed(self) -> None:
         typed = self.selected_prompt()
+        self._show_reading(self.result_for(typed) if typed is not None else None)
         if typed is not None:
             self.prompt_selected.emit(typed)
+
+
+def _prompt_cell_text(typed: str, reading: PromptReading) -> str:
+    """``typed``, then on a second line what the model reads when it differs (``⚠`` first when flagged)."""
+    if not reading.altered:
+        return typed
+    reads = repr(reading.model_text) if reading.model_text else "nothing"
+    return f"{'⚠ ' if reading.flags else ''}{typed}\u2028→ reads {reads}"  # a line separator: two lines
+
+
+def _status(results: list[PromptResult]) -> str:
+    """``N prompt(s) scored``, with how many the model reads as an empty or a truncated text."""
+    if not results:
+        return "No scores"
+    flags = [flag for r in results for flag in explain_prompt(r.prompt, r.truncated).flags]
+    counts = "".join(f"; ⚠ {flags.count(flag)} {flag}" for flag in dict.fromkeys(flags))
+    return f"{len(results)} prompt(s) scored{counts}"

@@ -9,7 +9,8 @@ Clicking a chip emits ``word_selected`` with the *slot index* into ``PromptResul
 window can show ``word_maps[index]``; the leading "whole prompt" chip emits -1 (the official prompt map). Word
 maps are an extension that the paper does not evaluate, and the panel says so whenever one is selected.
 
-:class:`FlowLayout` is a small port of Qt's flow-layout example: chips wrap onto new lines like words.
+:class:`FlowLayout` is a small port of Qt's flow-layout example: chips wrap onto new lines like words, inside a
+vertical scroll area so that the up to 95 words of a long prompt never overflow the panel.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
+    QFrame,
     QLabel,
     QLayout,
     QLayoutItem,
+    QScrollArea,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -146,6 +149,11 @@ class WordPanel(QWidget):
         self.chip_area = QWidget()
         self.chip_area.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.flow = FlowLayout(self.chip_area)
+        self.chip_scroll = QScrollArea()
+        self.chip_scroll.setWidgetResizable(True)
+        self.chip_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.chip_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.chip_scroll.setWidget(self.chip_area)
         self.notice_label = QLabel(EXTENSION_NOTICE)
         self.notice_label.setWordWrap(True)
         self.notice_label.setStyleSheet(
@@ -159,10 +167,9 @@ class WordPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.prompt_label)
-        layout.addWidget(self.chip_area)
         layout.addWidget(self.caption_label)
+        layout.addWidget(self.chip_scroll, 1)
         layout.addWidget(self.notice_label)
-        layout.addStretch(1)
         self.clear()
 
     # --- state -------------------------------------------------------------------------------------------
@@ -191,6 +198,7 @@ class WordPanel(QWidget):
         button.setChecked(True)
         self._slot = slot
         self.notice_label.setVisible(slot != WHOLE_PROMPT)
+        self.chip_scroll.ensureWidgetVisible(button)
 
     def clear(self) -> None:
         self._result = None
@@ -231,11 +239,11 @@ class WordPanel(QWidget):
             self.prompt_label.setText("<i>No prompt selected</i>")
             self.caption_label.hide()
             self.notice_label.hide()
-            self.chip_area.hide()
+            self.chip_scroll.hide()
             return
         self.prompt_label.setText(f"Words of: <b>{_escape(result.prompt.typed)}</b>")
         self.caption_label.show()
-        self.chip_area.show()
+        self.chip_scroll.show()
         whole = self._make_chip(WHOLE_PROMPT_TEXT, WHOLE_PROMPT, QColor(235, 240, 250))
         whole.setToolTip("Show the official prompt map (i2t cross-attention of the whole prompt)")
         slots = [s for s, word in enumerate(result.words) if word not in HIDDEN_WORDS]

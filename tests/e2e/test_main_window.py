@@ -43,8 +43,7 @@ def ready(window, qtbot, test_data_dir: Path):
 
 
 def scored_prompts(win: MainWindow) -> list[str]:
-    table = win.scores_panel.table
-    return [table.item(r, 0).text() for r in range(table.rowCount())]
+    return win.scores_panel.shown_prompts()
 
 
 def open_and_wait(win: MainWindow, qtbot, path: Path) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QLineEdit
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QStyleOptionViewItem
 
-from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
+from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE, EMPTY_FLAG, TRUNCATED_FLAG
 from carzero_viewer.ui.prompt_panel import (
     CHESTXRAY14_LABELS,
     CHEXPERT_COMPETITION_LABELS,
     DEFAULT_PROMPTS,
-    EMPTY_WARNING,
     PromptPanel,
 )
 
@@ -171,8 +170,8 @@ def test_tooltips_show_processed_text_and_the_empty_warning(qtbot) -> None:
     bare, empty, sentence = (widget.list_widget.item(i).toolTip() for i in range(3))
     assert "Model text: There is pneumothorax." in bare
     assert "Cleaned: there is pneumothorax" in bare
-    assert EMPTY_WARNING not in bare
-    assert EMPTY_WARNING in empty
+    assert EMPTY_FLAG not in bare
+    assert EMPTY_FLAG in empty
     assert "Model text: There is a lung nodule." in sentence
 
 
@@ -222,3 +221,45 @@ def test_restoring_settings_is_silent_and_keeps_disabled_state(qtbot) -> None:
     assert widget.all_prompts() == ["a b", "c d", "e f"]
     assert widget.enabled_prompts() == ["a b", "e f"]
     assert widget.disabled_prompts() == ["c d"]
+
+
+def _shown_text(panel: PromptPanel, row: int) -> str:
+    """The text the list's delegate draws for ``row`` (typed text plus the visible reading line)."""
+    option = QStyleOptionViewItem()
+    panel.list_widget.itemDelegate().initStyleOption(option, panel.list_widget.model().index(row, 0))
+    return option.text
+
+
+def test_altered_prompts_show_what_the_model_reads_without_hovering(qtbot) -> None:
+    widget = PromptPanel()
+    qtbot.addWidget(widget)
+    widget.set_prompts(["There is a 2.5 cm nodule.", "There is a côte effusion.", "There is pneumothorax."])
+    widget.resize(420, 400)
+    widget.show()
+    qtbot.waitExposed(widget)
+    number, accent, plain = (_shown_text(widget, row) for row in range(3))
+    assert "model reads: 'there is a 5 cm nodule'" in number and "'2.'" in number
+    assert "model reads: 'there is a cte effusion'" in accent and "non-ASCII" in accent
+    assert plain == "There is pneumothorax."
+    view = widget.list_widget
+    heights = [view.visualRect(view.model().index(row, 0)).height() for row in range(3)]
+    assert heights[0] > 1.5 * heights[2]  # the reading is a visible second line, not only a tooltip
+
+
+def test_a_dot_is_flagged_like_the_cli(panel, qtbot) -> None:
+    panel.add_prompt(".")
+    row = panel.list_widget.count() - 1
+    assert f"⚠ {EMPTY_FLAG}" in _shown_text(panel, row)
+    assert panel.list_widget.item(row).foreground().color().name() != "#000000"
+
+
+def test_long_prompts_show_their_truncation(panel, qtbot) -> None:
+    panel.add_prompt("There is effusion " + "and effusion " * 100)
+    assert f"⚠ {TRUNCATED_FLAG}" in panel.reading(panel.list_widget.count() - 1)
+
+
+def test_statements_are_not_templated_and_say_so(panel, qtbot) -> None:
+    panel.add_prompt("Normal.")
+    shown = _shown_text(panel, panel.list_widget.count() - 1)
+    assert "There is normal" not in panel.list_widget.item(panel.list_widget.count() - 1).toolTip()
+    assert "is a statement, not a finding" in shown

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from carzero_viewer.inference.prompts import EMPTY_FLAG, TRUNCATED_FLAG, process_prompt
 from carzero_viewer.model.preprocessing import prepare
 from carzero_viewer.types import ProcessedPrompt, PromptResult
 from carzero_viewer.ui.scores_panel import (
@@ -28,13 +29,15 @@ pytestmark = pytest.mark.gui
 GEOMETRY = prepare(np.zeros((300, 260), np.uint8)).geometry
 
 
-def result(typed: str, score: float) -> PromptResult:
-    prompt = ProcessedPrompt(typed=typed, text=typed, cleaned=typed.lower(), templated=False)
+def result(
+    typed: str, score: float, prompt: ProcessedPrompt | None = None, truncated: bool = False
+) -> PromptResult:
+    prompt = prompt or ProcessedPrompt(typed=typed, text=typed, cleaned=typed.lower(), templated=False)
     grid = np.zeros((14, 14), np.float32)
     return PromptResult(
         prompt=prompt,
         words=("[CLS]", typed, "[SEP]"),
-        truncated=False,
+        truncated=truncated,
         score=score,
         i2t=score + 0.25,
         t2i=score - 0.25,
@@ -60,7 +63,7 @@ def panel(qtbot) -> ScoresPanel:
 def test_rows_start_sorted_by_score_with_three_decimals_and_a_relative_bar(panel) -> None:
     panel.set_results([result("low", -1.23456), result("high", 2.5), result("mid", 0.0)])
     table = panel.table
-    assert column(panel, PROMPT_COLUMN) == ["high", "mid", "low"]
+    assert panel.shown_prompts() == ["high", "mid", "low"]
     assert column(panel, SCORE_COLUMN) == ["2.500", "0.000", "-1.235"]
     assert table.item(0, BAR_COLUMN).data(BAR_ROLE) == pytest.approx(1.0)
     assert table.item(1, BAR_COLUMN).data(BAR_ROLE) == pytest.approx(1.23456 / 3.73456)
@@ -164,7 +167,7 @@ def test_negation_mode_adds_a_softmax_column(panel, qtbot) -> None:
     assert panel.negation_mode()
     assert not panel.table.isColumnHidden(NEGATION_COLUMN)
     header = panel.table.horizontalHeaderItem(NEGATION_COLUMN)
-    assert header.text() == NEGATION_HEADER == "P(positive vs negation)"
+    assert header.text() == NEGATION_HEADER == "P(pos vs neg)"
     assert "two-way softmax of two raw scores" in header.toolTip().lower()
     assert "not a calibrated probability" in header.toolTip()
 
@@ -174,11 +177,11 @@ def test_negation_mode_adds_a_softmax_column(panel, qtbot) -> None:
         "Edema": result(negation_of("Edema", "There is {}."), -0.5),
     }
     panel.set_results(positives, negations)
-    by_prompt = dict(zip(column(panel, PROMPT_COLUMN), column(panel, NEGATION_COLUMN), strict=True))
+    by_prompt = dict(zip(panel.shown_prompts(), column(panel, NEGATION_COLUMN), strict=True))
     assert by_prompt["Pneumothorax"] == "50.0 %"
     assert by_prompt["Edema"] == f"{100 / (1 + math.exp(-1)):.1f} %"
     assert by_prompt["Mass"] == "—"
-    row = column(panel, PROMPT_COLUMN).index("Edema")
+    row = panel.shown_prompts().index("Edema")
     assert "There is no edema." in panel.table.item(row, NEGATION_COLUMN).toolTip()
     # Numeric sort on the percentage, unscored negations last when descending.
     panel.table.sortByColumn(NEGATION_COLUMN, Qt.SortOrder.DescendingOrder)
@@ -202,3 +205,47 @@ def test_untrained_marker_greys_and_italicises_scores(panel) -> None:
     panel.set_untrained(False)
     assert UNTRAINED_SUFFIX not in panel.title_label.text()
     assert not panel.table.item(0, SCORE_COLUMN).font().italic()
+
+
+def test_prompt_column_stays_readable_with_the_negation_column(panel, qtbot) -> None:
+    typed = "There is pleural effusion."
+    panel.resize(420, 400)  # the right dock's width in the default window
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_results([result(typed, 1.0)], {typed: result("There is no pleural effusion.", 0.5)})
+    panel.set_negation_mode(True)
+    qtbot.wait(10)
+    needed = panel.table.fontMetrics().horizontalAdvance(typed)
+    assert panel.table.columnWidth(PROMPT_COLUMN) >= needed + 10
+
+
+def test_an_altered_prompt_shows_what_the_model_reads(panel) -> None:
+    typed = "There is a 2.5 cm nodule."
+    panel.set_results(
+        [
+            result(typed, 1.0, process_prompt(typed)),
+            result("There is edema.", 0.0, process_prompt("There is edema.")),
+        ]
+    )
+    cell = panel.table.item(0, PROMPT_COLUMN).text()
+    assert cell == "There is a 2.5 cm nodule.\u2028→ reads 'there is a 5 cm nodule'"
+    assert panel.table.rowHeight(0) > 1.5 * panel.table.rowHeight(1)  # the second line is shown
+    panel.select_prompt(typed)
+    assert "model reads: 'there is a 5 cm nodule'" in panel.reading()
+    assert "'2.'" in panel.reading() and panel.reading_label.isVisibleTo(panel)
+    panel.select_prompt("There is edema.")
+    assert panel.reading() == ""
+
+
+def test_a_dot_and_a_truncated_prompt_are_flagged_like_the_cli(panel) -> None:
+    long = "There is effusion and effusion."
+    panel.set_results(
+        [result(".", 1.0, process_prompt(".")), result(long, 0.5, process_prompt(long), truncated=True)]
+    )
+    assert panel.table.item(0, PROMPT_COLUMN).text() == "⚠ .\u2028→ reads nothing"
+    assert panel.table.item(1, PROMPT_COLUMN).text().startswith(f"⚠ {long}")
+    assert panel.status_label.text() == f"2 prompt(s) scored; ⚠ 1 {EMPTY_FLAG}; ⚠ 1 {TRUNCATED_FLAG}"
+    panel.select_prompt(".")
+    assert panel.reading().startswith(f"⚠ {EMPTY_FLAG} · model reads: nothing")
+    panel.select_prompt(long)
+    assert f"⚠ {TRUNCATED_FLAG}" in panel.reading()

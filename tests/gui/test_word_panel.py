@@ -142,3 +142,19 @@ def test_chips_wrap_onto_several_lines(qtbot) -> None:
     tops = {widget.chip(s).geometry().top() for s in widget.chip_slots()}
     assert len(tops) > 2
     assert all(widget.chip(s).geometry().right() <= widget.chip_area.width() for s in widget.chip_slots())
+
+
+def test_chips_of_a_long_prompt_scroll_instead_of_overflowing(qtbot) -> None:
+    words = ("[CLS]", *[f"effusion{i}" for i in range(95)], "[SEP]")
+    widget = WordPanel()
+    qtbot.addWidget(widget)
+    widget.set_result(result("long report", words, list(np.linspace(0, 1, len(words)))))
+    widget.resize(360, 260)  # the Maps dock's height in the default window
+    widget.show()
+    qtbot.waitExposed(widget)
+    last = widget.chip(widget.chip_slots()[-1])
+    assert all(widget.chip(s).geometry().bottom() <= widget.chip_area.height() for s in widget.chip_slots())
+    assert widget.caption_label.geometry().bottom() <= widget.height()  # the caption is not pushed out
+    widget.select_slot(widget.chip_slots()[-1])
+    qtbot.wait(10)
+    assert not last.visibleRegion().isEmpty()  # reachable: the chips scroll inside the panel

@@ -39,7 +39,15 @@ def test_bare_finding_is_templated_and_recorded() -> None:
 
 @pytest.mark.parametrize(
     ("text", "bare"),
-    [("pleural effusion", True), ("No acute findings.", True), ("Heart is enlarged. Lungs clear.", False)],
+    [
+        ("pleural effusion", True),
+        ("No acute findings.", True),
+        ("No pneumothorax", True),
+        ("Heart is enlarged. Lungs clear.", False),
+        ("Normal.", False),
+        ("No.", False),
+        ("Unremarkable chest", False),
+    ],
 )
 def test_bare_finding_rule(text: str, bare: bool) -> None:
     assert is_bare_finding(text) is bare

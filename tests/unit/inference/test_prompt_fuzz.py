@@ -11,6 +11,7 @@ included. ``pytest --hypothesis-show-statistics`` gives the outcome counts.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 
 from carzero_viewer.errors import PromptError
 from carzero_viewer.inference.prompt_file import MAX_PROMPTS, read_prompts_file
-from carzero_viewer.inference.prompts import MAX_PROMPT_CHARS, process_prompt
+from carzero_viewer.inference.prompts import EMPTY_FLAG, MAX_PROMPT_CHARS, explain_prompt, process_prompt
 
 FIXTURE_PROMPTS = Path(__file__).resolve().parents[2] / "data" / "carzero-tiny" / "prompts.json"
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -129,3 +130,7 @@ def test_any_typed_prompt(typed: str, template: str, raw: bool) -> None:
     event("processed")
     for text in (processed.typed, processed.text, processed.cleaned):
         text.encode("utf-8")
+    reading = explain_prompt(processed)
+    assert reading.model_text == processed.cleaned
+    assert reading.altered or re.findall(r"\w+", typed.lower()) == processed.cleaned.split()
+    assert processed.is_empty == (EMPTY_FLAG in reading.flags)
