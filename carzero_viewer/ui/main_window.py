@@ -101,8 +101,10 @@ class MainWindow(QMainWindow):
         self.banner = QLabel(UNTRAINED_TEXT)
         self.banner.setObjectName("untrainedBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setWordWrap(True)  # wraps in a narrow window rather than being cut (or widening it)
+        self.banner.setToolTip(UNTRAINED_TEXT)
         self.banner.setStyleSheet(
-            "QLabel { background: #c62828; color: white; font-weight: bold; font-size: 15px; padding: 6px; }"
+            "QLabel { background: #c62828; color: white; font-weight: bold; font-size: 13px; padding: 4px; }"
         )
         self.banner.setVisible(False)
         central = QWidget()
