@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 MIN_PANEL_WIDTH = 170
 MIN_IMAGE_WIDTH = 360
 # Initial widths of the left and right dock columns (px); the image takes the rest.
-LEFT_WIDTH, RIGHT_WIDTH = 250, 320
+LEFT_WIDTH, RIGHT_WIDTH = 250, 330
 
 
 class MainChrome(QObject):
@@ -99,7 +99,7 @@ class MainChrome(QObject):
         prompts = self._dock("Prompts", w.prompt_panel, right)
         scores = self._dock("Scores", w.scores_panel, right)
         maps = self._dock("Maps", self._tabs(("Words", w.word_panel), ("Heatmap", w.heatmap_controls)), right)
-        w.resizeDocks([study, image, truth], [200, 380, 260], Qt.Orientation.Vertical)
+        w.resizeDocks([study, image, truth], [130, 250, 400], Qt.Orientation.Vertical)  # room for the metrics
         w.resizeDocks([study, prompts], [LEFT_WIDTH, RIGHT_WIDTH], Qt.Orientation.Horizontal)
         w.resizeDocks([prompts, scores, maps], [280, 300, 260], Qt.Orientation.Vertical)
         self.docks = [study, image, truth, prompts, scores, maps]
