@@ -205,6 +205,7 @@ class MainChrome(QObject):
         self._action(view, "Model input (224x224)", self._toggle_model_input, "model_input")
         view.addSeparator()
         view.addAction(self.panels.full_image_action)
+        view.addSeparator()
         for dock in self.docks:
             view.addAction(dock.toggleViewAction())
         settings = bar.addMenu("&Settings")

@@ -36,7 +36,9 @@ class PanelLayout(QObject):
             dock.setFeatures(dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
             if dock.objectName() in settings.hidden_panels:
                 dock.hide()
-            dock.toggleViewAction().toggled.connect(self._on_panel_toggled)
+            dock.visibilityChanged.connect(self._on_visibility_changed)
+        # Names of panels this version does not have are dropped, so showing the window writes nothing.
+        settings.hidden_panels = [dock.objectName() for dock in self.docks if dock.isHidden()]
         key, text = SHORTCUTS["full_image"]
         self.full_image_action = QAction("Full image (hide panels)", parent)
         self.full_image_action.setCheckable(True)
@@ -66,13 +68,15 @@ class PanelLayout(QObject):
         self.full_image_action.setChecked(enabled)
 
     @Slot(bool)
-    def _on_panel_toggled(self, _shown: bool) -> None:
+    def _on_visibility_changed(self, _visible: bool) -> None:
+        # Read from each dock's own hidden flag, set by the View menu and the dock's close button alike. Showing
+        # or closing the window changes what is visible but not that flag, so it saves nothing.
         if self._switching:
             return
-        if self.full_image():  # a panel shown by hand: the reader is arranging panels again
+        hidden = [dock.objectName() for dock in self.docks if dock.isHidden()]
+        if self.full_image() and len(hidden) < len(self.docks):  # a panel shown by hand: arranging again
             self._restore = None
             self.full_image_action.setChecked(False)
-        hidden = [dock.objectName() for dock in self.docks if not dock.toggleViewAction().isChecked()]
         if hidden != self._settings.hidden_panels:
             self._settings.hidden_panels = hidden
             self._save()

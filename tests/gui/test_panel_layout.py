@@ -56,6 +56,7 @@ def test_every_panel_toggle_is_enabled_and_hides_its_panel(qtbot, saved) -> None
     window = _window(qtbot, Settings(), 1600, 1000)
     menu = _view_menu_actions(window)
     assert len(_docks(window)) >= 6
+    assert saved == []  # showing the window is no choice of panels
     for dock in _docks(window):
         name, action = dock.objectName(), dock.toggleViewAction()
         assert action in menu, name
@@ -66,10 +67,14 @@ def test_every_panel_toggle_is_enabled_and_hides_its_panel(qtbot, saved) -> None
         action.trigger()
         assert dock.isVisible() and action.isChecked(), name
         assert name not in saved[-1].hidden_panels
+    maps = window.findChild(QDockWidget, "Maps")
+    maps.close()  # the dock's own close button
+    assert not maps.toggleViewAction().isChecked() and saved[-1].hidden_panels == ["Maps"]
 
 
 def test_hidden_panels_are_restored_from_the_settings(qtbot, saved) -> None:
     window = _window(qtbot, Settings(hidden_panels=["Ground truth", "not a panel"]), 1600, 1000)
+    assert saved == []
     hidden = {dock.objectName() for dock in _docks(window) if not dock.isVisible()}
     assert hidden == {"Ground truth"}
     assert not window.findChild(QDockWidget, "Ground truth").toggleViewAction().isChecked()
@@ -90,7 +95,8 @@ def test_full_image_mode_hides_every_panel_and_restores_the_shown_ones(qtbot, sa
     qtbot.waitUntil(lambda: window.canvas.width() > width_before)
     full.trigger()
     assert {dock.objectName() for dock in _docks(window) if dock.isVisible()} == shown_before
-    assert len(saved) == writes  # the mode is not a change of the remembered panels
+    window.close()
+    assert len(saved) == writes  # neither the mode nor closing the window changes the remembered panels
 
 
 def _layout_children(panel: QWidget) -> list[QWidget]:
