@@ -41,6 +41,8 @@ class Settings:
     ``last_folders`` maps a kind of file dialog (``"open_images"``, ``"export_image"``, ...) to the folder it
     was last used in, so each kind reopens where the user left it rather than in the working folder.
 
+    ``hidden_panels`` names the side panels (dock titles) the user hid from the View menu.
+
     There is no precision setting: the viewer always shows the exact fp32 computation; reduced precision is a
     batch-scoring option of the command line (``--precision``).
     """
@@ -51,6 +53,7 @@ class Settings:
     weights_path: str = ""
     device: str = "auto"
     last_folders: dict[str, str] = field(default_factory=dict)
+    hidden_panels: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -139,6 +139,7 @@ class GroundTruthPanel(QWidget):
         self.caption_label = QLabel()
         self.caption_label.setWordWrap(True)
         self.untrained_label = QLabel(UNTRAINED_NOTE)
+        self.untrained_label.setWordWrap(True)  # wraps rather than widening the panel's minimum
         self.untrained_label.setStyleSheet("QLabel { color: #c62828; font-weight: bold; }")
         self.untrained_label.setVisible(False)
         self.match_label = QLabel()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSlider,
     QTabWidget,
     QWidget,
@@ -30,11 +31,19 @@ from carzero_viewer.paths import demo_model_dir
 from carzero_viewer.ui import file_dialogs
 from carzero_viewer.ui.export_actions import ExportActions
 from carzero_viewer.ui.model_dialog import ModelDialog
+from carzero_viewer.ui.panel_layout import PanelLayout
 from carzero_viewer.ui.shortcuts import SHORTCUTS, ShortcutsDialog
 from carzero_viewer.ui.weights_choice import candidates, searched_locations
 
 if TYPE_CHECKING:
     from carzero_viewer.ui.main_window import MainWindow
+
+# A side panel may be narrowed to this (its content then scrolls sideways) and the image keeps at least this
+# width, so at 800 x 600 the image has about half the window rather than what the panels leave over.
+MIN_PANEL_WIDTH = 170
+MIN_IMAGE_WIDTH = 360
+# Initial widths of the left and right dock columns (px); the image takes the rest.
+LEFT_WIDTH, RIGHT_WIDTH = 250, 330
 
 
 class MainChrome(QObject):
@@ -46,6 +55,7 @@ class MainChrome(QObject):
         super().__init__(window)
         self.window = window
         self._build_docks()
+        self.panels = PanelLayout(window, self.docks, window.settings, window.save_settings)
         self._build_status_bar()
         self._build_frame_slider()
         self._build_no_weights_notice()
@@ -54,9 +64,16 @@ class MainChrome(QObject):
 
     # --- construction -----------------------------------------------------------------------------------
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        # In a scroll area a panel that gets less room than it needs scrolls; laid out directly in the dock,
+        # Qt squeezes its rows below their height and draws them over each other.
+        scroll = QScrollArea()
+        scroll.setWidget(widget)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setMinimumWidth(MIN_PANEL_WIDTH)
         dock = QDockWidget(title, self.window)
         dock.setObjectName(title)
-        dock.setWidget(widget)
+        dock.setWidget(scroll)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.window.addDockWidget(area, dock)
         return dock
@@ -82,10 +99,11 @@ class MainChrome(QObject):
         prompts = self._dock("Prompts", w.prompt_panel, right)
         scores = self._dock("Scores", w.scores_panel, right)
         maps = self._dock("Maps", self._tabs(("Words", w.word_panel), ("Heatmap", w.heatmap_controls)), right)
-        w.resizeDocks([study, image, truth], [200, 380, 260], Qt.Orientation.Vertical)
-        w.resizeDocks([study, prompts], [250, 420], Qt.Orientation.Horizontal)
+        w.resizeDocks([study, image, truth], [130, 250, 400], Qt.Orientation.Vertical)  # room for the metrics
+        w.resizeDocks([study, prompts], [LEFT_WIDTH, RIGHT_WIDTH], Qt.Orientation.Horizontal)
         w.resizeDocks([prompts, scores, maps], [280, 300, 260], Qt.Orientation.Vertical)
         self.docks = [study, image, truth, prompts, scores, maps]
+        w.canvas.setMinimumWidth(MIN_IMAGE_WIDTH)
 
     def _build_status_bar(self) -> None:
         status = self.window.statusBar()
@@ -185,6 +203,8 @@ class MainChrome(QObject):
         view.addSeparator()
         self._action(view, "Show/hide heatmap", self._toggle_heatmap, "toggle_heatmap")
         self._action(view, "Model input (224x224)", self._toggle_model_input, "model_input")
+        view.addSeparator()
+        view.addAction(self.panels.full_image_action)
         view.addSeparator()
         for dock in self.docks:
             view.addAction(dock.toggleViewAction())

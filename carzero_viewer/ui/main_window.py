@@ -101,8 +101,13 @@ class MainWindow(QMainWindow):
         self.banner = QLabel(UNTRAINED_TEXT)
         self.banner.setObjectName("untrainedBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setWordWrap(True)  # wraps in a narrow window rather than being cut (or widening it)
+        self.banner.setToolTip(
+            f"{UNTRAINED_TEXT}: the demo weights are random, so its scores and maps show how the viewer works "
+            "and say nothing about the image."
+        )
         self.banner.setStyleSheet(
-            "QLabel { background: #c62828; color: white; font-weight: bold; font-size: 15px; padding: 6px; }"
+            "QLabel { background: #c62828; color: white; font-weight: bold; font-size: 13px; padding: 4px; }"
         )
         self.banner.setVisible(False)
         central = QWidget()

@@ -66,3 +66,11 @@ def test_last_folders_round_trip_and_a_non_text_folder_falls_back(tmp_path: Path
     settings = load_settings(path)
     assert settings.last_folders == {}
     assert settings.prompts == ["There is edema."]
+
+
+def test_hidden_panels_round_trip_and_a_non_text_entry_falls_back(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    save_settings(Settings(hidden_panels=["Ground truth", "Maps"]), path)
+    assert load_settings(path).hidden_panels == ["Ground truth", "Maps"]
+    path.write_text(json.dumps({"hidden_panels": ["Maps", {"deep": 1}]}))
+    assert load_settings(path).hidden_panels == []
