@@ -305,8 +305,6 @@ class MainWindow(QMainWindow):
     def _on_draft_edited(self, text: str) -> None:
         """Live preview: the prompt being typed is scored (debounced) and its map shown before Enter."""
         self.draft = text.strip()
-        if self.draft:
-            self._choose(self.draft)
         self._debounce.start()
 
     @Slot(list)
@@ -344,7 +342,9 @@ class MainWindow(QMainWindow):
         self.response = response
         ranked = sorted(response.results, key=lambda r: r.score if math.isfinite(r.score) else -math.inf)
         keep = choose_prompt(
-            [r.prompt.typed for r in reversed(ranked)], self._chosen_prompt, self.ground_truth_panel.labels()
+            [r.prompt.typed for r in reversed(ranked)],
+            self.draft or self._chosen_prompt,  # a draft is previewed; once cleared the user's choice returns
+            self.ground_truth_panel.labels(),
         )
         self.map_view = None
         self._auto_selecting = True

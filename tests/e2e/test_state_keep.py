@@ -88,3 +88,14 @@ def test_escape_with_nothing_running_keeps_the_status(ready, qtbot, test_data_di
     ready.request_scores()  # now something runs: Esc cancels it
     ready.chrome.cancel_inference()
     assert ready.scores_panel.status_label.text() == "cancelled"
+
+
+def test_clearing_a_draft_returns_to_the_chosen_prompt(ready, qtbot, test_data_dir: Path) -> None:
+    base.open_and_wait(ready, qtbot, test_data_dir / "carzero-tiny" / "image.png")
+    chosen = ready.scores_panel.shown_prompts()[-1]
+    ready.scores_panel.select_prompt(chosen)
+    qtbot.keyClicks(ready.prompt_panel.line_edit, "pleural thickening")
+    qtbot.waitUntil(lambda: ready.scores_panel.selected_prompt() == "pleural thickening", timeout=TIMEOUT_MS)
+    ready.prompt_panel.line_edit.clear()
+    qtbot.waitUntil(lambda: "pleural thickening" not in base.scored_prompts(ready), timeout=TIMEOUT_MS)
+    assert ready.scores_panel.selected_prompt() == chosen
