@@ -250,7 +250,8 @@ class MainWindow(QMainWindow):
         self.ground_truth_panel.set_boxes(
             boxes, note
         )  # its signal redraws the visible classes; resets metrics
-        self._redraw_selection()  # new boxes: the selected map's metrics are computed again
+        if self.response is not None:  # new boxes: apply the selection rule again and recompute the metrics
+            self._show_scores()
         if note:
             self.notifications.notify(note, "info")
 
@@ -379,14 +380,6 @@ class MainWindow(QMainWindow):
             self._choose(typed, slot)
         self._show_map(self.scores_panel.result_for(typed) if typed else None, slot)
 
-    def _redraw_selection(self) -> bool:
-        """Redraw the selected map and recompute its metrics; False when no prompt is selected."""
-        typed = self.scores_panel.selected_prompt()
-        if typed is None:
-            return False
-        self._show_map(self.scores_panel.result_for(typed), self.word_panel.selected_slot())
-        return True
-
     def _show_map(self, result: PromptResult | None, slot: int) -> None:
         if result is None or self.record is None:
             return
@@ -423,7 +416,10 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_style_changed(self, style: HeatmapStyle) -> None:
-        if not self._redraw_selection():
+        typed = self.scores_panel.selected_prompt()
+        if typed is not None:
+            self._show_map(self.scores_panel.result_for(typed), self.word_panel.selected_slot())
+        else:
             self.canvas.set_heatmap_style(style)
 
     @Slot(bool)

@@ -52,6 +52,17 @@ def test_loading_boxes_recomputes_the_selected_prompts_metrics(ready, qtbot, tes
     assert ready.scores_panel.selected_prompt() == EFFUSION_PROMPT
 
 
+def test_boxes_loaded_later_move_an_unchosen_selection_to_their_label(
+    ready, qtbot, test_data_dir: Path
+) -> None:
+    annotations = test_data_dir / "annotations"
+    base.open_and_wait(ready, qtbot, annotations / "images" / "00000344_003.png")
+    assert ready.scores_panel.selected_prompt() != EFFUSION_PROMPT  # no boxes yet: the top score
+    ready.open_annotations([annotations / "BBox_List_2017.csv"])
+    assert ready.scores_panel.selected_prompt() == EFFUSION_PROMPT
+    qtbot.waitUntil(lambda: ready.ground_truth_panel.metrics() is not None, timeout=TIMEOUT_MS)
+
+
 def test_no_model_notice_goes_when_the_model_loads(window, qtbot, test_data_dir: Path) -> None:
     window.open_paths([test_data_dir / "carzero-tiny" / "image.png"])
     qtbot.waitUntil(
