@@ -247,9 +247,7 @@ class MainWindow(QMainWindow):
         if self.record is None:
             return
         boxes, note = self.ground_truth.boxes_for(self.record)
-        self.ground_truth_panel.set_boxes(
-            boxes, note
-        )  # its signal redraws the visible classes; resets metrics
+        self.ground_truth_panel.set_boxes(boxes, note)  # its signal redraws the visible classes
         if self.response is not None:  # new boxes: apply the selection rule again and recompute the metrics
             self._show_scores()
         if note:
