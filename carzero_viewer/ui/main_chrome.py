@@ -333,8 +333,7 @@ class MainChrome(QObject):
 
     @Slot()
     def cancel_inference(self) -> None:
-        self.window.bridge.invalidate()
-        self.window.scores_panel.set_status("cancelled")
+        self.window.cancel_scoring()
 
     @Slot()
     def use_demo_model(self) -> None:

@@ -9,6 +9,7 @@ torch.
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Slot
@@ -16,6 +17,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from carzero_viewer.annotations.discovery import CANDIDATE_SUFFIXES
+from carzero_viewer.annotations.prompt_choice import choose_prompt
 from carzero_viewer.export.heatmap_style import HeatmapStyle
 from carzero_viewer.files import WriteError
 from carzero_viewer.imaging import ImageRecord, model_view
@@ -45,6 +47,12 @@ UNTRAINED_TEXT = "UNTRAINED DEMO MODEL — outputs are meaningless"
 DISABLED_KEY = "disabled_prompts"
 DEBOUNCE_MS = 300
 MAX_RECENT = 10
+MODEL_TOPIC = "model"  # notices about the model or a scoring request: void once a model loads
+
+
+def _open_topic(path: Path | None) -> str:
+    """The notification topic of a failed open of ``path``: cleared when that file opens after all."""
+    return f"open:{Path(path).resolve()}" if path is not None else "open:"
 
 
 class MainWindow(QMainWindow):
@@ -59,7 +67,13 @@ class MainWindow(QMainWindow):
         self.response: ScoreResponse | None = None
         self.map_view: MapView | None = None
         self.weights_searched = ""
-        self._pending_selection: str | None = None  # a prompt just added: show its map when scored
+        self._opening: Path | None = None  # the file of the newest load request
+        # The prompt (and word slot, -1 = whole prompt) the user chose by clicking, adding or typing it: kept
+        # across images (rule in carzero_viewer.annotations.prompt_choice).
+        self._chosen_prompt: str | None = None
+        self._chosen_word = -1
+        self._auto_selecting = False  # True while the window itself selects a row
+        self._scoring = False  # a scoring request is running (Esc has something to cancel)
         self._metrics_caption = ""
         self.book = ScoreBook()
         self._wanted: list[str] = []
@@ -124,7 +138,7 @@ class MainWindow(QMainWindow):
         self.study_panel.file_selected.connect(self.show_file)
         self.chrome.frame_changed.connect(self._on_frame_changed)
         self.loader.loaded.connect(self._on_record_loaded)
-        self.loader.failed.connect(self.show_error)
+        self.loader.failed.connect(self._on_load_failed)
         self.metrics_job.finished.connect(self._on_metrics)
         self.metrics_job.failed.connect(self.show_error)
         self.prompt_panel.prompts_changed.connect(self._on_prompts_changed)
@@ -150,6 +164,7 @@ class MainWindow(QMainWindow):
         self.bridge.results_ready.connect(self._on_results)
         self.bridge.request_failed.connect(self._on_request_failed)
         self.bridge.busy_changed.connect(self.chrome.set_busy)
+        self.bridge.busy_changed.connect(self._on_scoring_busy)
         self.bridge.progress.connect(self.chrome.set_progress)
         self.bridge.notice.connect(self._on_notice)
 
@@ -192,16 +207,28 @@ class MainWindow(QMainWindow):
     def show_file(self, path: Path) -> None:
         """Start loading ``path`` in the background (frame 0)."""
         self.chrome.set_loading(Path(path).name)
+        self._opening = Path(path)
         self.loader.load(Path(path), 0)
 
     @Slot(int)
     def _on_frame_changed(self, frame: int) -> None:
         if self.record is not None and frame != self.record.frame:
+            self._opening = self.record.path
             self.loader.load(self.record.path, frame)
+
+    @Slot(str)
+    def _on_load_failed(self, message: str) -> None:
+        """The newest open failed: the status returns to the shown image, the list marks the file."""
+        self.chrome.set_loading("")
+        if self._opening is not None:
+            self.study_panel.mark_failed(self._opening, message)
+        self.notifications.notify(message, "error", topic=_open_topic(self._opening))
 
     @Slot(object)
     def _on_record_loaded(self, record: ImageRecord) -> None:
         self.record = record
+        self.study_panel.mark_opened(record.path)
+        self.notifications.clear_topic(_open_topic(record.path))
         self.response = None
         self.map_view = None
         self.bridge.invalidate()
@@ -226,6 +253,8 @@ class MainWindow(QMainWindow):
             return
         boxes, note = self.ground_truth.boxes_for(self.record)
         self.ground_truth_panel.set_boxes(boxes, note)  # its signal redraws the visible classes
+        if self.response is not None:  # new boxes: apply the selection rule again and recompute the metrics
+            self._show_scores()
         if note:
             self.notifications.notify(note, "info")
 
@@ -280,15 +309,13 @@ class MainWindow(QMainWindow):
     def _on_draft_edited(self, text: str) -> None:
         """Live preview: the prompt being typed is scored (debounced) and its map shown before Enter."""
         self.draft = text.strip()
-        if self.draft:
-            self._pending_selection = self.draft
         self._debounce.start()
 
     @Slot(list)
     def _on_prompts_changed(self, enabled: list[str]) -> None:
         added = [typed for typed in enabled if typed not in self.settings.prompts]
         if added:
-            self._pending_selection = added[-1]
+            self._choose(added[-1])
         if self.draft in enabled or not self.prompt_panel.line_edit.text().strip():
             self.draft = ""
         self.settings.prompts = self.prompt_panel.all_prompts()
@@ -314,28 +341,46 @@ class MainWindow(QMainWindow):
         self._show_scores()
 
     def _show_scores(self) -> None:
-        """Show the known results of the wanted prompts, keeping (or moving to) the selected prompt."""
+        """Show the known results of the wanted prompts and select one by :func:`choose_prompt`."""
         response = self.book.collect(self._wanted, self.scores_panel.negation_mode())
         self.response = response
-        keep = self._pending_selection or self.scores_panel.selected_prompt()
-        self._pending_selection = None
+        ranked = sorted(response.results, key=lambda r: r.score if math.isfinite(r.score) else -math.inf)
+        keep = choose_prompt(
+            [r.prompt.typed for r in reversed(ranked)],
+            self.draft or self._chosen_prompt,  # a draft is previewed; once cleared the user's choice returns
+            self.ground_truth_panel.labels(),
+        )
         self.map_view = None
-        self.scores_panel.set_results(
-            response.results, response.negations or None, keep
-        )  # emits the selection
-        selected = self.scores_panel.selected_prompt()
-        if selected is not None and self.map_view is None:  # the selection did not change: redraw it
-            self._on_prompt_selected(selected)
+        self._auto_selecting = True
+        try:
+            self.scores_panel.set_results(response.results, response.negations or None, keep)  # emits
+            selected = self.scores_panel.selected_prompt()
+            if selected is not None and self.map_view is None:  # the selection did not change: redraw it
+                self._on_prompt_selected(selected)
+        finally:
+            self._auto_selecting = False
+
+    def _choose(self, typed: str, word: int = -1) -> None:
+        """Remember the user's own choice of prompt (and word), which every later image keeps."""
+        self._chosen_prompt, self._chosen_word = typed, word
 
     @Slot(str)
     def _on_prompt_selected(self, typed: str) -> None:
+        if not self._auto_selecting and typed != self._chosen_prompt:
+            self._choose(typed)
         result = self.scores_panel.result_for(typed)
         self.word_panel.set_result(result)
-        self._show_map(result, -1)
+        slot = self._chosen_word if typed == self._chosen_prompt else -1
+        if slot not in self.word_panel.chip_slots():
+            slot = -1
+        self.word_panel.select_slot(slot)
+        self._show_map(result, slot)
 
     @Slot(int)
     def _on_word_selected(self, slot: int) -> None:
         typed = self.scores_panel.selected_prompt()
+        if typed is not None:
+            self._choose(typed, slot)
         self._show_map(self.scores_panel.result_for(typed) if typed else None, slot)
 
     def _show_map(self, result: PromptResult | None, slot: int) -> None:
@@ -392,7 +437,19 @@ class MainWindow(QMainWindow):
     @Slot(int, str)
     def _on_request_failed(self, _request_id: int, message: str) -> None:
         self.scores_panel.set_status(message)
-        self.show_error(message)
+        self.notifications.notify(message, "error", topic=MODEL_TOPIC)
+
+    @Slot(bool)
+    def _on_scoring_busy(self, busy: bool) -> None:
+        self._scoring = busy
+
+    @Slot()
+    def cancel_scoring(self) -> None:
+        """Esc / Cancel: stop the running scoring; with nothing running nothing visible changes."""
+        if not self._scoring:
+            return
+        self.bridge.invalidate()
+        self.scores_panel.set_status("cancelled")
 
     @Slot(str)
     def _on_notice(self, message: str) -> None:
@@ -401,6 +458,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_model_ready(self, state: ModelState) -> None:
         self.model_state = state
+        self.notifications.clear_topic(MODEL_TOPIC)  # "no model loaded yet" and older model errors are void
         self.book.clear()
         self.chrome.set_model_text(
             f"model: {state.summary}",
@@ -418,7 +476,7 @@ class MainWindow(QMainWindow):
     def _on_model_failed(self, message: str) -> None:
         self.model_state = None
         self.chrome.set_model_text("no model", message)
-        self.show_error(message)
+        self.notifications.notify(message, "error", topic=MODEL_TOPIC)
         self.scores_panel.clear("No model loaded")
 
     # --- status -----------------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The list of opened files: folders are expanded with :func:`carzero_viewer.imaging.scan_folder`.
 
 Selecting an entry asks the main window to show it; the panel itself never loads pixels, so a large folder
-lists instantly and a corrupt file only fails when it is clicked.
+lists instantly and a corrupt file only fails when it is clicked. A file that failed to open is then marked
+(warning icon, red text, the reason in its tooltip) so the user does not try it again blindly; a later
+successful open clears the mark.
 """
 
 from __future__ import annotations
@@ -9,9 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor, QIcon
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QVBoxLayout, QWidget
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+FAILED_ROLE = Qt.ItemDataRole.UserRole + 2  # the reason a file could not be opened ("" when it opened)
+FAILED_COLOR = QColor(198, 40, 40)
 
 
 def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
@@ -82,11 +87,39 @@ class StudyPanel(QWidget):
 
     def select_file(self, path: Path) -> None:
         """Make ``path`` current (emits :attr:`file_selected` when it changes)."""
+        item = self._item(path)
+        if item is not None:
+            self.list_widget.setCurrentItem(item)
+
+    def mark_failed(self, path: Path, reason: str) -> None:
+        """Mark ``path`` as a file that could not be opened, with ``reason`` in its tooltip."""
+        item = self._item(path)
+        if item is None:
+            return
+        item.setData(FAILED_ROLE, reason)
+        item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+        item.setForeground(QBrush(FAILED_COLOR))
+        item.setToolTip(f"{item.data(PATH_ROLE)}\ncould not be opened: {reason}")
+
+    def mark_opened(self, path: Path) -> None:
+        """Clear the failure mark of ``path`` (it opened after all)."""
+        item = self._item(path)
+        if item is None or not item.data(FAILED_ROLE):
+            return
+        item.setData(FAILED_ROLE, "")
+        item.setIcon(QIcon())
+        item.setForeground(QBrush())
+        item.setToolTip(str(item.data(PATH_ROLE)))
+
+    def failure(self, path: Path) -> str:
+        """Why ``path`` failed to open, or "" when it is not marked."""
+        item = self._item(path)
+        return str(item.data(FAILED_ROLE) or "") if item is not None else ""
+
+    def _item(self, path: Path) -> QListWidgetItem | None:
         target = str(Path(path).resolve())
-        for i in range(self.list_widget.count()):
-            if self.list_widget.item(i).data(PATH_ROLE) == target:
-                self.list_widget.setCurrentRow(i)
-                return
+        items = (self.list_widget.item(i) for i in range(self.list_widget.count()))
+        return next((item for item in items if item.data(PATH_ROLE) == target), None)
 
     def select_next(self) -> None:
         """PgDn: the next file (stays on the last one)."""

@@ -29,3 +29,16 @@ def test_selecting_a_file_emits_its_path(qtbot, test_data_dir: Path) -> None:
         panel.select_file(image)
     assert blocker.args == [image.resolve()]
     assert panel.current_file() == image.resolve()
+
+
+def test_a_file_that_failed_to_open_is_marked_until_it_opens(qtbot, test_data_dir: Path) -> None:
+    panel = StudyPanel()
+    qtbot.addWidget(panel)
+    image = test_data_dir / "carzero-tiny" / "image.png"
+    panel.add_files([image])
+    item = panel.list_widget.item(0)
+    panel.mark_failed(image, "truncated PNG")
+    assert panel.failure(image) == "truncated PNG"
+    assert not item.icon().isNull() and "could not be opened: truncated PNG" in item.toolTip()
+    panel.mark_opened(image)
+    assert panel.failure(image) == "" and item.icon().isNull() and item.toolTip() == str(image.resolve())
