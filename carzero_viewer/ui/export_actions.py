@@ -45,7 +45,7 @@ from carzero_viewer.export.render import (
     with_legend,
 )
 from carzero_viewer.files import encode_image, sanitise_filename, write_bytes_atomic
-from carzero_viewer.imaging import Window
+from carzero_viewer.imaging import Window, check_applicability
 from carzero_viewer.ui import file_dialogs
 from carzero_viewer.ui.heatmap_presenter import build_map_view
 
@@ -108,12 +108,20 @@ class ExportActions(QObject):
             map_low=view.low if view else None,
             map_high=view.high if view else None,
             map_caption=view.caption if view else "",
+            applicability_reasons=self._reasons(),
         )
 
     def _boxes(self) -> list[BoxSpec]:
+        """The visible boxes as the canvas draws them: class colour, source line style, source in the label."""
         return [
-            (b.x1, b.y1, b.x2, b.y2, b.label, b.color) for b in self.window.ground_truth_panel.visible_boxes()
+            BoxSpec(b.x1, b.y1, b.x2, b.y2, b.caption, b.color, b.line_style)
+            for b in self.window.ground_truth_panel.visible_boxes()
         ]
+
+    def _reasons(self) -> tuple[str, ...]:
+        """Why the shown image is outside what the model was trained on (empty: within it, or no image)."""
+        record = self.window.record
+        return check_applicability(record).reasons if record is not None else ()
 
     def _description(self, what: str) -> str:
         """The PNG ``Description`` of a figure of the selected prompt (see :func:`describe_figure`)."""
@@ -126,6 +134,7 @@ class ExportActions(QObject):
             result.score if result else None,
             model,
             bool(state and state.is_untrained),
+            self._reasons(),
         )
 
     def view_figure(self) -> np.ndarray:
@@ -186,7 +195,7 @@ class ExportActions(QObject):
         )
         if path is None:
             return None
-        text = png_text(self._description(what))
+        text = png_text(self._description(what), self._reasons())
         try:
             # The dialog already asked before replacing an existing file.
             return write_bytes_atomic(path, encode_image(rgb, _format_for(path), text), force=True)

@@ -14,6 +14,7 @@ from carzero_viewer.export.render import (
     HATCH_STRENGTH,
     VEIL_GREY,
     VEIL_STRENGTH,
+    BoxSpec,
     LegendInfo,
     RenderRequest,
     base_rgb,
@@ -74,7 +75,7 @@ def test_render_pixels_at_known_coordinates(path: Path) -> None:
         display=display,
         map_values=values,
         style=style,
-        boxes=[(*box, "Cardiomegaly", GREEN)],
+        boxes=[BoxSpec(*box, "Cardiomegaly", GREEN)],
         legend=_legend(untrained=True),
     )
     out = render(request)
