@@ -9,8 +9,8 @@ prompt against its opposite, still not a calibrated probability. Selecting a row
 the canvas shows.
 
 When the shown image is outside what the model was trained on, an orange warning above the table lists the
-reasons (:class:`~carzero_viewer.ui.applicability_banner.ApplicabilityBanner`, the canvas's warning too):
-every score of the table is of that image.
+reasons in short (:class:`~carzero_viewer.ui.applicability_banner.ApplicabilityBanner`, compact; the canvas's
+warning lists them in full): every score of the table is of that image.
 
 Sorting is numeric (items compare a sort key stored in ``SORT_ROLE``), and each row keeps its typed prompt in
 ``Qt.UserRole`` of the prompt cell, so selection survives any sort order.
@@ -162,7 +162,7 @@ class ScoresPanel(QWidget):
 
         self.title_label = QLabel()
         self.title_label.setWordWrap(True)
-        self.applicability = ApplicabilityBanner()
+        self.applicability = ApplicabilityBanner(compact=True)
         self.status_label = QLabel("No scores yet")
         self.status_label.setWordWrap(True)
         self.negation_checkbox = QCheckBox("Contrast with negation")

@@ -9,7 +9,7 @@ import pytest
 
 from carzero_viewer.settings import Settings
 from carzero_viewer.ui.app import create_application
-from carzero_viewer.ui.applicability_banner import ApplicabilityBanner, warning_html
+from carzero_viewer.ui.applicability_banner import ApplicabilityBanner, reason_head, warning_html
 from carzero_viewer.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -44,6 +44,7 @@ def test_a_non_chest_dicom_is_shown_with_a_warning_listing_the_reasons(qtbot, wi
         assert banner.isVisibleTo(window)
         assert "Modality is MR" in banner.text()
         assert "64x64 pixels" in banner.text()
+        assert "enlarged before scoring" in banner.toolTip()  # the full sentences
         assert banner.wordWrap()
 
 
@@ -52,7 +53,16 @@ def test_the_warning_hides_for_a_chest_radiograph(qtbot, window) -> None:
     _show(qtbot, window, CHEST)
     for banner in _warnings(window):
         assert not banner.isVisibleTo(window)
-        assert banner.reasons() == ()
+        assert banner.reasons() == () and banner.toolTip() == ""
+
+
+def test_a_reason_head_is_what_was_found() -> None:
+    assert (
+        reason_head("view position is LL (lateral): the model was trained on")
+        == "view position is LL (lateral)"
+    )
+    assert reason_head("the image is in colour (RGB); the model reads") == "the image is in colour (RGB)"
+    assert reason_head("no explanation") == "no explanation"
 
 
 def test_reasons_quoting_the_file_are_escaped() -> None:
