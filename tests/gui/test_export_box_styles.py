@@ -44,11 +44,14 @@ def window(qtbot, tmp_path: Path):
 def test_full_resolution_export_uses_the_display_rules(window) -> None:
     figure = window.chrome.exports.full_resolution()
     colours = class_colours(["Effusion", "Fibrosis"], list(LabelMap.load(None).findings))
-    boxes = {b.label: b for b in window.chrome.exports._boxes()}
-    assert set(boxes) == {"Effusion \u00b7 NIH", "Fibrosis \u00b7 ChestX-Det10"}
+    nih = next(b for b in window.ground_truth_panel.visible_boxes() if b.source == "NIH")
     x1, y1, x2, _y2 = FIBROSIS
     edge = np.all(figure[y1 + 1, x1:x2] == colours["Fibrosis"], axis=1)  # inside the top line
     assert edge[0] and 0.2 < edge.mean() < 0.8  # the second source's box is dashed, in its class colour
-    nih = boxes["Effusion \u00b7 NIH"]
     top, left, right = round(nih.y1), round(nih.x1), round(nih.x2) - 1
     assert np.all(figure[top + 1, left:right] == colours["Effusion"])  # the first source's box is solid
+
+
+def test_exported_labels_name_the_source_when_several_are_shown(window) -> None:
+    captions = {b.label for b in window.chrome.exports._boxes()}
+    assert captions == {"Effusion \u00b7 NIH", "Fibrosis \u00b7 ChestX-Det10"}

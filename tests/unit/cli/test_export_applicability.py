@@ -45,7 +45,7 @@ def test_score_json_reports_applicability_per_image(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["score", str(MR), str(PNG), "--json", str(tmp_path / "s.json"), *COMMON]) == 0
-    assert "warning: " in capsys.readouterr().err
+    assert f"warning: {MR}: Modality is MR" in capsys.readouterr().err
     images = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["images"]
     mr, png = (image["applicability"] for image in images)
     assert mr["ok"] is False and any("Modality is MR" in reason for reason in mr["reasons"])

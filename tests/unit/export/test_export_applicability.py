@@ -1,4 +1,4 @@
-"""The applicability check in every export: the legend strip, the PNG text chunks, the CSV/JSON reports."""
+"""The applicability check in every export: the legend strip, the PNG text chunks, the PDF, the CSV/JSON reports."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import io
 
 import numpy as np
 
+from carzero_viewer.export.pdf import report_figure
 from carzero_viewer.export.render import (
     APPLICABILITY_COLOUR,
     APPLICABILITY_TITLE,
@@ -70,3 +71,11 @@ def test_csv_and_json_rows_say_whether_the_image_is_applicable() -> None:
         (False, list(REASONS)),
         (True, []),
     ]
+
+
+def test_the_pdf_page_lists_the_reasons() -> None:
+    page = report_figure(np.zeros((40, 40, 3), dtype=np.uint8), "a.dcm", [_row(REASONS)])
+    texts = "\n".join(text.get_text() for text in page.texts)
+    assert APPLICABILITY_TITLE in texts and all(reason in texts for reason in REASONS)
+    assert APPLICABILITY_TITLE not in "\n".join(t.get_text() for t in report_figure(
+        np.zeros((40, 40, 3), dtype=np.uint8), "a.png", [_row(())]).texts)  # fmt: skip
