@@ -14,6 +14,9 @@
   command continues past an image that fails; its ``failed:`` lines on stderr are collected, and the end of
   the export names every failed image and why, next to the number of files written.
 
+Every figure draws the visible boxes as the canvas does (class colour, a line style per source, the source in
+the label when several are shown) and, for an image outside what the model was trained on, lists the reasons of
+the applicability check (:func:`carzero_viewer.imaging.check_applicability`) in its legend and PNG text.
 Every PNG carries the text chunks of ``carzero-viewer export`` (:func:`carzero_viewer.export.render.png_text`).
 Writes are atomic; the save dialog asks before replacing a file, so the write is then forced. Dialogs reopen in
 the last folder used for their kind (:mod:`carzero_viewer.ui.file_dialogs`).
