@@ -55,6 +55,8 @@ DISCLAIMER = "Not for diagnostic use"
 UNTRAINED_TEXT = "UNTRAINED DEMO MODEL - random weights, results carry no medical meaning"
 ELLIPSIS = "\u2026"
 APPLICABILITY_COLOUR = (255, 145, 0)
+# The narrowest legend strip (pixels): at the smallest text size (12 px) about 60 characters a line.
+MIN_LEGEND_WIDTH = 480
 APPLICABILITY_TITLE = (
     "WARNING: this image is outside what the model was trained on (scores and maps may mean nothing):"
 )
@@ -445,7 +447,8 @@ def _draw_bar(strip: Image.Image, x: int, y: int, width: int, height: int, style
 
 
 def render(request: RenderRequest) -> npt.NDArray[np.uint8]:
-    """Render the figure: ``(H + strip, W, 3)`` uint8, image rows ``0..H-1`` unchanged in size.
+    """Render the figure: ``(H + strip, max(W, MIN_LEGEND_WIDTH), 3)`` uint8, the image unchanged in size at
+    the top left.
 
     Raises:
         ValueError: the map's shape differs from the image's, or the display array has a bad shape.
@@ -463,8 +466,15 @@ def with_legend(
 
     Every image export goes through here, whatever drew the image (this renderer, or the viewer's canvas
     for *Export view*), so none leaves without the prompt, score, model, disclaimer and UNTRAINED mark.
+    An image narrower than :data:`MIN_LEGEND_WIDTH` keeps its pixels at the top left and the figure is widened
+    to that width with the strip's background, so the legend stays legible (a 64-pixel-wide MR would
+    otherwise wrap it to a few characters a line, thousands of pixels tall).
     """
-    strip = legend_strip(image.shape[1], legend, style)
+    height, width = image.shape[:2]
+    strip = legend_strip(max(width, MIN_LEGEND_WIDTH), legend, style)
+    if width < MIN_LEGEND_WIDTH:
+        margin = np.full((height, MIN_LEGEND_WIDTH - width, 3), STRIP_BACKGROUND, dtype=np.uint8)
+        image = np.concatenate([image, margin], axis=1)
     return np.ascontiguousarray(np.concatenate([image, strip], axis=0))
 
 

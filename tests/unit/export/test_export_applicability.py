@@ -11,6 +11,7 @@ from carzero_viewer.export.pdf import report_figure
 from carzero_viewer.export.render import (
     APPLICABILITY_COLOUR,
     APPLICABILITY_TITLE,
+    MIN_LEGEND_WIDTH,
     LegendInfo,
     RenderRequest,
     describe_figure,
@@ -79,3 +80,14 @@ def test_the_pdf_page_lists_the_reasons() -> None:
     assert APPLICABILITY_TITLE in texts and all(reason in texts for reason in REASONS)
     assert APPLICABILITY_TITLE not in "\n".join(t.get_text() for t in report_figure(
         np.zeros((40, 40, 3), dtype=np.uint8), "a.png", [_row(())]).texts)  # fmt: skip
+
+
+def test_a_small_image_keeps_its_pixels_and_gets_a_legible_legend() -> None:
+    tiny = np.full((64, 64), 0.5)
+    figure = render(
+        RenderRequest(tiny, legend=LegendInfo(image_name="emri_small.dcm", applicability_reasons=REASONS))
+    )
+    assert (
+        figure.shape[1] == MIN_LEGEND_WIDTH and figure.shape[0] < 20 * 64
+    )  # not a 64-px-wide column of text
+    np.testing.assert_array_equal(figure[:64, :64], np.full((64, 64, 3), 128, dtype=np.uint8))
