@@ -8,14 +8,21 @@ Qt-free so the rules are unit-tested and shared by every view that draws boxes:
   get distinct colours (up to the palette size; beyond it colours repeat in order);
 * line styles: one of :data:`LINE_STYLES` per annotation source present on the image, in a stable order (known
   readers first, NIH before ChestX-Det10...), so NIH and ChestX-Det10 boxes of one image never look alike;
-* labels: :func:`stack_labels` moves a label up above any label it would cover, in screen pixels.
+* labels: :func:`stack_labels` moves a label up above any label it would cover, in screen pixels; a label
+  names its source (:func:`caption`) when boxes of several sources are shown.
+
+:func:`style_boxes` applies all of these to the boxes of one image, so the viewer and every export (the
+full-resolution render, the contact sheet, ``carzero-viewer export``) draw the same colours and lines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from carzero_viewer.annotations import chestx_det10, coco, mscxr, nih, plain, rsna, vindr
+from carzero_viewer.annotations.boxes import Box
+from carzero_viewer.annotations.labels import LabelMap
 
 Rgb = tuple[int, int, int]
 # Saturated colours that stay visible on grey radiographs and under the heatmap outline; no grey or white.
@@ -98,6 +105,52 @@ def source_legend(styled: Iterable[tuple[str, str]]) -> str:
     """``"NIH: solid lines · ChestX-Det10: dashed lines"`` from (source name, line style) pairs, first-seen order."""
     pairs = dict.fromkeys(styled)
     return " · ".join(f"{name}: {LINE_STYLE_WORDS.get(style, style)} lines" for name, style in pairs if name)
+
+
+def caption(label: str, tag: str) -> str:
+    """The text drawn with a box: its label, then its tag (the source name) when it has one."""
+    return f"{label} \u00b7 {tag}" if tag else label
+
+
+@dataclass(frozen=True)
+class StyledBox:
+    """One box with how it is drawn.
+
+    Attributes:
+        box: the ground-truth box (its coordinates and label as the source spells them).
+        colour: its class colour (:func:`class_colours`).
+        source: the user-facing source name (:func:`source_name`).
+        line_style: one of :data:`LINE_STYLES` (:func:`source_styles`).
+        tag: the source name when boxes of several sources are on the image, else "".
+    """
+
+    box: Box
+    colour: Rgb
+    source: str
+    line_style: str
+    tag: str
+
+    @property
+    def caption(self) -> str:
+        return caption(self.box.label, self.tag)
+
+
+def style_boxes(boxes: Sequence[Box], labels: LabelMap) -> list[StyledBox]:
+    """The boxes of one image styled by the rules above: class colours in ``labels``' order, a line style per
+    source, and the source as tag when several sources are present."""
+    colours = class_colours((labels.canonical(b.label) for b in boxes), list(labels.findings))
+    styles = source_styles(box.source for box in boxes)
+    several = len(styles) > 1
+    return [
+        StyledBox(
+            box,
+            colours[labels.canonical(box.label)],
+            source_name(box.source),
+            styles[box.source],
+            source_name(box.source) if several else "",
+        )
+        for box in boxes
+    ]
 
 
 def stack_labels(rects: Sequence[tuple[float, float, float, float]]) -> list[float]:

@@ -4,8 +4,11 @@ For every image x prompt the prompt map (or, with ``--map words``, each word's m
 pixels (NaN outside the model's field of view) and drawn by the same renderer the viewer's export action uses,
 with the image's default window. Ground-truth boxes are found next to each image (every ``*.csv``/``*.json``
 in its folder that reads as annotations; files of no known format are ignored, a broken annotation file is
-named in a warning and skipped) and drawn; boxes whose label matches the prompt give the grounding metrics
-of the reports.
+named in a warning and skipped) and drawn with the viewer's styles (:func:`carzero_viewer.annotations.display.
+style_boxes`: a colour per class, a line style per source, the source in the label when several are present);
+boxes whose label matches the prompt give the grounding metrics of the reports. Every figure, PDF and report
+row carries the image's applicability check (:mod:`carzero_viewer.imaging.applicability`): a warning with its
+reasons when the image is outside what the model was trained on; the image is scored all the same.
 
 Outputs in ``--out`` (names sanitised; ``<stem>`` = image file stem, ``<prompt>`` = prompt slug):
 ``<stem>__<prompt>.png`` / ``.dcm`` (DICOM inputs only: a Secondary Capture in the source's study) and, with
@@ -54,8 +57,6 @@ FORMATS = ("png", "pdf", "csv", "json", "dcm")
 FAILURE_PREFIX = "failed: "
 LOG = logging.getLogger(__name__)
 SPECIAL_WORDS = frozenset({"[CLS]", "[SEP]"})
-MATCHING_BOX_COLOUR = (0, 255, 0)
-OTHER_BOX_COLOUR = (0, 200, 255)
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -120,6 +121,7 @@ class _Image:
     record: ImageRecord
     stem: str
     boxes: tuple[Box, ...]
+    reasons: tuple[str, ...]  # the applicability check's reasons (empty: the model can read the image)
     png_targets: list[list[tuple[Path, int | None]]] = field(default_factory=list)  # per prompt: (stem, word)
     failed_formats: set[str] = field(default_factory=set)
     captured: bool = False  # a Secondary Capture was written (its source notes are printed once)
@@ -182,19 +184,16 @@ def _style(args: argparse.Namespace) -> HeatmapStyle:
     )
 
 
-def _box_specs(boxes: Sequence[Box], prompt: str) -> list[BoxSpec]:
-    from carzero_viewer.annotations import labels_match
+def box_specs(boxes: Sequence[Box]) -> list[BoxSpec]:
+    """The boxes of one image drawn as the viewer draws them (:func:`~carzero_viewer.annotations.display.
+    style_boxes` with the built-in label map)."""
+    from carzero_viewer.annotations import LabelMap
+    from carzero_viewer.annotations.display import style_boxes
+    from carzero_viewer.export.render import BoxSpec
 
     return [
-        (
-            b.x1,
-            b.y1,
-            b.x2,
-            b.y2,
-            b.label,
-            MATCHING_BOX_COLOUR if labels_match(b.label, prompt) else OTHER_BOX_COLOUR,
-        )
-        for b in boxes
+        BoxSpec(s.box.x1, s.box.y1, s.box.x2, s.box.y2, s.caption, s.colour, s.line_style)
+        for s in style_boxes(boxes, LabelMap.load(None))
     ]
 
 
@@ -237,7 +236,7 @@ def _plan(
 ) -> tuple[list[_Image], list[Path]]:
     """Every image's output name stems (unique, sanitised) and the full list of files the run will write."""
     from carzero_viewer.files import sanitise_filename, slug
-    from carzero_viewer.imaging import SourceFormat
+    from carzero_viewer.imaging import SourceFormat, check_applicability
 
     formats: tuple[str, ...] = args.format
     cache: dict[Path, AnnotationSet] = {}
@@ -248,7 +247,8 @@ def _plan(
     planned: list[Path] = []
     for record in records:
         stem = _unique(sanitise_filename(record.path.stem, 60), taken_stems)
-        item = _Image(record, stem, _find_boxes(record, cache))
+        reasons = check_applicability(record).reasons
+        item = _Image(record, stem, _find_boxes(record, cache), reasons)
         extensions = [".png"] if "png" in formats else []
         if "dcm" in formats and record.source_format is SourceFormat.DICOM:
             extensions.append(".dcm")
@@ -331,7 +331,7 @@ def _export_image(
         matching = [b for b in item.boxes if labels_match(b.label, result.prompt.text)]
         metrics = grounding_metrics(prompt_map, matching)
         row = row_from_result(
-            result, record.path.name, record.content_hash, provenance, metrics, len(matching)
+            result, record.path.name, record.content_hash, provenance, metrics, len(matching), item.reasons
         )
         image_rows.append(row)
         for base, word_index in targets:
@@ -401,12 +401,13 @@ def _render(
         map_low=low,
         map_high=high,
         map_caption=_caption(result, word_index, style),
+        applicability_reasons=item.reasons,
     )
     request = RenderRequest(
         display=display,
         map_values=values,
         style=style,
-        boxes=_box_specs(item.boxes, result.prompt.text),
+        boxes=box_specs(item.boxes),
         legend=legend,
     )
     return render(request)
@@ -428,10 +429,13 @@ def _write_figure(
 
     what = "prompt map" if word_index is None else f"word map of '{result.words[word_index]}'"
     model = f"{engine.model_id} ({engine.info.status.value})"
-    description = describe_figure(what, result.prompt.text, result.score, model, engine.info.is_untrained)
+    description = describe_figure(
+        what, result.prompt.text, result.score, model, engine.info.is_untrained, item.reasons
+    )
     if "png" in args.format and "png" not in item.failed_formats:
         try:
-            print(save_png(base.with_name(base.name + ".png"), figure, args.force, png_text(description)))
+            text = png_text(description, item.reasons)
+            print(save_png(base.with_name(base.name + ".png"), figure, args.force, text))
         except CarzeroError as exc:
             item.failed_formats.add("png")
             failures.add(item.record.path, "png", exc)

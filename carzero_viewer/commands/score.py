@@ -9,6 +9,10 @@ a 0-d string array (``"official"`` or ``"app"``).
 template) and OpenCV's ``IMREAD_GRAYSCALE`` decode, in which a 16-bit PNG/TIFF keeps only its high byte, in
 float32. The original code reads no DICOM; a DICOM file keeps the app's rendering (spec section 8, item 26) and
 the outputs say so per image.
+
+Every image gets the applicability check (:mod:`carzero_viewer.imaging.applicability`): an image outside what
+the model was trained on is scored all the same, with a ``warning:`` line on stderr and, in ``--json``, its
+``"applicability": {"ok": ..., "reasons": [...]}``.
 """
 
 from __future__ import annotations
@@ -90,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
         img_emb.append(scored.image.img_g[0].float().cpu().numpy())
         per_image.append(scored.results)
         inputs.append(scored.decoded)
+        for reason in scored.decoded.applicability.reasons:
+            print(f"warning: {scored.path}: {reason}", file=sys.stderr)
         if args.official and scored.decoded.source_format is SourceFormat.DICOM:
             print(
                 f"note: {scored.path}: the original code reads no DICOM; --official uses the app's DICOM "
@@ -176,6 +182,7 @@ def _write_json(
             {
                 "path": image,
                 "model_input_rule": decoded.rule,
+                "applicability": decoded.applicability.to_json(),
                 "prompts": [
                     {
                         "typed": r.prompt.typed,

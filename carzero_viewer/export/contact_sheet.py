@@ -34,8 +34,8 @@ def caption_lines(text: str) -> list[str]:
 def scale_boxes(boxes: Sequence[BoxSpec], factor: float) -> list[BoxSpec]:
     """Boxes in full-resolution pixels mapped to a thumbnail ``factor`` times the size."""
     return [
-        (x1 * factor, y1 * factor, x2 * factor, y2 * factor, label, colour)
-        for x1, y1, x2, y2, label, colour in boxes
+        box._replace(x1=box.x1 * factor, y1=box.y1 * factor, x2=box.x2 * factor, y2=box.y2 * factor)
+        for box in boxes
     ]
 
 

@@ -3,7 +3,8 @@
 The page holds the rendered figure (image + overlay + legend from :func:`~carzero_viewer.export.render.render`),
 a table with every prompt's score, i2t, t2i and grounding metrics, the word weights of the prompt whose map is
 shown, and a footer with the provenance and the "Not for diagnostic use" stamp (plus the red untrained warning
-for the demo model).
+for the demo model, and an orange warning with its reasons when the image is outside what the model was trained
+on: the applicability check carried by the rows).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from carzero_viewer import APP_NAME
-from carzero_viewer.export.render import DISCLAIMER, UNTRAINED_TEXT
+from carzero_viewer.export.render import APPLICABILITY_TITLE, DISCLAIMER, UNTRAINED_TEXT
 from carzero_viewer.export.reports import ReportRow
 from carzero_viewer.files import write_bytes_atomic
 
@@ -75,8 +76,22 @@ def report_figure(
         fig.text(
             0.5, 0.935, UNTRAINED_TEXT, ha="center", va="top", fontsize=10, color="#d01010", weight="bold"
         )
+    reasons = rows[0].applicability_reasons if rows else ()
+    image_top = 0.92
+    if reasons:  # the image's applicability check: the same for every row of this image
+        lines = [APPLICABILITY_TITLE, *(f"- {reason}" for reason in reasons)]
+        fig.text(
+            0.05,
+            0.915 if untrained else 0.935,
+            "\n".join(lines),
+            va="top",
+            fontsize=7,
+            color="#c05800",
+            wrap=True,
+        )
+        image_top -= 0.012 * len(lines) + 0.01
 
-    ax_image = fig.add_axes((0.05, 0.37, 0.9, 0.55))
+    ax_image = fig.add_axes((0.05, 0.37, 0.9, image_top - 0.37))
     ax_image.imshow(_shrink(image_rgb), interpolation="none")
     ax_image.set_axis_off()
 

@@ -13,20 +13,25 @@ What is drawn, in order, at the image's full resolution (no resampling of the ra
 3. the overlay from :func:`~carzero_viewer.export.heatmap_style.heatmap_rgba` (the viewer's own colour
    definition), composited "over" with its alpha: ``out = base * (1 - a) + colour * a``, rounded;
 4. optional isolines (``style.isolines``) in white where the quantised normalised level changes;
-5. ground-truth boxes (outline drawn inside the box rectangle, label above it on a dark tag).
+5. ground-truth boxes (outline drawn inside the box rectangle in the box's line style -- solid, dashed,
+   dotted or dash-dot, the viewer's styles of :mod:`carzero_viewer.annotations.display`, passed as plain
+   names -- label above it on a dark tag).
 
 Below the image a legend strip (:func:`legend_strip`) holds the colour bar with its scale, the prompt as
-typed and as processed, the word, the score, the image name, the model and weights checksum, the app version,
-the date, the display settings, a "Not for diagnostic use" stamp and, for the demo model, a large red
-"UNTRAINED DEMO MODEL" line. Text size scales with the image width.
+typed and as processed, the word, the score, the image name, when the image is outside what the model was
+trained on the reasons why (in orange, the applicability check of :mod:`carzero_viewer.imaging.applicability`,
+passed as plain sentences), the model and weights checksum, the app version, the date, the display settings,
+a "Not for diagnostic use" stamp and, for the demo model, a large red "UNTRAINED DEMO MODEL" line. Text size
+scales with the image width.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -35,8 +40,6 @@ from PIL import Image, ImageDraw, ImageFont
 from carzero_viewer import APP_NAME, __version__
 from carzero_viewer.export.heatmap_style import HeatmapStyle, colormap_table, heatmap_rgba, normalise
 
-# (x1, y1, x2, y2, label, (r, g, b)): continuous pixel coordinates of the displayed image.
-BoxSpec = tuple[float, float, float, float, str, tuple[int, int, int]]
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 VEIL_GREY = 110
@@ -51,6 +54,33 @@ UNTRAINED_COLOUR = (235, 30, 30)
 DISCLAIMER = "Not for diagnostic use"
 UNTRAINED_TEXT = "UNTRAINED DEMO MODEL - random weights, results carry no medical meaning"
 ELLIPSIS = "\u2026"
+APPLICABILITY_COLOUR = (255, 145, 0)
+# The narrowest legend strip (pixels): at the smallest text size (12 px) about 60 characters a line.
+MIN_LEGEND_WIDTH = 480
+APPLICABILITY_TITLE = (
+    "WARNING: this image is outside what the model was trained on (scores and maps may mean nothing):"
+)
+# Line style name -> on/off run lengths in line widths ("" or an unknown name: solid), as the viewer's pens.
+DASH_PATTERNS: dict[str, tuple[int, ...]] = {"dash": (4, 2), "dot": (1, 1), "dash-dot": (4, 2, 1, 2)}
+
+
+class BoxSpec(NamedTuple):
+    """A box to draw, in continuous pixel coordinates of the displayed image.
+
+    Attributes:
+        x1, y1, x2, y2: left, top, right, bottom.
+        label: the text drawn with it (label and, when several sources are shown, the source).
+        colour: outline and label colour (r, g, b).
+        line_style: ``solid`` or a key of :data:`DASH_PATTERNS`.
+    """
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    label: str
+    colour: tuple[int, int, int]
+    line_style: str = "solid"
 
 
 @dataclass(frozen=True)
@@ -72,6 +102,8 @@ class LegendInfo:
         map_high: raw map value at the top of the colour bar.
         map_caption: what the map is, e.g. ``"prompt map (i2t attention, min-max)"``.
         style_summary: the display settings in words ("" to let the renderer describe the style).
+        applicability_reasons: why the image is outside what the model was trained on (the sentences of the
+            applicability check); empty when it is within it.
     """
 
     typed_prompt: str = ""
@@ -88,6 +120,7 @@ class LegendInfo:
     map_high: float | None = None
     map_caption: str = ""
     style_summary: str = ""
+    applicability_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,7 +133,7 @@ class RenderRequest:
         map_values: ``(H, W)`` float map in the same pixels (NaN = no data, outside the model's field of
             view), already resampled with ``style.interpolation``; None for no overlay.
         style: colormap, opacity, threshold, normalisation (the viewer's current :class:`HeatmapStyle`).
-        boxes: ground-truth boxes ``(x1, y1, x2, y2, label, (r, g, b))`` in the same pixels.
+        boxes: ground-truth boxes in the same pixels.
         legend: the legend text; None renders the image without a legend strip.
     """
 
@@ -185,18 +218,53 @@ def _box_line_width(width: int, height: int) -> int:
     return max(2, round(min(width, height) / 300))
 
 
+def _runs(start: int, end: int, pattern: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """The drawn ``(first, last)`` pixel runs of a dash ``pattern`` (on, off, on, off... in pixels) from
+    ``start`` to ``end`` inclusive."""
+    position, index = start, 0
+    while position <= end:
+        length = pattern[index % len(pattern)]
+        if index % 2 == 0:
+            yield position, min(end, position + length - 1)
+        position += length
+        index += 1
+
+
+def _outline(
+    draw: ImageDraw.ImageDraw,
+    rect: tuple[int, int, int, int],
+    colour: tuple[int, int, int],
+    line: int,
+    style: str,
+) -> None:
+    """The box outline ``line`` pixels wide inside ``rect`` (inclusive), solid or dashed along each side."""
+    left, top, right, bottom = rect
+    pattern = DASH_PATTERNS.get(style)
+    if pattern is None:
+        draw.rectangle(rect, outline=colour, width=line)
+        return
+    runs = [length * line for length in pattern]
+    inner = line - 1
+    for first, last in _runs(left, right, runs):
+        draw.rectangle((first, top, last, min(bottom, top + inner)), fill=colour)
+        draw.rectangle((first, max(top, bottom - inner), last, bottom), fill=colour)
+    for first, last in _runs(top, bottom, runs):
+        draw.rectangle((left, first, min(right, left + inner), last), fill=colour)
+        draw.rectangle((max(left, right - inner), first, right, last), fill=colour)
+
+
 def draw_boxes(image: Image.Image, boxes: Sequence[BoxSpec]) -> None:
-    """Draw labelled boxes in place; line width and label size follow the image's size."""
+    """Draw labelled boxes in place in their line styles; line width and label size follow the image's size."""
     draw = ImageDraw.Draw(image)
     w, h = image.size
     line = _box_line_width(w, h)
     label_font = font(max(11, round(w / 70)))
-    for x1, y1, x2, y2, label, colour in boxes:
+    for x1, y1, x2, y2, label, colour, style in boxes:
         left, top = round(min(x1, x2)), round(min(y1, y2))
         right, bottom = round(max(x1, x2)) - 1, round(max(y1, y2)) - 1
         if right < left or bottom < top:
             continue
-        draw.rectangle((left, top, right, bottom), outline=tuple(colour), width=line)
+        _outline(draw, (left, top, right, bottom), colour, line, style)
         if not label:
             continue
         tx0, ty0, tx1, ty1 = draw.textbbox((0, 0), label, font=label_font)
@@ -284,7 +352,7 @@ def _fmt(value: float | None, fallback: str) -> str:
     return fallback if value is None or not np.isfinite(value) else f"{value:.3g}"
 
 
-def _legend_lines(legend: LegendInfo, style: HeatmapStyle | None) -> list[tuple[str, tuple[int, int, int]]]:
+def legend_lines(legend: LegendInfo, style: HeatmapStyle | None) -> list[tuple[str, tuple[int, int, int]]]:
     lines = (
         [
             (f"Prompt (typed): {legend.typed_prompt}", TEXT_COLOUR),
@@ -300,6 +368,9 @@ def _legend_lines(legend: LegendInfo, style: HeatmapStyle | None) -> list[tuple[
             (f"Score: {legend.score:+.4f}  (raw logit, higher = more likely; not a probability)", TEXT_COLOUR)
         )
     lines.append((f"Image: {legend.image_name}", TEXT_COLOUR))
+    if legend.applicability_reasons:
+        lines.append((APPLICABILITY_TITLE, APPLICABILITY_COLOUR))
+        lines += [(f"- {reason}", APPLICABILITY_COLOUR) for reason in legend.applicability_reasons]
     summary = legend.style_summary or (describe_style(style) if style is not None else "")
     if summary:
         lines.append((summary, MUTED_COLOUR))
@@ -328,7 +399,7 @@ def legend_strip(width: int, legend: LegendInfo, style: HeatmapStyle | None) -> 
             ops.append(("text", text, regular, TEXT_COLOUR, line_h))
         ops.append(("bar", "", regular, TEXT_COLOUR, bar_h + 4))
         ops.append(("ticks", "", regular, MUTED_COLOUR, line_h + pad // 2))
-    for text, colour in _legend_lines(legend, style):
+    for text, colour in legend_lines(legend, style):
         for piece in wrap_text(text, regular, usable):
             ops.append(("text", piece, regular, colour, line_h))
     for piece in wrap_text(f"{DISCLAIMER.upper()} - research software", regular, usable):
@@ -376,7 +447,8 @@ def _draw_bar(strip: Image.Image, x: int, y: int, width: int, height: int, style
 
 
 def render(request: RenderRequest) -> npt.NDArray[np.uint8]:
-    """Render the figure: ``(H + strip, W, 3)`` uint8, image rows ``0..H-1`` unchanged in size.
+    """Render the figure: ``(H + strip, max(W, MIN_LEGEND_WIDTH), 3)`` uint8, the image unchanged in size at
+    the top left.
 
     Raises:
         ValueError: the map's shape differs from the image's, or the display array has a bad shape.
@@ -394,12 +466,21 @@ def with_legend(
 
     Every image export goes through here, whatever drew the image (this renderer, or the viewer's canvas
     for *Export view*), so none leaves without the prompt, score, model, disclaimer and UNTRAINED mark.
+    An image narrower than :data:`MIN_LEGEND_WIDTH` keeps its pixels at the top left and the figure is widened
+    to that width with the strip's background, so the legend stays legible (a 64-pixel-wide MR would
+    otherwise wrap it to a few characters a line, thousands of pixels tall).
     """
-    strip = legend_strip(image.shape[1], legend, style)
+    height, width = image.shape[:2]
+    strip = legend_strip(max(width, MIN_LEGEND_WIDTH), legend, style)
+    if width < MIN_LEGEND_WIDTH:
+        margin = np.full((height, MIN_LEGEND_WIDTH - width, 3), STRIP_BACKGROUND, dtype=np.uint8)
+        image = np.concatenate([image, margin], axis=1)
     return np.ascontiguousarray(np.concatenate([image, strip], axis=0))
 
 
-def describe_figure(what: str, prompt: str, score: float | None, model: str, untrained: bool) -> str:
+def describe_figure(
+    what: str, prompt: str, score: float | None, model: str, untrained: bool, reasons: Sequence[str] = ()
+) -> str:
     """One-sentence provenance of an exported figure (PNG ``Description``, DICOM derivation text).
 
     Args:
@@ -408,16 +489,34 @@ def describe_figure(what: str, prompt: str, score: float | None, model: str, unt
         score: its raw logit, or None.
         model: the model's identity, e.g. ``"0123456789ab@cpu-fp32 (verified)"``.
         untrained: the demo model produced it.
+        reasons: why the image is outside what the model was trained on (empty: it is within it).
     """
     scored = f" (score {score:+.4f}, raw logit)" if score is not None else ""
     subject = f" for the prompt '{prompt}'{scored}" if prompt else ""
     warning = f" {UNTRAINED_TEXT}." if untrained else ""
+    if reasons:
+        warning += f" {applicability_text(reasons)}."
     return (
         f"{APP_NAME} {__version__}: {what}{subject} overlaid on the source image; model {model}.{warning} "
         f"{DISCLAIMER}."
     )
 
 
-def png_text(description: str) -> dict[str, str]:
-    """The PNG text chunks every exported figure carries (``carzero-viewer export`` and the viewer alike)."""
-    return {"Software": f"{APP_NAME} {__version__}", "Description": description, "Disclaimer": DISCLAIMER}
+def applicability_text(reasons: Sequence[str]) -> str:
+    """The applicability verdict in one line: ``"ok"`` or the warning and every reason."""
+    if not reasons:
+        return "ok: a frontal chest radiograph as far as the file tells"
+    return f"{APPLICABILITY_TITLE} {'; '.join(reasons)}"
+
+
+def png_text(description: str, reasons: Sequence[str] = ()) -> dict[str, str]:
+    """The PNG text chunks every exported figure carries (``carzero-viewer export`` and the viewer alike).
+
+    ``Applicability`` holds :func:`applicability_text` of ``reasons`` (the image's applicability check).
+    """
+    return {
+        "Software": f"{APP_NAME} {__version__}",
+        "Description": description,
+        "Disclaimer": DISCLAIMER,
+        "Applicability": applicability_text(reasons),
+    }

@@ -2,8 +2,9 @@
 
 Each row carries what is needed to reproduce and audit it: the prompt as typed and as processed, the
 official score and its two directions, ground-truth grounding metrics when boxes exist for the image, and
-the provenance (app version, model id, weights checksum, image content hash, template). Image names are file
-names only (no folders, no DICOM patient data).
+the provenance (app version, model id, weights checksum, image content hash, template), and whether the image
+is one the model can read (the applicability check's reasons, passed as plain sentences: empty = applicable).
+Image names are file names only (no folders, no DICOM patient data).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class ReportRow:
         n_boxes: ground-truth boxes used for the metrics (0: no metrics).
         metrics: metric name -> value (``METRIC_NAMES``), empty without boxes.
         provenance: the run's provenance.
+        applicability_reasons: why the image is outside what the model was trained on; empty when it is not.
     """
 
     image: str
@@ -75,6 +77,12 @@ class ReportRow:
     word_weights: tuple[float, ...] = ()
     n_boxes: int = 0
     metrics: Mapping[str, float] = field(default_factory=dict)
+    applicability_reasons: tuple[str, ...] = ()
+
+    @property
+    def applicable(self) -> bool:
+        """True when the applicability check found no reason to warn."""
+        return not self.applicability_reasons
 
 
 CSV_COLUMNS = (
@@ -86,6 +94,8 @@ CSV_COLUMNS = (
     "t2i",
     "n_boxes",
     *METRIC_NAMES,
+    "applicable",
+    "applicability_reasons",
     "app_version",
     "model_id",
     "weights_checksum",
@@ -118,8 +128,9 @@ def row_from_result(
     provenance: Provenance,
     metrics: Mapping[str, float] | None = None,
     n_boxes: int = 0,
+    applicability_reasons: Sequence[str] = (),
 ) -> ReportRow:
-    """A report row from an engine result."""
+    """A report row from an engine result (``applicability_reasons``: the image's applicability check)."""
     return ReportRow(
         image=Path(image_name).name,
         image_hash=image_hash,
@@ -134,11 +145,13 @@ def row_from_result(
         word_weights=tuple(float(w) for w in result.word_weights),
         n_boxes=n_boxes if metrics else 0,
         metrics=dict(metrics or {}),
+        applicability_reasons=tuple(applicability_reasons),
     )
 
 
 def csv_text(rows: Sequence[ReportRow]) -> str:
-    """The CSV document (header :data:`CSV_COLUMNS`, one line per row, empty cell = not available).
+    """The CSV document (header :data:`CSV_COLUMNS`, one line per row, empty cell = not available;
+    ``applicability_reasons`` joins the reasons with "; ").
 
     Text cells (prompts, names) are neutralised against formula injection (:func:`files.csv_cell`).
     """
@@ -154,6 +167,8 @@ def csv_text(rows: Sequence[ReportRow]) -> str:
             "t2i": row.t2i,
             "n_boxes": row.n_boxes,
             **{name: row.metrics.get(name) for name in METRIC_NAMES},
+            "applicable": row.applicable,
+            "applicability_reasons": "; ".join(row.applicability_reasons),
             "app_version": p.app_version,
             "model_id": p.model_id,
             "weights_checksum": p.weights_checksum,
@@ -182,6 +197,8 @@ def json_document(rows: Sequence[ReportRow]) -> dict[str, Any]:
             "words": [{"word": w, "weight": v} for w, v in zip(row.words, row.word_weights, strict=False)],
             "n_boxes": row.n_boxes,
             "metrics": dict(row.metrics) or None,
+            "applicable": row.applicable,
+            "applicability_reasons": list(row.applicability_reasons),
             "provenance": asdict(row.provenance),
         }
         entries.append(entry)

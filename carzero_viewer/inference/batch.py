@@ -22,7 +22,13 @@ import numpy as np
 import numpy.typing as npt
 
 from carzero_viewer.errors import CarzeroError
-from carzero_viewer.imaging import SixteenBitRule, SourceFormat, load_image
+from carzero_viewer.imaging import (
+    Applicability,
+    SixteenBitRule,
+    SourceFormat,
+    check_applicability,
+    load_image,
+)
 from carzero_viewer.inference.cancel import CancelToken
 from carzero_viewer.inference.engine import InferenceEngine
 from carzero_viewer.inference.features import ImageFeatures, PromptFeatures
@@ -50,11 +56,13 @@ class ModelInput:
         gray: (H, W) uint8, the record's ``model_input``.
         rule: the record's ``model_input_rule`` (one line, for the outputs).
         source_format: the container, so callers can tell DICOM (outside the original pipeline) apart.
+        applicability: whether the model can read the image (the one applicability check), for the outputs.
     """
 
     gray: npt.NDArray[np.uint8]
     rule: str
     source_format: SourceFormat
+    applicability: Applicability
 
 
 def decode_model_input(
@@ -71,7 +79,9 @@ def decode_model_input(
         ImageLoadError: the file cannot be opened (see :func:`~carzero_viewer.imaging.load_image`).
     """
     record = load_image(path, sixteen_bit_rule=sixteen_bit_rule)
-    return ModelInput(record.model_input, record.model_input_rule, record.source_format)
+    return ModelInput(
+        record.model_input, record.model_input_rule, record.source_format, check_applicability(record)
+    )
 
 
 def _decoded(

@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from carzero_viewer.annotations.display import stack_labels
+from carzero_viewer.annotations.display import caption, stack_labels
 
 PEN_STYLES = {
     "solid": Qt.PenStyle.SolidLine,
@@ -48,7 +48,7 @@ class BoxSpec:
     @property
     def caption(self) -> str:
         """The text drawn with the box."""
-        return f"{self.label} · {self.tag}" if self.tag else self.label
+        return caption(self.label, self.tag)
 
 
 def cosmetic_pen(color: QColor, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:

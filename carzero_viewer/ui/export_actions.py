@@ -14,6 +14,9 @@
   command continues past an image that fails; its ``failed:`` lines on stderr are collected, and the end of
   the export names every failed image and why, next to the number of files written.
 
+Every figure draws the visible boxes as the canvas does (class colour, a line style per source, the source in
+the label when several are shown) and, for an image outside what the model was trained on, lists the reasons of
+the applicability check (:func:`carzero_viewer.imaging.check_applicability`) in its legend and PNG text.
 Every PNG carries the text chunks of ``carzero-viewer export`` (:func:`carzero_viewer.export.render.png_text`).
 Writes are atomic; the save dialog asks before replacing a file, so the write is then forced. Dialogs reopen in
 the last folder used for their kind (:mod:`carzero_viewer.ui.file_dialogs`).
@@ -45,7 +48,7 @@ from carzero_viewer.export.render import (
     with_legend,
 )
 from carzero_viewer.files import encode_image, sanitise_filename, write_bytes_atomic
-from carzero_viewer.imaging import Window
+from carzero_viewer.imaging import Window, check_applicability
 from carzero_viewer.ui import file_dialogs
 from carzero_viewer.ui.heatmap_presenter import build_map_view
 
@@ -108,12 +111,20 @@ class ExportActions(QObject):
             map_low=view.low if view else None,
             map_high=view.high if view else None,
             map_caption=view.caption if view else "",
+            applicability_reasons=self._reasons(),
         )
 
     def _boxes(self) -> list[BoxSpec]:
+        """The visible boxes as the canvas draws them: class colour, source line style, source in the label."""
         return [
-            (b.x1, b.y1, b.x2, b.y2, b.label, b.color) for b in self.window.ground_truth_panel.visible_boxes()
+            BoxSpec(b.x1, b.y1, b.x2, b.y2, b.caption, b.color, b.line_style)
+            for b in self.window.ground_truth_panel.visible_boxes()
         ]
+
+    def _reasons(self) -> tuple[str, ...]:
+        """Why the shown image is outside what the model was trained on (empty: within it, or no image)."""
+        record = self.window.record
+        return check_applicability(record).reasons if record is not None else ()
 
     def _description(self, what: str) -> str:
         """The PNG ``Description`` of a figure of the selected prompt (see :func:`describe_figure`)."""
@@ -126,6 +137,7 @@ class ExportActions(QObject):
             result.score if result else None,
             model,
             bool(state and state.is_untrained),
+            self._reasons(),
         )
 
     def view_figure(self) -> np.ndarray:
@@ -186,7 +198,7 @@ class ExportActions(QObject):
         )
         if path is None:
             return None
-        text = png_text(self._description(what))
+        text = png_text(self._description(what), self._reasons())
         try:
             # The dialog already asked before replacing an existing file.
             return write_bytes_atomic(path, encode_image(rgb, _format_for(path), text), force=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from carzero_viewer.annotations import AnnotationError, AnnotationSet, read_boxes
 from carzero_viewer.annotations.discovery import candidates, read_if_annotations
-from carzero_viewer.annotations.display import class_colours, source_name, source_styles
+from carzero_viewer.annotations.display import style_boxes
 from carzero_viewer.annotations.labels import LabelMap
 from carzero_viewer.imaging import ImageRecord
 from carzero_viewer.ui.box_layer import BoxSpec
@@ -63,23 +63,18 @@ class GroundTruth:
     def boxes_for(self, record: ImageRecord) -> tuple[list[BoxSpec], str]:
         """Boxes of ``record`` in its pixel frame, styled per class and source, and a note when rescaled."""
         matched = self._set.boxes_for(record.path, record.shape[:2])
-        colours = class_colours(
-            (self._labels.canonical(b.label) for b in matched.boxes), list(self._labels.findings)
-        )
-        styles = source_styles(box.source for box in matched.boxes)
-        several = len(styles) > 1
         specs = [
             BoxSpec(
-                box.x1,
-                box.y1,
-                box.x2,
-                box.y2,
-                box.label,
-                colours[self._labels.canonical(box.label)],
-                source=source_name(box.source),
-                line_style=styles[box.source],
-                tag=source_name(box.source) if several else "",
+                styled.box.x1,
+                styled.box.y1,
+                styled.box.x2,
+                styled.box.y2,
+                styled.box.label,
+                styled.colour,
+                source=styled.source,
+                line_style=styled.line_style,
+                tag=styled.tag,
             )
-            for box in matched.boxes
+            for styled in style_boxes(matched.boxes, self._labels)
         ]
         return specs, matched.note if matched.scaled else ""

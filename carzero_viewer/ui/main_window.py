@@ -20,9 +20,10 @@ from carzero_viewer.annotations.discovery import CANDIDATE_SUFFIXES
 from carzero_viewer.annotations.prompt_choice import choose_prompt
 from carzero_viewer.export.heatmap_style import HeatmapStyle
 from carzero_viewer.files import WriteError
-from carzero_viewer.imaging import ImageRecord, model_view
+from carzero_viewer.imaging import ImageRecord, check_applicability, model_view
 from carzero_viewer.settings import Settings, load_settings, save_settings
 from carzero_viewer.types import PromptResult
+from carzero_viewer.ui.applicability_banner import ApplicabilityBanner
 from carzero_viewer.ui.canvas import ImageCanvas, chest_presets
 from carzero_viewer.ui.ground_truth import GroundTruth
 from carzero_viewer.ui.ground_truth_panel import GroundTruthPanel
@@ -124,11 +125,13 @@ class MainWindow(QMainWindow):
             "QLabel { background: #c62828; color: white; font-weight: bold; font-size: 13px; padding: 4px; }"
         )
         self.banner.setVisible(False)
+        self.applicability_banner = ApplicabilityBanner()
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.banner)
+        column.addWidget(self.applicability_banner)
         column.addWidget(self.notifications)
         column.addWidget(self.canvas, 1)
         self.central_layout = column
@@ -240,6 +243,9 @@ class MainWindow(QMainWindow):
         self.levels_panel.set_window(*self.canvas.window())
         self.levels_panel.set_inverted(self.canvas.inverted())
         self.metadata_panel.set_record(record)
+        reasons = check_applicability(record).reasons
+        self.applicability_banner.show_reasons(reasons)
+        self.scores_panel.set_applicability(reasons)
         self.chrome.set_frames(record.frame, record.frame_count)
         self.chrome.set_loading("")
         self.scores_panel.clear("Scoring…")

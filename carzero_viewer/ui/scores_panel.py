@@ -8,6 +8,10 @@ form (:func:`negation_of`) and the panel shows the two-way softmax of the two ra
 prompt against its opposite, still not a calibrated probability. Selecting a row chooses the prompt whose map
 the canvas shows.
 
+When the shown image is outside what the model was trained on, an orange warning above the table lists the
+reasons in short (:class:`~carzero_viewer.ui.applicability_banner.ApplicabilityBanner`, compact; the canvas's
+warning lists them in full): every score of the table is of that image.
+
 Sorting is numeric (items compare a sort key stored in ``SORT_ROLE``), and each row keeps its typed prompt in
 ``Qt.UserRole`` of the prompt cell, so selection survives any sort order.
 
@@ -40,6 +44,7 @@ from PySide6.QtWidgets import (
 
 from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE, explain_prompt, is_bare_finding
 from carzero_viewer.types import PromptReading, PromptResult
+from carzero_viewer.ui.applicability_banner import ApplicabilityBanner
 
 PROMPT_COLUMN, SCORE_COLUMN, BAR_COLUMN, NEGATION_COLUMN = range(4)
 SCORE_TOOLTIP = (
@@ -166,6 +171,7 @@ class ScoresPanel(QWidget):
 
         self.title_label = QLabel()
         self.title_label.setWordWrap(True)
+        self.applicability = ApplicabilityBanner(compact=True)
         self.status_label = QLabel("No scores yet")
         self.status_label.setWordWrap(True)
         self.reading_label = QLabel()
@@ -215,6 +221,7 @@ class ScoresPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
+        layout.addWidget(self.applicability)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.reading_label)
         layout.addWidget(self.status_label)
@@ -280,6 +287,10 @@ class ScoresPanel(QWidget):
                 item = self.table.item(row, column)
                 if item is not None:
                     self._style_value(item)
+
+    def set_applicability(self, reasons: tuple[str, ...]) -> None:
+        """Warn that the scores are of an image outside what the model was trained on (hidden when empty)."""
+        self.applicability.show_reasons(reasons)
 
     def is_untrained(self) -> bool:
         return self._untrained

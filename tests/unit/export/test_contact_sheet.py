@@ -18,6 +18,7 @@ from carzero_viewer.export.contact_sheet import (
 from carzero_viewer.export.render import (
     ELLIPSIS,
     UNTRAINED_TEXT,
+    BoxSpec,
     LegendInfo,
     RenderRequest,
     describe_figure,
@@ -46,7 +47,7 @@ def test_the_figure_font_has_a_glyph_for_typography_and_accents(character: str) 
 
 def test_contact_sheet_draws_each_box_on_every_tile_at_its_coordinates() -> None:
     grey = np.full((640, 640, 3), 90, dtype=np.uint8)  # thumbnails at half size: factor 0.5
-    box = (100.0, 200.0, 300.0, 400.0, "Nodule", GREEN)
+    box = BoxSpec(100.0, 200.0, 300.0, 400.0, "Nodule", GREEN)
     sheet = contact_sheet([(grey, "a"), (grey, "b")], [box], LegendInfo())
     for left in (0, TILE):  # both tiles
         assert tuple(sheet[150, left + 50]) == GREEN  # left edge (x 100 -> 50), half-way down (y 300 -> 150)

@@ -12,8 +12,10 @@ from carzero_viewer.export.heatmap_style import HeatmapStyle, colormap_table, he
 from carzero_viewer.export.render import (
     HATCH_GREY,
     HATCH_STRENGTH,
+    MIN_LEGEND_WIDTH,
     VEIL_GREY,
     VEIL_STRENGTH,
+    BoxSpec,
     LegendInfo,
     RenderRequest,
     base_rgb,
@@ -74,13 +76,13 @@ def test_render_pixels_at_known_coordinates(path: Path) -> None:
         display=display,
         map_values=values,
         style=style,
-        boxes=[(*box, "Cardiomegaly", GREEN)],
+        boxes=[BoxSpec(*box, "Cardiomegaly", GREEN)],
         legend=_legend(untrained=True),
     )
     out = render(request)
     assert out.dtype == np.uint8
-    assert out.shape[1] == w and out.shape[0] > h  # full resolution + legend strip below
-    image, strip = out[:h], out[h:]
+    assert out.shape[1] == max(w, MIN_LEGEND_WIDTH) and out.shape[0] > h  # full resolution + legend strip
+    image, strip = out[:h, :w], out[h:]
     base = base_rgb(display)
 
     # Overlay colours are exactly heatmap_rgba composited over the display (same definition as the viewer).
@@ -129,7 +131,7 @@ def test_trained_model_has_no_red_stamp_and_legend_is_optional() -> None:
     assert _red_pixels(no_bar[120:]) == 0
     bare = render(RenderRequest(display, values))
     assert bare.shape == (120, 200, 3)
-    np.testing.assert_array_equal(no_bar[:120], base_rgb(display))
+    np.testing.assert_array_equal(no_bar[:120, :200], base_rgb(display))
 
 
 def test_below_threshold_and_uint8_display() -> None:
