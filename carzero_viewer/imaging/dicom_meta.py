@@ -206,7 +206,8 @@ def phi_free_metadata(ds: Dataset, rows: int, columns: int, frames: int, frame: 
     """The whitelisted, PHI-free subset shown in the UI and by ``inspect`` (never patient identity).
 
     Patient Orientation is read for ``frame`` (enhanced objects keep it per frame): it tells a lateral from a
-    frontal view when View Position is missing (see :mod:`carzero_viewer.imaging.applicability`).
+    frontal view when View Position is missing (see :mod:`carzero_viewer.imaging.applicability`). Series
+    Description names the acquisition ("PA", "CHEST 2 VIEWS"), not the patient; the corner overlays show it.
     """
     meta = getattr(ds, "file_meta", None)
     syntax = meta.get("TransferSyntaxUID") if meta is not None else None
@@ -219,6 +220,7 @@ def phi_free_metadata(ds: Dataset, rows: int, columns: int, frames: int, frame: 
         "view_position": text(ds.get("ViewPosition")),
         "patient_orientation": text(lookup(ds, "PatientOrientation", frame)),
         "body_part": text(ds.get("BodyPartExamined")),
+        "series_description": text(ds.get("SeriesDescription")),
         "study_date": _study_date(ds.get("StudyDate")),
         "manufacturer": text(ds.get("Manufacturer")),
         "transfer_syntax": syntax_text,

@@ -46,6 +46,7 @@ METADATA_KEYS: tuple[str, ...] = (
     "view_position",
     "patient_orientation",
     "body_part",
+    "series_description",
     "study_date",
     "manufacturer",
     "transfer_syntax",

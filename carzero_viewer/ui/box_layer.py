@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsRectItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem
 
 from carzero_viewer.annotations.display import caption, stack_labels
 
@@ -60,11 +60,23 @@ def cosmetic_pen(color: QColor, width: float = 2.0, style: Qt.PenStyle = Qt.PenS
     return pen
 
 
-class BoxLayer:
-    """Owns the rectangle and label items of the boxes drawn in one ``ViewBox``."""
+def detach(item: QGraphicsItem) -> None:
+    """Take ``item`` out of the scene; Qt also removes it from its parent (what ``ViewBox.removeItem`` does)."""
+    scene = item.scene()
+    if scene is not None:
+        scene.removeItem(item)
 
-    def __init__(self, view: pg.ViewBox) -> None:
+
+class BoxLayer:
+    """Owns the rectangle and label items of the boxes drawn in one ``ViewBox``.
+
+    The items are children of ``parent`` (the canvas's image frame, in original-image pixels), so they follow
+    the display's flips and rotations with the image.
+    """
+
+    def __init__(self, view: pg.ViewBox, parent: QGraphicsItem) -> None:
         self._view = view
+        self._parent = parent
         self._items: list[tuple[QGraphicsRectItem, pg.TextItem]] = []
         self._anchors: list[QPointF] = []
         view.sigTransformChanged.connect(self.restack)
@@ -72,8 +84,8 @@ class BoxLayer:
     def set_boxes(self, boxes: Sequence[BoxSpec], visible: bool) -> None:
         """Replace the drawn boxes (an empty sequence clears them)."""
         for rect_item, text_item in self._items:
-            self._view.removeItem(rect_item)
-            self._view.removeItem(text_item)
+            detach(rect_item)
+            detach(text_item)
         self._items, self._anchors = [], []
         for box in boxes:
             color = QColor(*box.color)
@@ -87,7 +99,7 @@ class BoxLayer:
             text_item.setPos(rect.topLeft())
             text_item.setZValue(LABEL_Z)
             for item in (rect_item, text_item):
-                self._view.addItem(item)
+                item.setParentItem(self._parent)
                 item.setVisible(visible)
             self._items.append((rect_item, text_item))
             self._anchors.append(rect.topLeft())

@@ -25,14 +25,10 @@ MONOCHROME1 file is displayed correctly (bone white) with ``inverted() == False`
 ``record.invert != inverted()``. Every change of it emits :attr:`ImageCanvas.inverted_changed`, so the Invert
 checkbox follows the I key and Reset.
 
-Mouse (PACS conventions): right-drag = window/level (right widens, down raises the centre; one screen pixel
-changes the window by a fixed fraction of the current width, so fine control at narrow windows and fast
-sweeps at wide ones), wheel = zoom about the cursor, left- and middle-drag = pan, double-click = fit. In
-measure mode left-drag draws a ruler instead. Window/level only ever emits :attr:`ImageCanvas.window_changed`;
-the model input is fixed at load time, so nothing here can re-run the model.
-
-Size: about 600 lines -- every layer shares the one ViewBox, the record's geometry and the model-input switch
-(which hides/shows all of them); the boxes, which need their own label upkeep, live in ``box_layer``.
+Mouse: :mod:`carzero_viewer.ui.canvas_viewbox`. Flips/rotations (display only): every layer is a child of one
+frame item in original-image pixels whose transform is the current
+:class:`~carzero_viewer.imaging.display_orientation.DisplayOrientation`, so map, boxes, marker and ruler follow
+the image and positions stay in image pixels. Corner overlays: :mod:`carzero_viewer.ui.corner_overlay`.
 """
 
 from __future__ import annotations
@@ -49,9 +45,12 @@ from PySide6.QtGui import QColor, QTransform
 from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from carzero_viewer.export.heatmap_style import HeatmapStyle, heatmap_rgba, normalise
+from carzero_viewer.imaging.display_orientation import DisplayOrientation
 from carzero_viewer.imaging.record import ImageRecord
 from carzero_viewer.imaging.voi import VoiFunction, VoiLut, VoiPreset, Window, apply_voi, to_uint8
-from carzero_viewer.ui.box_layer import BoxLayer, BoxSpec, cosmetic_pen
+from carzero_viewer.ui.box_layer import BoxLayer, BoxSpec, cosmetic_pen, detach
+from carzero_viewer.ui.canvas_viewbox import CanvasViewBox
+from carzero_viewer.ui.corner_overlay import CornerOverlay
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -156,62 +155,27 @@ def window_of(preset: VoiPreset) -> tuple[float, float]:
     return float(preset.center), float(preset.width)
 
 
-class _CanvasViewBox(pg.ViewBox):
-    """ViewBox with PACS mouse bindings: right-drag window/level, left-drag pan or ruler, double-click fit."""
-
-    def __init__(self, canvas: ImageCanvas) -> None:
-        super().__init__(lockAspect=True, invertY=True, enableMenu=False)
-        self._canvas = canvas
-        self.setMouseMode(pg.ViewBox.PanMode)
-
-    def mouseDragEvent(self, ev, axis=None):  # noqa: N802 (pyqtgraph API name)
-        button = ev.button()
-        if button == Qt.MouseButton.RightButton:
-            ev.accept()
-            delta = ev.screenPos() - ev.lastScreenPos()
-            self._canvas.drag_window(delta.x(), delta.y())
-            return
-        if button == Qt.MouseButton.LeftButton and self._canvas.measure_mode():
-            ev.accept()
-            start = self.mapSceneToView(ev.buttonDownScenePos())
-            end = self.mapSceneToView(ev.scenePos())
-            self._canvas._set_ruler((start.x(), start.y()), (end.x(), end.y()))
-            return
-        if button in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
-            # Both buttons pan (pyqtgraph's PanMode only pans with the left one).
-            ev.accept()
-            tr = self.childGroup.transform()
-            tr = pg.functions.invertQTransform(tr)
-            diff = tr.map(ev.lastPos()) - tr.map(ev.pos())
-            self._resetTarget()
-            self.translateBy(x=diff.x(), y=diff.y())
-            self.sigRangeChangedManually.emit(self.state["mouseEnabled"])
-            return
-        super().mouseDragEvent(ev, axis)
-
-    def mouseClickEvent(self, ev):  # noqa: N802 (pyqtgraph API name)
-        if ev.double() and ev.button() == Qt.MouseButton.LeftButton:
-            ev.accept()
-            self._canvas.fit()
-            return
-        super().mouseClickEvent(ev)
-
-
 class ImageCanvas(QWidget):
     """Shows one image record with window/level, heatmap, boxes, marker and ruler (see module docstring)."""
 
     cursor_moved = Signal(int, int)  # (row, column) in original pixels; (-1, -1) outside the image
     window_changed = Signal(float, float)  # (center, width) in the record's modality units
     inverted_changed = Signal(bool)  # the user inversion, whatever changed it (key, menu, reset, new record)
+    orientation_changed = Signal(object)  # DisplayOrientation, after a flip, rotation, reset or new record
     measurement_changed = Signal(object)  # Measurement | None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         pg.setConfigOptions(imageAxisOrder="row-major")
         self.graphics = pg.GraphicsView(self, background="k")
-        self.view = _CanvasViewBox(self)
+        self.view = CanvasViewBox(self)
         self.graphics.setCentralItem(self.view)
-        self.box_layer = BoxLayer(self.view)
+        # Every layer is a child of this frame, whose coordinates are original-image pixels; its transform is
+        # the display flip/rotation, so image, map, boxes, marker and ruler turn together.
+        self.frame = pg.ItemGroup()
+        self.view.addItem(self.frame)
+        self._orientation = DisplayOrientation()
+        self.box_layer = BoxLayer(self.view, self.frame)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)
@@ -243,7 +207,7 @@ class ImageCanvas(QWidget):
             self.ruler_item,
             self.ruler_label,
         ):
-            self.view.addItem(item)
+            item.setParentItem(self.frame)
         for item in (self.heatmap_item, self.model_item, self.model_heatmap_item, self.fov_item):
             item.setVisible(False)
         self.ruler_label.setVisible(False)
@@ -265,6 +229,7 @@ class ImageCanvas(QWidget):
         self._measure_mode = False
         self._measurement: Measurement | None = None
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.corners = CornerOverlay(self)
 
     # --- record and VOI ----------------------------------------------------------------------------------
     def record(self) -> ImageRecord | None:
@@ -282,6 +247,7 @@ class ImageCanvas(QWidget):
         self.set_boxes([])
         self.set_marker(None)
         self.clear_measurement()
+        self.set_orientation(DisplayOrientation())
         if record.is_color:
             self._indexed = None
             self._rgb = np.clip(np.rint(record.pixels), 0, 255).astype(np.uint8)
@@ -364,12 +330,12 @@ class ImageCanvas(QWidget):
         self.set_inverted(not self._inverted)
 
     def reset(self) -> None:
-        """Default window, no user inversion, fitted view."""
+        """Default window, no user inversion, no flip or rotation, fitted view."""
         if self._record is None:
             return
         was_inverted, self._inverted = self._inverted, False
         self.set_preset(self._record.default_voi)
-        self.fit()
+        self.set_orientation(DisplayOrientation())
         if was_inverted:
             self.inverted_changed.emit(False)
 
@@ -394,10 +360,33 @@ class ImageCanvas(QWidget):
         return self._record.shape if self._record is not None else None
 
     def fit(self) -> None:
-        """Show the whole image (or model input) as large as the view allows."""
+        """Show the whole image (or model input) as large as the view allows, as flipped/rotated."""
         size = self._content_size()
         if size is not None:
-            self.view.setRange(xRange=(0, size[1]), yRange=(0, size[0]), padding=0.0)
+            self.view.setRange(rect=self.frame.mapRectToParent(QRectF(0, 0, size[1], size[0])), padding=0.0)
+
+    def orientation(self) -> DisplayOrientation:
+        return self._orientation
+
+    def set_orientation(self, orientation: DisplayOrientation) -> None:
+        """Flip/rotate the display (pixels, maps and coordinates stay in image space), then fit."""
+        a, b, c, d = orientation.matrix
+        self.frame.setTransform(
+            QTransform(a, c, b, d, 0.0, 0.0)
+        )  # Qt: x' = m11*x + m21*y, y' = m12*x + m22*y
+        changed, self._orientation = orientation != self._orientation, orientation
+        self.fit()
+        if changed:
+            self.orientation_changed.emit(orientation)
+
+    def flip_horizontal(self) -> None:
+        self.set_orientation(self._orientation.flipped_horizontally())
+
+    def flip_vertical(self) -> None:
+        self.set_orientation(self._orientation.flipped_vertically())
+
+    def rotate_clockwise(self) -> None:
+        self.set_orientation(self._orientation.rotated_clockwise())
 
     def actual_size(self) -> None:
         """One screen pixel = one image pixel, keeping the current view centre."""
@@ -448,21 +437,19 @@ class ImageCanvas(QWidget):
         if values is None:
             self.heatmap_item.clear()
             self.heatmap_item.setVisible(False)
-            self._isolines = self._set_isolines(self._isolines, None, self.view)
+            self._isolines = self._set_isolines(self._isolines, None)
         else:
             self.heatmap_item.setImage(heatmap_rgba(values, self._style), autoLevels=False, levels=None)
             self.heatmap_item.setVisible(self._model_crop is None)
-            self._isolines = self._set_isolines(self._isolines, values, self.view)
+            self._isolines = self._set_isolines(self._isolines, values)
             for item in self._isolines:
                 item.setVisible(self._model_crop is None)
         self._update_fov()
 
-    def _set_isolines(
-        self, old: list[pg.IsocurveItem], values: np.ndarray | None, view: pg.ViewBox
-    ) -> list[pg.IsocurveItem]:
+    def _set_isolines(self, old: list[pg.IsocurveItem], values: np.ndarray | None) -> list[pg.IsocurveItem]:
         """Replace isoline items: ``style.isolines`` evenly spaced levels of the normalised map."""
         for item in old:
-            view.removeItem(item)
+            detach(item)
         if values is None or self._style.isolines <= 0:
             return []
         norm = normalise(values, self._style)
@@ -480,7 +467,7 @@ class ImageCanvas(QWidget):
             )
             item.setTransform(transform)
             item.setZValue(15)
-            view.addItem(item)
+            item.setParentItem(self.frame)
             items.append(item)
         return items
 
@@ -553,11 +540,11 @@ class ImageCanvas(QWidget):
         if heat is None:
             self.model_heatmap_item.clear()
             self.model_heatmap_item.setVisible(False)
-            self._model_isolines = self._set_isolines(self._model_isolines, None, self.view)
+            self._model_isolines = self._set_isolines(self._model_isolines, None)
             return
         self.model_heatmap_item.setImage(heatmap_rgba(heat, self._style), autoLevels=False, levels=None)
         self.model_heatmap_item.setVisible(True)
-        self._model_isolines = self._set_isolines(self._model_isolines, heat, self.view)
+        self._model_isolines = self._set_isolines(self._model_isolines, heat)
 
     def showing_model_input(self) -> bool:
         return self._model_crop is not None
@@ -581,7 +568,7 @@ class ImageCanvas(QWidget):
         if had:
             self.measurement_changed.emit(None)
 
-    def _set_ruler(self, start: tuple[float, float], end: tuple[float, float]) -> None:
+    def set_ruler(self, start: tuple[float, float], end: tuple[float, float]) -> None:
         """Draw the ruler start -> end (original pixels) and emit its length (mm uses row/column spacing)."""
         if self._record is None or self._model_crop is not None:
             return
@@ -603,7 +590,7 @@ class ImageCanvas(QWidget):
         size = self._content_size()
         if size is None or self._model_crop is not None:
             return
-        point = self.view.mapSceneToView(scene_pos)
+        point = self.frame.mapFromScene(scene_pos)
         row, col = math.floor(point.y()), math.floor(point.x())
         if 0 <= row < size[0] and 0 <= col < size[1]:
             self.cursor_moved.emit(row, col)

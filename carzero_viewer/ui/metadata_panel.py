@@ -37,6 +37,7 @@ LABELS: dict[str, str] = {
     "view_position": "View position",
     "patient_orientation": "Orientation",
     "body_part": "Body part",
+    "series_description": "Series",
     "study_date": "Study date",
     "manufacturer": "Manufacturer",
     "transfer_syntax": "Transfer syntax",
