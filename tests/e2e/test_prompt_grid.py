@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from carzero_viewer.ui.prompt_grid import UNTRAINED_MARK, PromptGrid
+from carzero_viewer.ui.prompt_grid import MAX_TILES, UNTRAINED_MARK, PromptGrid
 from tests.e2e import test_main_window as base
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gui, pytest.mark.slow]
@@ -71,3 +71,34 @@ def test_clicking_a_tile_selects_its_prompt(ready, qtbot, test_data_dir: Path) -
     assert result is not None and ready.map_view is not None
     assert result.prompt.text in ready.map_view.caption  # the main canvas shows the chosen prompt's map
     assert tile.styleSheet() != grid.tiles()[0 if grid.tiles()[0] is not tile else 1].styleSheet()
+
+
+def test_tiles_are_bounded_and_the_rest_is_said(ready, qtbot, test_data_dir: Path) -> None:
+    grid = open_grid(ready, qtbot, test_data_dir / "carzero-tiny" / "image.png")
+    for index in range(MAX_TILES + 1 - len(ready.prompt_panel.enabled_prompts())):
+        ready.prompt_panel.add_prompt(f"finding number {index}")
+    total = len(ready.prompt_panel.enabled_prompts())
+    assert total > MAX_TILES
+    qtbot.waitUntil(lambda: len(grid.tiles()) == MAX_TILES, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: f"first {MAX_TILES} of {total}" in grid.status.text(), timeout=TIMEOUT_MS)
+    assert grid.status.isVisible()
+
+
+def test_the_grid_follows_the_next_image(ready, qtbot, test_data_dir: Path) -> None:
+    grid = open_grid(ready, qtbot, test_data_dir / "cxr")
+    first = ready.record
+    with qtbot.waitSignal(ready.bridge.results_ready, timeout=TIMEOUT_MS):
+        ready.study_panel.select_next()
+    qtbot.waitUntil(lambda: ready.record is not first and ready.map_view is not None, timeout=TIMEOUT_MS)
+
+    def redrawn() -> bool:
+        tiles = grid.tiles()
+        shown = {r.prompt.typed: r for r in ready.scores_panel.results()}
+        return len(tiles) == len(shown) and all(
+            t.canvas.record() is ready.record
+            and t.canvas.heatmap_visible()
+            and f"{shown[t.typed].score:.3f}" in t.caption_text()
+            for t in tiles
+        )
+
+    qtbot.waitUntil(redrawn, timeout=TIMEOUT_MS)
