@@ -16,6 +16,7 @@ its own state, and coalesce when several signals arrive together; a hidden dialo
 
 from __future__ import annotations
 
+import html
 import math
 from typing import TYPE_CHECKING
 
@@ -68,7 +69,7 @@ class PromptTile(QFrame):
     def set_caption(self, result: PromptResult, untrained: bool) -> None:
         score = f"{result.score:.3f}" if math.isfinite(result.score) else "—"
         mark = f' <span style="color:#ef5350; font-weight:bold">{UNTRAINED_MARK}</span>' if untrained else ""
-        self.caption.setText(f"<b>{score}</b>&nbsp; {_escape(self.typed)}{mark}")
+        self.caption.setText(f"<b>{score}</b>&nbsp; {html.escape(self.typed)}{mark}")
         self._plain = f"{score}  {self.typed}" + (f" {UNTRAINED_MARK}" if untrained else "")
         self.caption.setToolTip(f"{self.typed}\nmodel text: {result.prompt.text}\nscore {score}")
 
@@ -105,10 +106,6 @@ class PromptTile(QFrame):
         # pyqtgraph reports a click only when the mouse did not drag, so panning never selects.
         if event.button() == Qt.MouseButton.LeftButton and not event.double():
             self.clicked.emit(self.typed)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class PromptGrid(QDialog):
