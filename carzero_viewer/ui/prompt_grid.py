@@ -115,7 +115,8 @@ class PromptGrid(QDialog):
         super().__init__(window)
         self.setWindowTitle("Compare prompts")
         self.setModal(False)
-        self.resize(1200, 800)
+        screen = window.screen().availableGeometry()  # fits a 1024x700 screen rather than overflowing it
+        self.resize(min(1200, int(screen.width() * 0.9)), min(800, int(screen.height() * 0.9)))
         self._window = window
         self._tiles: dict[str, PromptTile] = {}
         self._order: list[str] = []
