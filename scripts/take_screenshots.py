@@ -67,6 +67,25 @@ def fresh_window(app: QApplication) -> MainWindow:
     return window
 
 
+def shoot_prompt_grid(app: QApplication) -> None:
+    """Compare prompts on the sample study, filling the screen (named by size unless it is 1600x1000)."""
+    window = fresh_window(app)
+    window.start_model([demo_model_dir()], "cpu")
+    wait(app, lambda: window.model_state is not None)
+    window.open_paths([ROOT / "resources" / "samples"])
+    wait(app, lambda: window.map_view is not None)
+    window.chrome.show_prompt_grid()
+    grid = window.chrome.prompt_grid
+    assert grid is not None
+    size = app.primaryScreen().geometry()
+    window.setGeometry(0, 0, size.width(), size.height())
+    grid.setGeometry(0, 0, size.width(), size.height())
+    wait(app, lambda: len(grid.tiles()) == len(window.prompt_panel.enabled_prompts()))
+    suffix = "" if (size.width(), size.height()) == (1600, 1000) else f"_{size.width()}x{size.height()}"
+    shoot(app, f"compare_prompts_grid{suffix}.png")
+    dispose(app, window)
+
+
 def main() -> int:
     app = create_application()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -102,6 +121,7 @@ def main() -> int:
     wait(app, lambda: window.map_view is not None)
     shoot(app, "dicom_monochrome1.png")
     dispose(app, window)
+    shoot_prompt_grid(app)
     return 0
 
 

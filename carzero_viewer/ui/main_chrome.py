@@ -32,6 +32,7 @@ from carzero_viewer.ui import file_dialogs
 from carzero_viewer.ui.export_actions import ExportActions
 from carzero_viewer.ui.model_dialog import ModelDialog
 from carzero_viewer.ui.panel_layout import PanelLayout
+from carzero_viewer.ui.prompt_grid import PromptGrid
 from carzero_viewer.ui.shortcuts import SHORTCUTS, ShortcutsDialog
 from carzero_viewer.ui.weights_choice import candidates, searched_locations
 
@@ -54,6 +55,7 @@ class MainChrome(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
+        self.prompt_grid: PromptGrid | None = None
         self._build_docks()
         self.panels = PanelLayout(window, self.docks, window.settings, window.save_settings)
         self._build_status_bar()
@@ -207,6 +209,7 @@ class MainChrome(QObject):
         view.addSeparator()
         self._action(view, "Show/hide heatmap", self._toggle_heatmap, "toggle_heatmap")
         self._action(view, "Model input (224x224)", self._toggle_model_input, "model_input")
+        self._action(view, "Compare prompts…", self.show_prompt_grid, "compare_prompts")
         view.addSeparator()
         view.addAction(self.panels.full_image_action)
         view.addSeparator()
@@ -356,6 +359,15 @@ class MainChrome(QObject):
             self.window.show_error(problem)
         if found:
             self.window.start_model(found, settings.device)
+
+    @Slot()
+    def show_prompt_grid(self) -> None:
+        """Open (or bring forward) the grid of every enabled prompt's map, created once and then reused."""
+        if self.prompt_grid is None:
+            self.prompt_grid = PromptGrid(self.window)
+        self.prompt_grid.show()
+        self.prompt_grid.raise_()
+        self.prompt_grid.activateWindow()
 
     @Slot()
     def show_shortcuts(self) -> None:

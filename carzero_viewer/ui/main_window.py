@@ -12,7 +12,7 @@ import logging
 import math
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
@@ -57,6 +57,8 @@ def _open_topic(path: Path | None) -> str:
 
 
 class MainWindow(QMainWindow):
+    scores_shown = Signal()  # self.response changed (views of the results, e.g. the prompt grid, redraw)
+
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
         self.setWindowTitle("CARZero Viewer")
@@ -365,6 +367,7 @@ class MainWindow(QMainWindow):
                 self._on_prompt_selected(selected)
         finally:
             self._auto_selecting = False
+        self.scores_shown.emit()
 
     def _choose(self, typed: str, word: int = -1) -> None:
         """Remember the user's own choice of prompt (and word), which every later image keeps."""

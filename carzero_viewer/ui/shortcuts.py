@@ -35,6 +35,7 @@ SHORTCUTS: dict[str, tuple[str, str]] = {
     "measure": ("M", "Length measurement (mm when the pixel spacing is known)"),
     "toggle_heatmap": ("H", "Show/hide the heatmap"),
     "model_input": ("Ctrl+M", "Show the exact 224x224 crop the model received"),
+    "compare_prompts": ("G", "Compare prompts: a grid of every enabled prompt's map on this image"),
     "full_image": ("F11", "Full image: hide all panels / show them again"),
     "cancel": ("Esc", "Cancel the running inference"),
     "shortcuts": ("F1", "This list"),
