@@ -58,6 +58,7 @@ class PromptTile(QFrame):
         self._plain = ""
         self._drawn: tuple[object, object, HeatmapStyle, bool] | None = None
         self.canvas = ImageCanvas()
+        self.canvas.corners.hide()  # one image, many maps: the main view's corner text would repeat per tile
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
