@@ -54,6 +54,10 @@ class ImageLoader(QObject):
         """Start loading ``path`` (frame ``frame``); returns the request id."""
         return self._job.start(_load, Path(path), frame)
 
+    def cancel(self) -> None:
+        """Drop the running load: its image (or failure) will not be shown."""
+        self._job.invalidate()
+
     def shutdown(self, timeout_ms: int = 10_000) -> None:
         self._job.shutdown(timeout_ms)
 

@@ -111,6 +111,30 @@ class StudyPanel(QWidget):
         item.setForeground(QBrush())
         item.setToolTip(str(item.data(PATH_ROLE)))
 
+    def remove_file(self, path: Path) -> None:
+        """Close ``path``: the file after it (else the one before) becomes current and is announced."""
+        item = self._item(path)
+        if item is None:
+            return
+        row = self.list_widget.row(item)
+        blocked = self.list_widget.blockSignals(True)
+        try:
+            self.list_widget.takeItem(row)
+            self.list_widget.setCurrentRow(min(row, self.list_widget.count() - 1))
+        finally:
+            self.list_widget.blockSignals(blocked)
+        current = self.current_file()
+        if current is not None:
+            self.file_selected.emit(current)
+
+    def clear(self) -> None:
+        """Close the study: no file listed, nothing announced."""
+        blocked = self.list_widget.blockSignals(True)
+        try:
+            self.list_widget.clear()
+        finally:
+            self.list_widget.blockSignals(blocked)
+
     def failure(self, path: Path) -> str:
         """Why ``path`` failed to open, or "" when it is not marked."""
         item = self._item(path)

@@ -1,0 +1,58 @@
+"""Moving through a study in the real window: closing an image or the whole study, the study's thumbnail
+strip, and image-level labels (NIH ``Data_Entry_2017.csv``) shown and used for the starting prompt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from carzero_viewer.ui.shortcuts import SHORTCUTS
+from tests.e2e import test_main_window as base
+
+pytestmark = [pytest.mark.e2e, pytest.mark.gui, pytest.mark.slow]
+window = base.window
+ready = base.ready
+TIMEOUT_MS = base.TIMEOUT_MS
+
+
+def test_close_image_moves_to_the_next_file_then_empties(ready, qtbot, test_data_dir: Path) -> None:
+    base.open_and_wait(ready, qtbot, test_data_dir / "cxr")
+    files = ready.study_panel.files()
+    ready.study_panel.select_file(files[-2])
+    qtbot.waitUntil(lambda: ready.record is not None and ready.record.path == files[-2], timeout=TIMEOUT_MS)
+    ready.close_image()
+    assert ready.study_panel.files() == [*files[:-2], files[-1]]
+    qtbot.waitUntil(lambda: ready.record.path == files[-1] and ready.response is not None, timeout=TIMEOUT_MS)
+    for _ in files[:-1]:
+        ready.close_image()
+    assert ready.study_panel.files() == []
+    qtbot.wait(200)  # a load started before the last close must not bring an image back
+    assert ready.record is None and ready.canvas.record() is None
+    assert ready.scores_panel.shown_prompts() == []
+
+
+def test_close_study_cancels_the_running_load_and_empties_everything(
+    ready, qtbot, test_data_dir: Path
+) -> None:
+    annotations = test_data_dir / "annotations"
+    ready.open_annotations([annotations / "BBox_List_2017.csv"])
+    base.open_and_wait(ready, qtbot, annotations / "images" / "00000344_003.png")
+    assert ready.ground_truth_panel.boxes()
+    ready.open_paths([test_data_dir / "cxr"])  # its first image starts loading
+    ready.close_study()
+    qtbot.wait(1500)  # the cancelled load and scoring finish in the background and are dropped
+    assert ready.study_panel.files() == []
+    assert ready.record is None and ready.canvas.record() is None
+    assert ready.scores_panel.shown_prompts() == []
+    assert ready.ground_truth_panel.boxes() == [] and ready.ground_truth.files == []
+    assert not ready.canvas.heatmap_visible()
+
+
+def test_close_actions_are_in_the_file_menu_with_their_shortcuts(window) -> None:
+    shown = {
+        a.text(): a.shortcut().toString()
+        for a in window.findChildren(type(window.chrome.recent_menu.menuAction()))
+    }
+    assert shown["Close image"] == SHORTCUTS["close_image"][0]
+    assert shown["Close study"] == SHORTCUTS["close_study"][0]
