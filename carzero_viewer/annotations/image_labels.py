@@ -19,6 +19,7 @@ from carzero_viewer.annotations.boxes import (
     MAX_KEY_CHARS,
     MAX_LABEL_CHARS,
     AnnotationError,
+    UnknownFormat,
     image_size,
     row_error,
     text_value,
@@ -41,9 +42,23 @@ class ImageLabels:
         """Every positive label that occurs, sorted."""
         return sorted({label for labels in self.labels.values() for label in labels})
 
+    def for_image(self, path: Path) -> frozenset[str] | None:
+        """The labels of the image file ``path``, matched by file name, else by stem (any case); None if absent."""
+        found = self.labels.get(path.name)
+        if found is None:
+            by_stem = {Path(k).stem.lower(): v for k, v in self.labels.items()}
+            found = by_stem.get(path.stem.lower())
+        return found
+
 
 def read_image_labels(path: str | Path) -> ImageLabels:
-    """Read an NIH Data_Entry-style CSV (first column image, second column ``|``-separated findings)."""
+    """Read an NIH Data_Entry-style CSV (first column image, second column ``|``-separated findings).
+
+    Raises:
+        UnknownFormat: the header does not start with ``Image Index,Finding Labels`` (folder discovery then
+            skips the file silently).
+        AnnotationError: a malformed row or value (the line is named).
+    """
     path = Path(path)
     reader = csv.reader(io.StringIO(annotation_text(path), newline=""))
     try:
@@ -51,7 +66,7 @@ def read_image_labels(path: str | Path) -> ImageLabels:
     except csv.Error as exc:
         raise row_error(path, 1, f"malformed CSV ({exc})") from None
     if header[:2] != ["image index", "finding labels"]:
-        raise row_error(path, 1, "expected the header to start with 'Image Index,Finding Labels'")
+        raise UnknownFormat("line 1: expected the header to start with 'Image Index,Finding Labels'", path)
     has_sizes = header[7:9] == SIZE_HEADER
     labels: dict[str, frozenset[str]] = {}
     sizes: dict[str, tuple[int, int]] = {}

@@ -115,6 +115,11 @@ class GroundTruthPanel(QWidget):
 
         self.summary_label = QLabel(NO_BOXES_TEXT)
         self.summary_label.setWordWrap(True)
+        self._image_labels: list[str] = []
+        self.image_labels_label = QLabel()  # image-level labels (NIH Data_Entry), hidden when there are none
+        self.image_labels_label.setObjectName("imageLabels")
+        self.image_labels_label.setWordWrap(True)
+        self.image_labels_label.setVisible(False)
         self.class_list = QListWidget()
         self.class_list.setToolTip("Tick a class to show its boxes on the image.")
         self.sources_label = QLabel()
@@ -125,6 +130,7 @@ class GroundTruthPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary_label)
+        layout.addWidget(self.image_labels_label)
         layout.addWidget(self.class_list)
         layout.addWidget(self.sources_label)
         layout.addWidget(self.add_button)
@@ -218,6 +224,18 @@ class GroundTruthPanel(QWidget):
         self.add_button.setToolTip("\n".join(self.prompts()) or "No labels on this image.")
         self.clear_metrics()
         self.visible_labels_changed.emit(self.visible_labels())
+
+    def set_image_labels(self, labels: Sequence[str], source: str = "") -> None:
+        """Show the image-level labels of the image (``source``: the file(s) that gave them)."""
+        self._image_labels = list(labels)
+        shown = ", ".join(self._image_labels) or "No Finding"
+        self.image_labels_label.setText(f"Image labels: {shown}")
+        self.image_labels_label.setToolTip(f"Image-level labels from {source}" if source else "")
+        self.image_labels_label.setVisible(bool(source))
+
+    def image_labels(self) -> list[str]:
+        """The image-level labels of the image as the file spells them (no boxes attached)."""
+        return list(self._image_labels)
 
     def boxes(self) -> list[BoxSpec]:
         """All boxes of the image, shown or not (the ground truth for the metrics)."""

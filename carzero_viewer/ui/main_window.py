@@ -241,6 +241,7 @@ class MainWindow(QMainWindow):
         self.scores_panel.clear("No image open")
         self.word_panel.clear()
         self.ground_truth_panel.set_boxes([])
+        self.ground_truth_panel.set_image_labels([])
         self.setWindowTitle("")
 
     @Slot(object)
@@ -292,6 +293,7 @@ class MainWindow(QMainWindow):
         if self.record is None:
             return
         boxes, note = self.ground_truth.boxes_for(self.record)
+        self.ground_truth_panel.set_image_labels(*self.ground_truth.labels_for(self.record))
         self.ground_truth_panel.set_boxes(boxes, note)  # its signal redraws the visible classes
         if self.response is not None:  # new boxes: apply the selection rule again and recompute the metrics
             self._show_scores()
@@ -388,7 +390,7 @@ class MainWindow(QMainWindow):
         keep = choose_prompt(
             [r.prompt.typed for r in reversed(ranked)],
             self.draft or self._chosen_prompt,  # a draft is previewed; once cleared the user's choice returns
-            self.ground_truth_panel.labels(),
+            [*self.ground_truth_panel.labels(), *self.ground_truth_panel.image_labels()],
         )
         self.map_view = None
         self._auto_selecting = True

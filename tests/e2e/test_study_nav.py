@@ -3,6 +3,7 @@ strip, and image-level labels (NIH ``Data_Entry_2017.csv``) shown and used for t
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.gui, pytest.mark.slow]
 window = base.window
 ready = base.ready
 TIMEOUT_MS = base.TIMEOUT_MS
+ATELECTASIS_PROMPT = "There is atelectasis."
 
 
 def test_close_image_moves_to_the_next_file_then_empties(ready, qtbot, test_data_dir: Path) -> None:
@@ -56,3 +58,32 @@ def test_close_actions_are_in_the_file_menu_with_their_shortcuts(window) -> None
     }
     assert shown["Close image"] == SHORTCUTS["close_image"][0]
     assert shown["Close study"] == SHORTCUTS["close_study"][0]
+
+
+def _study_with_labels(test_data_dir: Path, folder: Path, image: str) -> Path:
+    annotations = test_data_dir / "annotations"
+    for source in (annotations / "images" / image, annotations / "Data_Entry_2017.csv"):
+        shutil.copyfile(source, folder / source.name)
+    return folder / image
+
+
+def test_image_labels_found_beside_the_image_are_shown_and_choose_the_prompt(
+    ready, qtbot, test_data_dir: Path, tmp_path: Path
+) -> None:
+    image = _study_with_labels(test_data_dir, tmp_path, "00000865_006.png")
+    base.open_and_wait(ready, qtbot, tmp_path)
+    panel = ready.ground_truth_panel
+    assert panel.image_labels() == ["Atelectasis"]
+    assert panel.boxes() == []  # labels only: no box file here
+    assert panel.image_labels_label.isVisible() and "Atelectasis" in panel.image_labels_label.text()
+    assert ready.record.path == image.resolve()
+    assert ready.scores_panel.shown_prompts()[0] != ATELECTASIS_PROMPT  # the top score is another prompt
+    assert ready.scores_panel.selected_prompt() == ATELECTASIS_PROMPT
+
+
+def test_image_labels_opened_by_hand_are_shown(ready, qtbot, test_data_dir: Path) -> None:
+    base.open_and_wait(ready, qtbot, test_data_dir / "annotations" / "images" / "00002578_000.png")
+    assert not ready.ground_truth_panel.image_labels_label.isVisible()
+    ready.open_annotations([test_data_dir / "annotations" / "Data_Entry_2017.csv"])
+    assert ready.ground_truth_panel.image_labels() == ["Nodule"]
+    assert not ready.notifications.messages()
