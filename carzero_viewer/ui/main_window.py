@@ -558,6 +558,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API name)
         self._debounce.stop()
+        self.study_panel.thumbnailer.cancel()
         self.bridge.shutdown()
         self.loader.shutdown()
         self.metrics_job.shutdown()

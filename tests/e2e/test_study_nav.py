@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from carzero_viewer.ui.shortcuts import SHORTCUTS
+from carzero_viewer.ui.thumbnails import THUMBNAIL_PX
 from tests.e2e import test_main_window as base
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gui, pytest.mark.slow]
@@ -87,3 +88,36 @@ def test_image_labels_opened_by_hand_are_shown(ready, qtbot, test_data_dir: Path
     ready.open_annotations([test_data_dir / "annotations" / "Data_Entry_2017.csv"])
     assert ready.ground_truth_panel.image_labels() == ["Nodule"]
     assert not ready.notifications.messages()
+
+
+def test_thumbnails_arrive_after_the_list_and_a_bad_file_is_marked(
+    window, qtbot, test_data_dir: Path, tmp_path: Path
+) -> None:
+    for source in sorted((test_data_dir / "cxr").glob("*.png")):
+        shutil.copyfile(source, tmp_path / source.name)
+    broken = tmp_path / "bad" / "broken.png"  # named explicitly: a folder scan skips what is not an image
+    broken.parent.mkdir()
+    broken.write_bytes(b"not a png")
+    window.open_paths([tmp_path, broken])
+    panel = window.study_panel
+    files = panel.files()
+    assert len(files) == 6
+    assert all(panel.thumbnail(path) is None for path in files)  # listed at once, rendered later
+    good = files[:-1]
+    qtbot.waitUntil(lambda: all(panel.thumbnail(path) is not None for path in good), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: bool(panel.failure(files[-1])), timeout=TIMEOUT_MS)
+    icon = panel.list_widget.item(0).icon()
+    size = icon.availableSizes()[0]
+    assert max(size.width(), size.height()) == THUMBNAIL_PX
+    assert panel.thumbnail(files[-1]) is None
+
+
+def test_closing_the_study_drops_thumbnails_still_rendering(window, qtbot, test_data_dir: Path) -> None:
+    window.open_paths([test_data_dir / "cxr"])
+    closed = window.study_panel.files()
+    window.close_study()
+    window.open_paths([test_data_dir / "annotations" / "images"])
+    panel = window.study_panel
+    qtbot.waitUntil(lambda: all(panel.thumbnail(p) is not None for p in panel.files()), timeout=TIMEOUT_MS)
+    qtbot.wait(1000)  # the closed study's batch would have delivered by now
+    assert all(panel.thumbnail(path) is None for path in closed)
