@@ -156,10 +156,11 @@ class StudyPanel(QWidget):
         if thumbnail.image is None:
             self.mark_failed(thumbnail.path, thumbnail.error)
             return
-        key = str(thumbnail.path)
-        self._thumbnails[key] = icon = QIcon(QPixmap.fromImage(thumbnail.image))
         item = self._item(thumbnail.path)
-        if item is not None and not item.data(FAILED_ROLE):
+        if item is None:  # closed meanwhile
+            return
+        self._thumbnails[str(thumbnail.path)] = icon = QIcon(QPixmap.fromImage(thumbnail.image))
+        if not item.data(FAILED_ROLE):
             item.setIcon(icon)
 
     def failure(self, path: Path) -> str:

@@ -1,16 +1,17 @@
 """Small previews of a study's images, rendered off the GUI thread so a large folder never freezes the window.
 
-Each batch of files is decoded one after another by a generator in superqt's thread pool (one file at a time,
-so the image the user clicks still gets a worker); every preview comes back through the worker's ``yielded``
+Files are queued and decoded one after another by a single generator worker in superqt's thread pool (so
+the image the user clicks still gets a thread); every preview comes back through the worker's ``yielded``
 signal into the GUI thread. A preview is the file's default display (its own VOI and inversion, as the canvas
 first shows it), subsampled to about twice the icon size and then smoothed to it; a file that cannot be
-decoded gives its one-line reason instead. :meth:`Thumbnailer.cancel` drops every running batch (the study
-was closed): results already on their way are ignored.
+decoded gives its one-line reason instead. :meth:`Thumbnailer.cancel` empties the queue (the study was
+closed): results already on their way are ignored.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,40 +51,53 @@ def render_thumbnail(path: Path, size: int = THUMBNAIL_PX) -> Thumbnail:
     return Thumbnail(path, image)
 
 
-def _render_all(generation: int, paths: list[Path]) -> Generator[tuple[int, Thumbnail], None, None]:
-    for path in paths:
-        yield generation, render_thumbnail(path)
+def _render_queue(generation: int, queue: deque[Path]) -> Generator[tuple[int, Thumbnail], None, None]:
+    """Render the files of ``queue`` until it is empty (the GUI thread may append meanwhile: deque is atomic)."""
+    while queue:
+        yield generation, render_thumbnail(queue.popleft())
 
 
 class Thumbnailer(QObject):
-    """``render(paths)`` -> one ``rendered(Thumbnail)`` per file, in order, unless cancelled."""
+    """``render(paths)`` -> one ``rendered(Thumbnail)`` per file, in order, unless cancelled.
+
+    One worker at a time drains the queue, so previews take at most one pool thread and the image the user
+    opens is never queued behind them.
+    """
 
     rendered = Signal(object)  # Thumbnail
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._generation = 0
-        self._workers: list[GeneratorWorker[tuple[int, Thumbnail], None, None]] = []
+        self._queue: deque[Path] = deque()
+        self._worker: GeneratorWorker[tuple[int, Thumbnail], None, None] | None = None
 
     def render(self, paths: list[Path]) -> None:
-        """Start rendering the previews of ``paths`` in the background."""
-        if not paths:
-            return
-        self._workers = [w for w in self._workers if w.is_running]
-        worker = create_worker(_render_all, self._generation, list(paths), _start_thread=False)
-        worker.yielded.connect(self._on_yielded)
-        self._workers.append(worker)
-        worker.start()  # superqt keeps the worker alive until it finishes
+        """Queue the previews of ``paths``; they are rendered in the background."""
+        self._queue.extend(paths)
+        if self._worker is None and self._queue:
+            worker = create_worker(_render_queue, self._generation, self._queue, _start_thread=False)
+            worker.yielded.connect(self._on_yielded)
+            worker.finished.connect(self._on_finished)
+            self._worker = worker
+            worker.start()  # superqt keeps the worker alive until it finishes
 
     def cancel(self) -> None:
-        """Stop every running batch after its current file; nothing more is emitted for them."""
+        """Forget every queued file; the running worker stops after its current file, its result dropped."""
         self._generation += 1
-        for worker in self._workers:
-            worker.quit()
-        self._workers = []
+        self._queue.clear()
+        self._queue = deque()  # the stopping worker keeps the old (empty) queue, a new one gets this
+        if self._worker is not None:
+            self._worker.quit()
 
     @Slot(object)
     def _on_yielded(self, tagged: tuple[int, Thumbnail]) -> None:
         generation, thumbnail = tagged
         if generation == self._generation:
             self.rendered.emit(thumbnail)
+
+    @Slot()
+    def _on_finished(self, *_: object) -> None:
+        """The worker stopped; files queued since it drained (or was cancelled) get a new one."""
+        self._worker = None
+        self.render([])
