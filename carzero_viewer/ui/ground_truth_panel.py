@@ -220,8 +220,7 @@ class GroundTruthPanel(QWidget):
         text = "\n".join(part for part in (legend, sources) if part)
         self.sources_label.setText(text)
         self.sources_label.setVisible(bool(text))
-        self.add_button.setEnabled(bool(counts))
-        self.add_button.setToolTip("\n".join(self.prompts()) or "No labels on this image.")
+        self._refresh_add_button()
         self.clear_metrics()
         self.visible_labels_changed.emit(self.visible_labels())
 
@@ -232,6 +231,7 @@ class GroundTruthPanel(QWidget):
         self.image_labels_label.setText(f"Image labels: {shown}")
         self.image_labels_label.setToolTip(f"Image-level labels from {source}" if source else "")
         self.image_labels_label.setVisible(bool(source))
+        self._refresh_add_button()
 
     def image_labels(self) -> list[str]:
         """The image-level labels of the image as the file spells them (no boxes attached)."""
@@ -274,14 +274,19 @@ class GroundTruthPanel(QWidget):
         except (IndexError, KeyError, ValueError):
             return
         self._template = template
-        self.add_button.setToolTip("\n".join(self.prompts()) or "No labels on this image.")
+        self._refresh_add_button()
 
     def template(self) -> str:
         return self._template
 
     def prompts(self) -> list[str]:
-        """One prompt per class of the image, e.g. ``Effusion`` -> ``"There is pleural effusion."``."""
-        return list(dict.fromkeys(self._prompt(label) for label in self.labels()))
+        """One prompt per class or image-level label, e.g. ``Effusion`` -> ``"There is pleural effusion."``."""
+        return list(dict.fromkeys(self._prompt(label) for label in [*self.labels(), *self._image_labels]))
+
+    def _refresh_add_button(self) -> None:
+        prompts = self.prompts()
+        self.add_button.setEnabled(bool(prompts))
+        self.add_button.setToolTip("\n".join(prompts) or "No labels on this image.")
 
     def _prompt(self, label: str) -> str:
         return self._labels.prompt_for(label, self._template)
