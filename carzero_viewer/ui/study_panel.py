@@ -60,6 +60,7 @@ class StudyPanel(QWidget):
         self.list_widget.setToolTip("Opened files; click one to show it")
         self.list_widget.setIconSize(QSize(THUMBNAIL_PX, THUMBNAIL_PX))
         self._thumbnails: dict[str, QIcon] = {}  # resolved path -> its rendered preview
+        self._items: dict[str, QListWidgetItem] = {}  # resolved path -> its row: O(1) per thumbnail or mark
         self.thumbnailer = Thumbnailer(self)
         self.thumbnailer.rendered.connect(self._on_thumbnail)
         layout = QVBoxLayout(self)
@@ -69,19 +70,18 @@ class StudyPanel(QWidget):
 
     def add_files(self, files: list[Path]) -> int:
         """Append files not yet listed (their thumbnails follow); returns how many were added (no selection change)."""
-        known = set(self.files())
         added: list[Path] = []
         blocked = self.list_widget.blockSignals(True)
         try:
             for path in files:
                 resolved = Path(path).resolve()
-                if resolved in known:
+                if str(resolved) in self._items:
                     continue
-                known.add(resolved)
                 item = QListWidgetItem(resolved.name)
                 item.setToolTip(str(resolved))
                 item.setData(PATH_ROLE, str(resolved))
                 self.list_widget.addItem(item)
+                self._items[str(resolved)] = item
                 added.append(resolved)
         finally:
             self.list_widget.blockSignals(blocked)
@@ -130,6 +130,7 @@ class StudyPanel(QWidget):
         blocked = self.list_widget.blockSignals(True)
         try:
             self.list_widget.takeItem(row)
+            del self._items[str(item.data(PATH_ROLE))]
             self.list_widget.setCurrentRow(min(row, self.list_widget.count() - 1))
         finally:
             self.list_widget.blockSignals(blocked)
@@ -144,6 +145,7 @@ class StudyPanel(QWidget):
         blocked = self.list_widget.blockSignals(True)
         try:
             self.list_widget.clear()
+            self._items.clear()
         finally:
             self.list_widget.blockSignals(blocked)
 
@@ -169,9 +171,7 @@ class StudyPanel(QWidget):
         return str(item.data(FAILED_ROLE) or "") if item is not None else ""
 
     def _item(self, path: Path) -> QListWidgetItem | None:
-        target = str(Path(path).resolve())
-        items = (self.list_widget.item(i) for i in range(self.list_widget.count()))
-        return next((item for item in items if item.data(PATH_ROLE) == target), None)
+        return self._items.get(str(Path(path).resolve()))
 
     def select_next(self) -> None:
         """PgDn: the next file (stays on the last one)."""
