@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from carzero_viewer.ui.shortcuts import SHORTCUTS
+from carzero_viewer.ui.shortcuts import SHORTCUTS, ShortcutsDialog
 from carzero_viewer.ui.thumbnails import THUMBNAIL_PX
 from tests.e2e import test_main_window as base
 
@@ -52,13 +52,16 @@ def test_close_study_cancels_the_running_load_and_empties_everything(
     assert not ready.canvas.heatmap_visible()
 
 
-def test_close_actions_are_in_the_file_menu_with_their_shortcuts(window) -> None:
+def test_close_actions_are_in_the_file_menu_and_the_f1_list(window) -> None:
     shown = {
         a.text(): a.shortcut().toString()
         for a in window.findChildren(type(window.chrome.recent_menu.menuAction()))
     }
-    assert shown["Close image"] == SHORTCUTS["close_image"][0]
-    assert shown["Close study"] == SHORTCUTS["close_study"][0]
+    assert shown["Close image"] == SHORTCUTS["close_image"][0] == "Ctrl+W"
+    assert shown["Close study"] == SHORTCUTS["close_study"][0] == "Ctrl+Shift+W"
+    table = ShortcutsDialog(window).table
+    keys = {table.item(row, 0).text() for row in range(table.rowCount())}
+    assert {"Ctrl+W", "Ctrl+Shift+W"} <= keys
 
 
 def _study_with_labels(test_data_dir: Path, folder: Path, image: str) -> Path:
