@@ -22,6 +22,7 @@ from pathlib import Path
 
 from carzero_viewer.annotations.boxes import AnnotationError, Box, UnknownFormat
 from carzero_viewer.annotations.detect import read_boxes
+from carzero_viewer.annotations.image_labels import ImageLabels, read_image_labels
 from carzero_viewer.annotations.index import AnnotationSet
 
 LOG = logging.getLogger(__name__)
@@ -60,6 +61,21 @@ def read_if_annotations(path: Path) -> list[Box] | None:
         return read_boxes(path)
     except UnknownFormat as exc:
         LOG.debug("not an annotation file, skipped: %s", exc.message)
+        return None
+
+
+def read_if_image_labels(path: Path) -> ImageLabels | None:
+    """The image-level labels of ``path`` (NIH ``Data_Entry_2017.csv``), or ``None`` when it has another layout.
+
+    Raises:
+        AnnotationError: a labels file with a bad row or value.
+    """
+    if path.suffix.lower() != ".csv":
+        return None
+    try:
+        return read_image_labels(path)
+    except UnknownFormat as exc:
+        LOG.debug("not an image-labels file: %s", exc.message)
         return None
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from carzero_viewer.annotations.boxes import (
     MAX_KEY_CHARS,
     MAX_LABEL_CHARS,
     AnnotationError,
+    UnknownFormat,
     image_size,
     row_error,
     text_value,
@@ -41,9 +43,26 @@ class ImageLabels:
         """Every positive label that occurs, sorted."""
         return sorted({label for labels in self.labels.values() for label in labels})
 
+    def for_image(self, path: Path) -> frozenset[str] | None:
+        """The labels of the image file ``path``, matched by file name, else by stem (any case); None if absent."""
+        found = self.labels.get(path.name)
+        return found if found is not None else self._by_stem.get(path.stem.lower())
+
+    @cached_property
+    def _by_stem(self) -> dict[str, frozenset[str]]:
+        """Labels keyed by lower-case stem, built once: the viewer looks up every image it shows (the NIH
+        table has 112,120 rows; rebuilding this per lookup took ~0.27 s)."""
+        return {Path(k).stem.lower(): v for k, v in self.labels.items()}
+
 
 def read_image_labels(path: str | Path) -> ImageLabels:
-    """Read an NIH Data_Entry-style CSV (first column image, second column ``|``-separated findings)."""
+    """Read an NIH Data_Entry-style CSV (first column image, second column ``|``-separated findings).
+
+    Raises:
+        UnknownFormat: the header does not start with ``Image Index,Finding Labels`` (folder discovery then
+            skips the file silently).
+        AnnotationError: a malformed row or value (the line is named).
+    """
     path = Path(path)
     reader = csv.reader(io.StringIO(annotation_text(path), newline=""))
     try:
@@ -51,7 +70,7 @@ def read_image_labels(path: str | Path) -> ImageLabels:
     except csv.Error as exc:
         raise row_error(path, 1, f"malformed CSV ({exc})") from None
     if header[:2] != ["image index", "finding labels"]:
-        raise row_error(path, 1, "expected the header to start with 'Image Index,Finding Labels'")
+        raise UnknownFormat("line 1: expected the header to start with 'Image Index,Finding Labels'", path)
     has_sizes = header[7:9] == SIZE_HEADER
     labels: dict[str, frozenset[str]] = {}
     sizes: dict[str, tuple[int, int]] = {}

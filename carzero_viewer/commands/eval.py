@@ -209,16 +209,6 @@ def _sop_uid(path: Path, kind: object) -> str | None:
     return str(uid) if uid else None
 
 
-def _lookup_labels(image_labels: ImageLabels | None, path: Path) -> frozenset[str] | None:
-    if image_labels is None:
-        return None
-    found = image_labels.labels.get(path.name)
-    if found is None:
-        by_stem = {Path(k).stem.lower(): v for k, v in image_labels.labels.items()}
-        found = by_stem.get(path.stem.lower())
-    return found
-
-
 def _score_folder(
     entries: Sequence[Any],
     engine: InferenceEngine,
@@ -238,7 +228,7 @@ def _score_folder(
     wanted: dict[Path, tuple[str | None, frozenset[str] | None]] = {}
     for entry in entries:
         sop_uid = _sop_uid(entry.path, entry.kind)
-        truth = _lookup_labels(image_labels, entry.path)
+        truth = image_labels.for_image(entry.path) if image_labels is not None else None
         if annotations.lookup(entry.path, sop_uid)[0] or truth is not None:
             wanted[entry.path] = (sop_uid, truth)
         else:

@@ -263,6 +263,17 @@ class ImageCanvas(QWidget):
         if was_inverted:
             self.inverted_changed.emit(False)
 
+    def clear_record(self) -> None:
+        """Show no image (the study was closed): every layer drawn over the image goes with it."""
+        self.show_model_input(None)
+        self.set_heatmap(None, self._style)
+        self.set_field_of_view(None)
+        self.set_boxes([])
+        self.set_marker(None)
+        self.clear_measurement()
+        self._record = self._indexed = self._rgb = self._preset = self._histogram = None
+        self.image_item.clear()
+
     def _current_table(self) -> npt.NDArray[np.uint8]:
         assert self._indexed is not None and self._record is not None and self._preset is not None
         return voi_table(self._indexed, self._preset, self._record.invert != self._inverted)

@@ -1,4 +1,7 @@
-"""Ground-truth boxes for the shown image: annotation files found next to opened images or opened by hand.
+"""Ground truth for the shown image: annotation files found next to opened images or opened by hand.
+
+Box files give boxes; an NIH ``Data_Entry_2017.csv`` gives image-level labels (the same file ``eval --labels``
+reads), matched by file name like boxes.
 
 Opening a folder (or a file in it) also looks for annotation files beside it, with the policy of
 :mod:`carzero_viewer.annotations.discovery`: files of no known format are silently ignored, a broken
@@ -13,8 +16,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from carzero_viewer.annotations import AnnotationError, AnnotationSet, read_boxes
-from carzero_viewer.annotations.discovery import candidates, read_if_annotations
+from carzero_viewer.annotations import AnnotationError, AnnotationSet, ImageLabels, read_boxes
+from carzero_viewer.annotations.discovery import candidates, read_if_annotations, read_if_image_labels
 from carzero_viewer.annotations.display import style_boxes
 from carzero_viewer.annotations.labels import LabelMap
 from carzero_viewer.imaging import ImageRecord
@@ -30,6 +33,7 @@ class GroundTruth:
         self._files: list[Path] = []
         self._reported: set[Path] = set()  # broken files found beside images: reported once per session
         self._set = AnnotationSet()
+        self._image_labels: list[ImageLabels] = []
         self._labels = LabelMap.load(None)
 
     @property
@@ -49,16 +53,33 @@ class GroundTruth:
         if resolved in self._files or (discovered and resolved in self._reported):
             return ""
         try:
-            boxes = read_if_annotations(resolved) if discovered else read_boxes(resolved)
+            labels = read_if_image_labels(resolved)
+            boxes = None
+            if labels is None:
+                boxes = read_if_annotations(resolved) if discovered else read_boxes(resolved)
         except AnnotationError as exc:
             LOG.info("annotation file not used: %s", exc.message)
             self._reported.add(resolved)
             return exc.message
-        if boxes is None:
+        if labels is not None:
+            self._image_labels.append(labels)
+        elif boxes is not None:
+            self._set = AnnotationSet((*self._set.boxes, *boxes), [*self._set.files, resolved])
+        else:
             return ""
         self._files.append(resolved)
-        self._set = AnnotationSet((*self._set.boxes, *boxes), self._files)
         return ""
+
+    def labels_for(self, record: ImageRecord) -> tuple[list[str], str]:
+        """Image-level labels of ``record`` (sorted) and the names of the files that gave them."""
+        found: set[str] = set()
+        sources: list[str] = []
+        for table in self._image_labels:
+            labels = table.for_image(record.path)
+            if labels is not None:
+                found |= labels
+                sources.append(table.source.name)
+        return sorted(found, key=str.casefold), ", ".join(sources)
 
     def boxes_for(self, record: ImageRecord) -> tuple[list[BoxSpec], str]:
         """Boxes of ``record`` in its pixel frame, styled per class and source, and a note when rescaled."""

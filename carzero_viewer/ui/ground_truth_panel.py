@@ -115,6 +115,11 @@ class GroundTruthPanel(QWidget):
 
         self.summary_label = QLabel(NO_BOXES_TEXT)
         self.summary_label.setWordWrap(True)
+        self._image_labels: list[str] = []
+        self.image_labels_label = QLabel()  # image-level labels (NIH Data_Entry), hidden when there are none
+        self.image_labels_label.setObjectName("imageLabels")
+        self.image_labels_label.setWordWrap(True)
+        self.image_labels_label.setVisible(False)
         self.class_list = QListWidget()
         self.class_list.setToolTip("Tick a class to show its boxes on the image.")
         self.sources_label = QLabel()
@@ -125,6 +130,7 @@ class GroundTruthPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary_label)
+        layout.addWidget(self.image_labels_label)
         layout.addWidget(self.class_list)
         layout.addWidget(self.sources_label)
         layout.addWidget(self.add_button)
@@ -214,10 +220,22 @@ class GroundTruthPanel(QWidget):
         text = "\n".join(part for part in (legend, sources) if part)
         self.sources_label.setText(text)
         self.sources_label.setVisible(bool(text))
-        self.add_button.setEnabled(bool(counts))
-        self.add_button.setToolTip("\n".join(self.prompts()) or "No labels on this image.")
+        self._refresh_add_button()
         self.clear_metrics()
         self.visible_labels_changed.emit(self.visible_labels())
+
+    def set_image_labels(self, labels: Sequence[str], source: str = "") -> None:
+        """Show the image-level labels of the image (``source``: the file(s) that gave them)."""
+        self._image_labels = list(labels)
+        shown = ", ".join(self._image_labels) or "No Finding"
+        self.image_labels_label.setText(f"Image labels: {shown}")
+        self.image_labels_label.setToolTip(f"Image-level labels from {source}" if source else "")
+        self.image_labels_label.setVisible(bool(source))
+        self._refresh_add_button()
+
+    def image_labels(self) -> list[str]:
+        """The image-level labels of the image as the file spells them (no boxes attached)."""
+        return list(self._image_labels)
 
     def boxes(self) -> list[BoxSpec]:
         """All boxes of the image, shown or not (the ground truth for the metrics)."""
@@ -256,14 +274,19 @@ class GroundTruthPanel(QWidget):
         except (IndexError, KeyError, ValueError):
             return
         self._template = template
-        self.add_button.setToolTip("\n".join(self.prompts()) or "No labels on this image.")
+        self._refresh_add_button()
 
     def template(self) -> str:
         return self._template
 
     def prompts(self) -> list[str]:
-        """One prompt per class of the image, e.g. ``Effusion`` -> ``"There is pleural effusion."``."""
-        return list(dict.fromkeys(self._prompt(label) for label in self.labels()))
+        """One prompt per class or image-level label, e.g. ``Effusion`` -> ``"There is pleural effusion."``."""
+        return list(dict.fromkeys(self._prompt(label) for label in [*self.labels(), *self._image_labels]))
+
+    def _refresh_add_button(self) -> None:
+        prompts = self.prompts()
+        self.add_button.setEnabled(bool(prompts))
+        self.add_button.setToolTip("\n".join(prompts) or "No labels on this image.")
 
     def _prompt(self, label: str) -> str:
         return self._labels.prompt_for(label, self._template)

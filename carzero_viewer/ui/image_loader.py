@@ -26,7 +26,8 @@ class LoadOutcome:
     error: str = ""
 
 
-def _load(path: Path, frame: int) -> LoadOutcome:
+def load_outcome(path: Path, frame: int) -> LoadOutcome:
+    """Decode frame ``frame`` of ``path``; a file that cannot be opened gives its message, never an exception."""
     from carzero_viewer.errors import ImageLoadError
     from carzero_viewer.imaging import load_image
 
@@ -52,7 +53,11 @@ class ImageLoader(QObject):
 
     def load(self, path: Path, frame: int = 0) -> int:
         """Start loading ``path`` (frame ``frame``); returns the request id."""
-        return self._job.start(_load, Path(path), frame)
+        return self._job.start(load_outcome, Path(path), frame)
+
+    def cancel(self) -> None:
+        """Drop the running load: its image (or failure) will not be shown."""
+        self._job.invalidate()
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
         self._job.shutdown(timeout_ms)

@@ -191,6 +191,8 @@ class MainChrome(QObject):
         self._action(file_menu, "Export all prompts (contact sheet)…", exports.export_all_prompts)
         self._action(file_menu, "Export study…", exports.export_study)
         file_menu.addSeparator()
+        self._action(file_menu, "Close image", w.close_image, "close_image")
+        self._action(file_menu, "Close study", w.close_study, "close_study")
         self._action(file_menu, "Next image", w.study_panel.select_next, "next_image")
         self._action(file_menu, "Previous image", w.study_panel.select_previous, "previous_image")
         file_menu.addSeparator()

@@ -208,6 +208,47 @@ class MainWindow(QMainWindow):
             self.show_error(message)
         self._update_boxes()
 
+    @Slot()
+    def close_image(self) -> None:
+        """Ctrl+W: drop the current image from the study; the next one opens, or the viewer empties."""
+        current = self.study_panel.current_file()
+        if current is None:
+            return
+        self._stop_image_work()
+        self.study_panel.remove_file(current)  # announces the next file, which show_file loads
+        if self.study_panel.current_file() is None:
+            self._show_no_image()
+
+    @Slot()
+    def close_study(self) -> None:
+        """Ctrl+Shift+W: empty the study list, the image, its scores and the session's ground truth."""
+        self._stop_image_work()
+        self.study_panel.clear()
+        self.ground_truth = GroundTruth()
+        self._show_no_image()
+
+    def _stop_image_work(self) -> None:
+        """Cancel what runs for the shown image: its load, its scoring and its metrics are dropped."""
+        self._debounce.stop()
+        self.loader.cancel()
+        self.bridge.invalidate()
+        self.metrics_job.invalidate()
+        self._opening = None
+        self.chrome.set_loading("")
+
+    def _show_no_image(self) -> None:
+        self.record = None
+        self.response = None
+        self.map_view = None
+        self.canvas.clear_record()
+        self.metadata_panel.set_record(None)
+        self.chrome.set_frames(0, 1)
+        self.scores_panel.clear("No image open")
+        self.word_panel.clear()
+        self.ground_truth_panel.set_boxes([])
+        self.ground_truth_panel.set_image_labels([])
+        self.setWindowTitle("")
+
     @Slot(object)
     def show_file(self, path: Path) -> None:
         """Start loading ``path`` in the background (frame 0)."""
@@ -260,6 +301,7 @@ class MainWindow(QMainWindow):
         if self.record is None:
             return
         boxes, note = self.ground_truth.boxes_for(self.record)
+        self.ground_truth_panel.set_image_labels(*self.ground_truth.labels_for(self.record))
         self.ground_truth_panel.set_boxes(boxes, note)  # its signal redraws the visible classes
         if self.response is not None:  # new boxes: apply the selection rule again and recompute the metrics
             self._show_scores()
@@ -356,7 +398,7 @@ class MainWindow(QMainWindow):
         keep = choose_prompt(
             [r.prompt.typed for r in reversed(ranked)],
             self.draft or self._chosen_prompt,  # a draft is previewed; once cleared the user's choice returns
-            self.ground_truth_panel.labels(),
+            [*self.ground_truth_panel.labels(), *self.ground_truth_panel.image_labels()],
         )
         self.map_view = None
         self._auto_selecting = True
@@ -525,6 +567,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API name)
         self._debounce.stop()
+        self.study_panel.thumbnailer.cancel()
         self.bridge.shutdown()
         self.loader.shutdown()
         self.metrics_job.shutdown()

@@ -19,6 +19,8 @@ SHORTCUTS: dict[str, tuple[str, str]] = {
     "export_view": ("Ctrl+E", "Export exactly what is on screen"),
     "export_full": ("Ctrl+Shift+E", "Export the full-resolution render with its legend"),
     "copy_view": ("Ctrl+Shift+C", "Copy the full-resolution render to the clipboard"),
+    "close_image": ("Ctrl+W", "Close the current image (the next one in the study is shown)"),
+    "close_study": ("Ctrl+Shift+W", "Close the study: empty the list, image, scores and ground truth"),
     "next_image": ("PgDown", "Next image in the study"),
     "previous_image": ("PgUp", "Previous image in the study"),
     "fit": ("F", "Fit the image to the window"),

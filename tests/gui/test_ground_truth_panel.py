@@ -158,3 +158,21 @@ def test_untrained_note(panel) -> None:
     assert panel.untrained_label.text() == UNTRAINED_NOTE
     panel.set_untrained(False)
     assert panel.untrained_label.isHidden()
+
+
+def test_image_level_labels_are_shown_and_offered_as_prompts(qtbot) -> None:
+    panel = GroundTruthPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    assert not panel.image_labels_label.isVisible()
+    panel.set_image_labels(["Effusion", "Nodule"], "Data_Entry_2017.csv")
+    assert panel.image_labels() == ["Effusion", "Nodule"]
+    assert panel.image_labels_label.isVisible()
+    assert "Effusion, Nodule" in panel.image_labels_label.text()
+    assert panel.add_button.isEnabled()
+    with qtbot.waitSignal(panel.add_prompts_requested) as blocker:
+        panel.add_button.click()
+    assert "There is pleural effusion." in blocker.args[0]
+    panel.set_image_labels([], "Data_Entry_2017.csv")  # listed in the file with No Finding
+    assert "No Finding" in panel.image_labels_label.text()
+    assert not panel.add_button.isEnabled()
