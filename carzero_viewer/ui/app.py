@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from carzero_viewer import APP_ID, __version__
 from carzero_viewer.logs import attach_log_file
 from carzero_viewer.paths import resources_dir
+from carzero_viewer.ui import gui_gc
 
 LOG = logging.getLogger(__name__)
 QT_LOG = logging.getLogger("qt")
@@ -41,10 +42,12 @@ def configure_pyqtgraph() -> None:
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
-    """The one QApplication (reused when one exists, e.g. under pytest-qt)."""
+    """The one QApplication (reused when one exists, e.g. under pytest-qt), with cyclic garbage collection
+    confined to the GUI thread (:mod:`carzero_viewer.ui.gui_gc`)."""
     configure_pyqtgraph()
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
+        gui_gc.install(existing)
         return existing
     app = QApplication(argv if argv is not None else [sys.argv[0]])
     app.setApplicationName(APP_ID)
@@ -54,6 +57,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setStyle("Fusion")
     # The window icon also serves Linux, where executables carry none of their own (the bundle's is ignored).
     app.setWindowIcon(QIcon(str(resources_dir() / "icon.png")))
+    gui_gc.install(app)
     return app
 
 

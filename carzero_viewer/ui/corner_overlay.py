@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QRect, Qt
+from PySide6.QtCore import QRect, Qt, Slot
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
@@ -47,13 +47,15 @@ class CornerOverlay(QWidget):
         canvas.window_changed.connect(self.update)
         canvas.orientation_changed.connect(self.update)
         canvas.view.sigRangeChanged.connect(self.update)
-        canvas.installEventFilter(self)
-        self.setGeometry(canvas.rect())
+        # The view box is resized whenever the canvas is. A signal, not an event filter on the canvas: Qt
+        # calls an event filter while the canvas is being destroyed, when this object's Python side may
+        # already be gone (seen as an AttributeError, then a crash, in the GUI tests).
+        canvas.view.sigResized.connect(self._fit)
+        self._fit()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API name)
-        if watched is self._canvas and event.type() == QEvent.Type.Resize:
-            self.setGeometry(self._canvas.rect())
-        return False
+    @Slot(object)
+    def _fit(self, _view: object = None) -> None:
+        self.setGeometry(self._canvas.rect())
 
     def toggle(self) -> None:
         self.setVisible(not self.isVisible())

@@ -19,6 +19,7 @@ Only plain data crosses the thread boundary: uint8 numpy images, strings, and th
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,6 +210,11 @@ class InferenceWorker(QObject):
         return True
 
 
+def _stop_thread(thread: QThread) -> None:
+    thread.quit()
+    thread.wait()
+
+
 class InferenceBridge(QObject):
     """GUI-thread facade over the worker thread; the only object widgets talk to for inference."""
 
@@ -240,6 +246,10 @@ class InferenceBridge(QObject):
         self._worker.progress.connect(self._on_progress)
         self._worker.notice.connect(self._on_notice)
         self._thread.finished.connect(self._worker.deleteLater)
+        # A bridge destroyed without shutdown() (its window collected instead of closed) must not take a running
+        # QThread with it: Qt aborts the process when a running QThread is destroyed. The partial holds the
+        # thread, not the bridge, so it outlives the bridge and is released once the thread has stopped.
+        self.destroyed.connect(functools.partial(_stop_thread, self._thread))
         self._latest_id = 0
         self._token: CancelToken | None = None
         self._stopped = False

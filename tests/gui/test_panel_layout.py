@@ -4,6 +4,7 @@ that neither overlaps nor clips at small window sizes."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QRect, Qt
@@ -33,9 +34,22 @@ def saved(monkeypatch) -> list[Settings]:
     return writes
 
 
+_OPEN: list[MainWindow] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_windows() -> Iterator[None]:
+    """Windows stay referenced until closed here: pytest-qt keeps only weak references, so an unreferenced
+    window could otherwise be collected (threads running, panels half destroyed) before it closes them."""
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 def _window(qtbot, settings: Settings, width: int, height: int) -> MainWindow:
     create_application()
     window = MainWindow(settings)
+    _OPEN.append(window)
     qtbot.addWidget(window)
     window.resize(width, height)
     window.show()
