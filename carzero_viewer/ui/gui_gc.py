@@ -41,6 +41,10 @@ class GuiThreadCollector(QObject):
 
 
 def install(app: QObject) -> GuiThreadCollector:
-    """Install the collector once per application (the same one is returned on later calls)."""
+    """Install the collector once per application (the same one is returned on later calls, with automatic
+    collection switched off again in case something switched it back on)."""
     existing = app.findChild(GuiThreadCollector)
-    return existing if isinstance(existing, GuiThreadCollector) else GuiThreadCollector(app)
+    if isinstance(existing, GuiThreadCollector):
+        gc.disable()
+        return existing
+    return GuiThreadCollector(app)
