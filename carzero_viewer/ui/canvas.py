@@ -47,22 +47,22 @@ from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 from carzero_viewer.export.heatmap_style import HeatmapStyle, heatmap_rgba, normalise
 from carzero_viewer.imaging.display_orientation import DisplayOrientation
 from carzero_viewer.imaging.record import ImageRecord
-from carzero_viewer.imaging.voi import VoiFunction, VoiLut, VoiPreset, Window, apply_voi, to_uint8
+from carzero_viewer.imaging.voi import VoiFunction, VoiPreset, Window
 from carzero_viewer.ui.box_layer import BoxLayer, BoxSpec, cosmetic_pen, detach
 from carzero_viewer.ui.canvas_viewbox import CanvasViewBox
 from carzero_viewer.ui.corner_overlay import CornerOverlay
+from carzero_viewer.ui.grey_levels import (
+    LUT_SIZE,
+    MAX_SAMPLES,
+    IndexedImage,
+    index_image,
+    voi_table,
+    window_of,
+)
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
-LUT_SIZE = 65536
-# (name, low percentile, high percentile) of the exposed-field values, for MONOCHROME2 orientation.
-CHEST_PRESETS: tuple[tuple[str, float, float], ...] = (
-    ("Lung", 2.0, 60.0),
-    ("Mediastinum", 30.0, 90.0),
-    ("Bone", 60.0, 99.5),
-)
 HISTOGRAM_BINS = 256
-MAX_SAMPLES = 1_000_000
 # Right-drag: one screen pixel changes the width / centre by this fraction of the current width.
 WIDTH_PER_PIXEL = 1.0 / 200.0
 CENTER_PER_PIXEL = 1.0 / 400.0
@@ -79,80 +79,6 @@ class Measurement:
     end: tuple[float, float]
     length_px: float
     length_mm: float | None
-
-
-@dataclass(frozen=True)
-class _IndexedImage:
-    """A grey image as uint16 indices: index ``i`` stands for the modality value ``offset + i * step``."""
-
-    index: npt.NDArray[np.uint16]
-    offset: float
-    step: float
-
-    def values(self) -> npt.NDArray[np.float32]:
-        """(65536,) modality value of every index (what the VOI table is computed on)."""
-        return (self.offset + np.arange(LUT_SIZE, dtype=np.float64) * self.step).astype(np.float32)
-
-
-def index_image(pixels: npt.NDArray[np.float32]) -> _IndexedImage:
-    """Convert (H, W) modality values once to a uint16 index image (exact for integer data within 16 bits)."""
-    low, high = float(pixels.min()), float(pixels.max())
-    span = high - low
-    if span <= LUT_SIZE - 1 and np.array_equal(pixels, np.rint(pixels)):
-        return _IndexedImage(np.asarray(pixels - np.float32(low), dtype=np.uint16), low, 1.0)
-    step = span / (LUT_SIZE - 1) if span > 0 else 1.0
-    scaled = np.rint((pixels.astype(np.float64) - low) / step)
-    return _IndexedImage(np.clip(scaled, 0, LUT_SIZE - 1).astype(np.uint16), low, step)
-
-
-def voi_table(indexed: _IndexedImage, preset: VoiPreset, invert: bool) -> npt.NDArray[np.uint8]:
-    """(65536,) uint8 grey table: VOI of each index's value, then inversion (the record's own pipeline)."""
-    display = apply_voi(indexed.values(), preset)
-    if invert:
-        display = np.float32(1.0) - display
-    return to_uint8(display)
-
-
-def _exposed_sample(pixels: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    """Values inside the collimated field: central 80 %, strided to <= 1M samples, without min/max plateaus."""
-    h, w = pixels.shape[:2]
-    step = max(1, math.ceil(math.sqrt(h * w / MAX_SAMPLES)))
-    sample = pixels[int(h * 0.1) : h - int(h * 0.1) : step, int(w * 0.1) : w - int(w * 0.1) : step].ravel()
-    if sample.size < 16:
-        sample = pixels[::step, ::step].ravel()
-    lo, hi = float(pixels.min()), float(pixels.max())
-    inside = sample[(sample != lo) & (sample != hi) & np.isfinite(sample)]
-    return inside if inside.size >= 16 else sample
-
-
-def chest_presets(record: ImageRecord) -> list[Window]:
-    """Radiograph windows relative to the image: "Lung", "Mediastinum", "Bone".
-
-    A radiograph has no Hounsfield scale, so CT windows (lung W 1500 / C -600) are meaningless here. Each
-    window instead spans percentiles of the values inside the collimated field (the central 80 % of the
-    image, minus the flat minimum/maximum plateaus of blades and saturation): Lung 2nd..60th, Mediastinum
-    30th..90th, Bone 60th..99.5th. These are for MONOCHROME2 (low value = dark = air); for MONOCHROME1
-    (``record.invert``) the percentiles are mirrored (p -> 100 - p) so "Lung" still covers the air-filled
-    lung values. Windows are LINEAR_EXACT. Colour records get no chest presets (an empty list).
-    """
-    if record.is_color:
-        return []
-    sample = _exposed_sample(record.pixels)
-    out: list[Window] = []
-    for name, p_low, p_high in CHEST_PRESETS:
-        lo_pct, hi_pct = (100.0 - p_high, 100.0 - p_low) if record.invert else (p_low, p_high)
-        lo, hi = (float(v) for v in np.percentile(sample, [lo_pct, hi_pct]))
-        width = max(hi - lo, 1e-3)
-        out.append(Window((lo + hi) / 2.0, width, VoiFunction.LINEAR_EXACT, name))
-    return out
-
-
-def window_of(preset: VoiPreset) -> tuple[float, float]:
-    """(center, width) of a preset; a VOI LUT reports the range of modality values its table covers."""
-    if isinstance(preset, VoiLut):
-        n = float(preset.table.size)
-        return preset.first_mapped + n / 2.0, n
-    return float(preset.center), float(preset.width)
 
 
 class ImageCanvas(QWidget):
@@ -213,7 +139,7 @@ class ImageCanvas(QWidget):
         self.ruler_label.setVisible(False)
 
         self._record: ImageRecord | None = None
-        self._indexed: _IndexedImage | None = None
+        self._indexed: IndexedImage | None = None
         self._rgb: npt.NDArray[np.uint8] | None = None
         self._preset: VoiPreset | None = None
         self._inverted = False
@@ -241,12 +167,7 @@ class ImageCanvas(QWidget):
         self._histogram = None
         was_inverted, self._inverted = self._inverted, False
         self._preset = record.default_voi
-        self.show_model_input(None)
-        self.set_heatmap(None, self._style)
-        self.set_field_of_view(None)
-        self.set_boxes([])
-        self.set_marker(None)
-        self.clear_measurement()
+        self._clear_layers()
         self.set_orientation(DisplayOrientation())
         if record.is_color:
             self._indexed = None
@@ -263,14 +184,18 @@ class ImageCanvas(QWidget):
         if was_inverted:
             self.inverted_changed.emit(False)
 
-    def clear_record(self) -> None:
-        """Show no image (the study was closed): every layer drawn over the image goes with it."""
+    def _clear_layers(self) -> None:
+        """Remove everything drawn over the image (each belongs to the previous image)."""
         self.show_model_input(None)
         self.set_heatmap(None, self._style)
         self.set_field_of_view(None)
         self.set_boxes([])
         self.set_marker(None)
         self.clear_measurement()
+
+    def clear_record(self) -> None:
+        """Show no image (the study was closed): every layer drawn over the image goes with it."""
+        self._clear_layers()
         self._record = self._indexed = self._rgb = self._preset = self._histogram = None
         self.image_item.clear()
 

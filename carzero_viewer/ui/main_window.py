@@ -24,7 +24,8 @@ from carzero_viewer.imaging import ImageRecord, check_applicability, model_view
 from carzero_viewer.settings import Settings, load_settings, save_settings
 from carzero_viewer.types import PromptResult
 from carzero_viewer.ui.applicability_banner import ApplicabilityBanner
-from carzero_viewer.ui.canvas import ImageCanvas, chest_presets
+from carzero_viewer.ui.canvas import ImageCanvas
+from carzero_viewer.ui.grey_levels import chest_presets
 from carzero_viewer.ui.ground_truth import GroundTruth
 from carzero_viewer.ui.ground_truth_panel import GroundTruthPanel
 from carzero_viewer.ui.grounding import GroundingMetrics, compute_grounding

@@ -23,9 +23,8 @@ from carzero_viewer.ui.canvas import (
     BoxSpec,
     ImageCanvas,
     Measurement,
-    chest_presets,
-    index_image,
 )
+from carzero_viewer.ui.grey_levels import chest_presets, index_image
 from tests.tolerances import GREY_LEVEL
 
 pytestmark = pytest.mark.gui

@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from carzero_viewer.imaging import VoiFunction, Window, load_image
-from carzero_viewer.ui.canvas import ImageCanvas, chest_presets
+from carzero_viewer.ui.canvas import ImageCanvas
+from carzero_viewer.ui.grey_levels import chest_presets
 from carzero_viewer.ui.levels_panel import LevelsPanel
 from tests.unit.imaging.conftest import write_float_dicom
 
