@@ -14,7 +14,8 @@ class CarzeroError(Exception):
     """Base class of every error the application reports to the user as a plain message."""
 
     def __init__(self, reason: str, path: str | Path | None = None) -> None:
-        self.reason = reason
+        # Reasons quote values from files (a UID, a label); a line break in one must not break the one-line rule.
+        self.reason = " ".join(reason.split())
         self.path = Path(path) if path is not None else None
         super().__init__(self.message)
 

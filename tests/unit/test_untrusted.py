@@ -137,3 +137,8 @@ def test_require_float_and_str() -> None:
         require_float(float("inf"), "c.json", CarzeroError, "eps", 0.0, 1.0)
     with pytest.raises(CarzeroError, match="unpaired surrogate"):
         require_str("a\udcff", "c.json", CarzeroError, "label")
+
+
+def test_a_reason_quoting_a_file_value_stays_on_one_line() -> None:
+    error = CarzeroError("no Pixel Data; 1.2.840\n10008.5\r\n 1", "f.dcm")
+    assert error.message == "f.dcm: no Pixel Data; 1.2.840 10008.5 1"

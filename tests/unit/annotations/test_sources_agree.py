@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from carzero_viewer.annotations import AnnotationSet
-from carzero_viewer.export.render import RenderRequest, render_image
+from carzero_viewer.export.render import BoxSpec, RenderRequest, render_image
 from carzero_viewer.imaging import load_image
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "annotations"
@@ -33,8 +33,8 @@ def test_nih_and_chestx_det10_boxes_coincide_on_the_opened_image() -> None:
 
     # Drawn on the image, the ChestX-Det10 outline (red) sits inside the NIH outline (green).
     boxes = [
-        (inner.x1, inner.y1, inner.x2, inner.y2, "", (255, 0, 0)),
-        (nih_nodule.x1, nih_nodule.y1, nih_nodule.x2, nih_nodule.y2, "", (0, 255, 0)),
+        BoxSpec(inner.x1, inner.y1, inner.x2, inner.y2, "", (255, 0, 0)),
+        BoxSpec(nih_nodule.x1, nih_nodule.y1, nih_nodule.x2, nih_nodule.y2, "", (0, 255, 0)),
     ]
     rgb = render_image(RenderRequest(display=record.display(), boxes=boxes))
     red = np.argwhere((rgb[..., 0] == 255) & (rgb[..., 1] == 0) & (rgb[..., 2] == 0))

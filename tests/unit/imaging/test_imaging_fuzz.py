@@ -138,6 +138,9 @@ def scratch() -> Iterator[Path]:
         yield Path(folder) / "fuzzed"
 
 
+# Under CI=true Hypothesis prints a reproduction blob, which makes it repr the drawn file (hundreds of kB for
+# the 16-bit TIFF seeds) and warn about the cost; the warning concerns Hypothesis's report, not the code tested.
+@pytest.mark.filterwarnings("ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning")
 @settings(
     max_examples=200,
     deadline=None,
