@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from carzero_viewer.settings import Settings
-from carzero_viewer.ui.app import create_application
 from carzero_viewer.ui.applicability_banner import ApplicabilityBanner, reason_head, warning_html
 from carzero_viewer.ui.main_window import MainWindow
 
@@ -19,14 +17,8 @@ CHEST = ROOT / "resources" / "samples" / "00000344_003.png"  # an NIH frontal ch
 
 
 @pytest.fixture
-def window(qtbot):
-    create_application()
-    win = MainWindow(Settings())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
+def window(open_window):
+    return open_window()
 
 
 def _show(qtbot, win: MainWindow, path: Path) -> None:

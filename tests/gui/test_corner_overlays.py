@@ -78,16 +78,8 @@ def test_png_has_no_orientation_letters(canvas) -> None:
     assert not {"left", "right", "top", "bottom"} & set(texts)
 
 
-def test_o_key_toggles_the_corner_overlays(qtbot) -> None:
-    from carzero_viewer.settings import Settings
-    from carzero_viewer.ui.app import create_application
-    from carzero_viewer.ui.main_window import MainWindow
-
-    create_application()
-    window = MainWindow(Settings())
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+def test_o_key_toggles_the_corner_overlays(open_window, qtbot) -> None:
+    window = open_window()
     window.open_paths([SAMPLE])
     qtbot.waitUntil(lambda: window.record is not None, timeout=30_000)
     assert window.canvas.corners.isVisible()

@@ -12,9 +12,6 @@ import pytest
 
 from carzero_viewer.annotations import LabelMap
 from carzero_viewer.annotations.display import class_colours
-from carzero_viewer.settings import Settings
-from carzero_viewer.ui.app import create_application
-from carzero_viewer.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
@@ -23,22 +20,17 @@ FIBROSIS = (600, 100, 700, 300)  # a ChestX-Det10 box (x1, y1, x2, y2), away fro
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path):
+def window(open_window, qtbot, tmp_path: Path):
     shutil.copy(SAMPLES / IMAGE, tmp_path / IMAGE)
     shutil.copy(SAMPLES / "BBox_List_2017.csv", tmp_path / "BBox_List_2017.csv")
     det10 = [{"file_name": IMAGE, "syms": ["Fibrosis"], "boxes": [list(FIBROSIS)]}]
     (tmp_path / "det10.json").write_text(json.dumps(det10), encoding="utf-8")
-    create_application()
-    win = MainWindow(Settings())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window()
     win.open_paths([tmp_path / IMAGE])
     qtbot.waitUntil(
         lambda: win.record is not None and len(win.ground_truth_panel.visible_boxes()) == 2, timeout=30_000
     )
-    yield win
-    win.close()
+    return win
 
 
 def test_full_resolution_export_uses_the_display_rules(window) -> None:

@@ -4,7 +4,6 @@ that neither overlaps nor clips at small window sizes."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QRect, Qt
@@ -12,7 +11,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from carzero_viewer.settings import Settings
-from carzero_viewer.ui.app import create_application
 from carzero_viewer.ui.box_layer import BoxSpec
 from carzero_viewer.ui.grounding import GroundingMetrics
 from carzero_viewer.ui.main_window import MainWindow
@@ -34,29 +32,6 @@ def saved(monkeypatch) -> list[Settings]:
     return writes
 
 
-_OPEN: list[MainWindow] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_windows() -> Iterator[None]:
-    """Windows stay referenced until closed here: pytest-qt keeps only weak references, so an unreferenced
-    window could otherwise be collected (threads running, panels half destroyed) before it closes them."""
-    yield
-    while _OPEN:
-        _OPEN.pop().close()
-
-
-def _window(qtbot, settings: Settings, width: int, height: int) -> MainWindow:
-    create_application()
-    window = MainWindow(settings)
-    _OPEN.append(window)
-    qtbot.addWidget(window)
-    window.resize(width, height)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
-
-
 def _docks(window: MainWindow) -> list[QDockWidget]:
     return window.findChildren(QDockWidget)
 
@@ -66,8 +41,8 @@ def _view_menu_actions(window: MainWindow) -> list[QAction]:
     return view.actions()
 
 
-def test_every_panel_toggle_is_enabled_and_hides_its_panel(qtbot, saved) -> None:
-    window = _window(qtbot, Settings(), 1600, 1000)
+def test_every_panel_toggle_is_enabled_and_hides_its_panel(open_window, saved) -> None:
+    window = open_window(Settings(), (1600, 1000))
     menu = _view_menu_actions(window)
     assert len(_docks(window)) >= 6
     assert saved == []  # showing the window is no choice of panels
@@ -86,16 +61,16 @@ def test_every_panel_toggle_is_enabled_and_hides_its_panel(qtbot, saved) -> None
     assert not maps.toggleViewAction().isChecked() and saved[-1].hidden_panels == ["Maps"]
 
 
-def test_hidden_panels_are_restored_from_the_settings(qtbot, saved) -> None:
-    window = _window(qtbot, Settings(hidden_panels=["Ground truth", "not a panel"]), 1600, 1000)
+def test_hidden_panels_are_restored_from_the_settings(open_window, saved) -> None:
+    window = open_window(Settings(hidden_panels=["Ground truth", "not a panel"]), (1600, 1000))
     assert saved == []
     hidden = {dock.objectName() for dock in _docks(window) if not dock.isVisible()}
     assert hidden == {"Ground truth"}
     assert not window.findChild(QDockWidget, "Ground truth").toggleViewAction().isChecked()
 
 
-def test_full_image_mode_hides_every_panel_and_restores_the_shown_ones(qtbot, saved) -> None:
-    window = _window(qtbot, Settings(), 1600, 1000)
+def test_full_image_mode_hides_every_panel_and_restores_the_shown_ones(open_window, qtbot, saved) -> None:
+    window = open_window(Settings(), (1600, 1000))
     # The View menu's action, bound to the F1-listed key (QTest key clicks do not reach Qt's shortcut map
     # reliably under pytest-qt offscreen, so the action is triggered as the key would).
     full = next(a for a in _view_menu_actions(window) if a.text().startswith("Full image"))
@@ -123,8 +98,8 @@ def _layout_children(panel: QWidget) -> list[QWidget]:
     ]
 
 
-def test_metrics_panel_children_do_not_overlap_at_1024_by_700(qtbot, saved) -> None:
-    window = _window(qtbot, Settings(), 1024, 700)
+def test_metrics_panel_children_do_not_overlap_at_1024_by_700(open_window, qtbot, saved) -> None:
+    window = open_window(Settings(), (1024, 700))
     panel = window.ground_truth_panel
     panel.set_boxes([BOX], "boxes rescaled from 1024 x 1024")
     panel.set_untrained(True)
@@ -143,8 +118,8 @@ def test_metrics_panel_children_do_not_overlap_at_1024_by_700(qtbot, saved) -> N
         assert widget.height() >= max(need, minimum), widget
 
 
-def test_banner_fits_and_image_gets_a_share_at_800_by_600(qtbot, saved) -> None:
-    window = _window(qtbot, Settings(), 800, 600)
+def test_banner_fits_and_image_gets_a_share_at_800_by_600(open_window, qtbot, saved) -> None:
+    window = open_window(Settings(), (800, 600))
     window.banner.setVisible(True)
     qtbot.wait(50)
     assert window.width() <= 800 and window.height() <= 600

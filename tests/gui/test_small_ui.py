@@ -8,9 +8,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QStyle
 
-from carzero_viewer.settings import Settings
-from carzero_viewer.ui.app import create_application
-from carzero_viewer.ui.main_window import MainWindow
 from carzero_viewer.ui.shortcuts import ShortcutsDialog
 
 pytestmark = pytest.mark.gui
@@ -18,16 +15,11 @@ SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "000003
 
 
 @pytest.fixture
-def window(qtbot):
-    create_application()
-    win = MainWindow(Settings())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
+def window(open_window, qtbot):
+    win = open_window()
     win.open_paths([SAMPLE])
     qtbot.waitUntil(lambda: win.record is not None, timeout=30_000)
-    yield win
-    win.close()
+    return win
 
 
 def test_title_names_the_image_and_the_application_once(window) -> None:
