@@ -29,9 +29,11 @@ Classification (:mod:`carzero_viewer.metrics.classification`):
   is missing.
 * :func:`bootstrap_ci(labels, scores, n=1000, seed=0, level=0.95)` -> ``(low, high)``: percentile bootstrap
   over resampled (label, score) pairs, single-class resamples dropped.
+* :func:`roc_curve(labels, scores, weights=None)` -> ``(thresholds, tpr, fpr)``: the empirical curve at every
+  distinct score (descending), positive iff ``score >= threshold``; ``weights`` are case multiplicities.
 """
 
-from carzero_viewer.metrics.classification import average_ranks, bootstrap_ci, roc_auc
+from carzero_viewer.metrics.classification import average_ranks, bootstrap_ci, roc_auc, roc_curve
 from carzero_viewer.metrics.grounding import (
     DEFAULT_THRESHOLDS,
     METRIC_DEFINITIONS,
@@ -68,5 +70,6 @@ __all__ = [
     "pixel_auroc",
     "pointing_game",
     "roc_auc",
+    "roc_curve",
     "score_grounding",
 ]

@@ -70,3 +70,32 @@ def bootstrap_ci(
     alpha = (1.0 - level) / 2.0
     low, high = np.quantile(aucs, [alpha, 1.0 - alpha])
     return float(low), float(high)
+
+
+def roc_curve(
+    labels: npt.ArrayLike, scores: npt.ArrayLike, weights: npt.ArrayLike | None = None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The empirical ROC curve at every distinct score, for the rule "positive iff score >= threshold".
+
+    Args:
+        weights: per-case multiplicities (a bootstrap resample's counts), default 1; NaN scores are dropped.
+
+    Returns:
+        ``(thresholds, tpr, fpr)``, each ``(m,)`` for the ``m`` distinct scores in descending order: the
+        weighted share of positives (``tpr``) and of negatives (``fpr``) scoring at least ``thresholds[j]``.
+        Both rates are non-decreasing and end at 1; they are NaN when a class has no weight.
+    """
+    y = np.asarray(labels, dtype=bool).ravel()
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    w = np.ones(s.shape) if weights is None else np.asarray(weights, dtype=np.float64).ravel()
+    if not y.shape == s.shape == w.shape:
+        raise ValueError(f"labels, scores and weights differ in length ({y.size}, {s.size}, {w.size})")
+    keep = ~np.isnan(s)
+    y, s, w = y[keep], s[keep], w[keep]
+    distinct, group = np.unique(s, return_inverse=True)
+    positives = np.cumsum(np.bincount(group, weights=w * y, minlength=distinct.size)[::-1])
+    negatives = np.cumsum(np.bincount(group, weights=w * ~y, minlength=distinct.size)[::-1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tpr = positives / positives[-1] if positives.size else positives
+        fpr = negatives / negatives[-1] if negatives.size else negatives
+    return distinct[::-1].copy(), tpr, fpr

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from carzero_viewer.metrics import average_ranks, bootstrap_ci, roc_auc
+from carzero_viewer.metrics import average_ranks, bootstrap_ci, roc_auc, roc_curve
 
 
 def test_average_ranks_ties() -> None:
@@ -36,3 +36,22 @@ def test_bootstrap_ci() -> None:
     # a perfect separation gives a degenerate interval at 1
     assert bootstrap_ci([1, 1, 0, 0], [0.9, 0.8, 0.2, 0.1], n=50) == (1.0, 1.0)
     assert all(math.isnan(v) for v in bootstrap_ci([1, 1], [0.1, 0.2]))
+
+
+def test_roc_curve_by_hand() -> None:
+    # scores 0.9 (pos), 0.8 (neg), 0.8 (pos), 0.1 (neg): three distinct thresholds, the tie counted together
+    thresholds, tpr, fpr = roc_curve([1, 0, 1, 0], [0.9, 0.8, 0.8, 0.1])
+    assert thresholds.tolist() == [0.9, 0.8, 0.1]
+    assert tpr.tolist() == [0.5, 1.0, 1.0]
+    assert fpr.tolist() == [0.0, 0.5, 1.0]
+
+
+def test_roc_curve_weights_are_multiplicities() -> None:
+    labels, scores = np.array([1, 0, 1, 0, 1]), np.array([0.7, 0.2, 0.4, 0.6, 0.3])
+    counts = np.array([2, 0, 1, 3, 1])
+    weighted = roc_curve(labels, scores, counts)
+    repeated = roc_curve(np.repeat(labels, counts), np.repeat(scores, counts))
+    # the weighted curve keeps the zero-weight case's threshold (0.2) with unchanged rates
+    keep = weighted[0] != 0.2
+    for got, want in zip(weighted, repeated, strict=True):
+        np.testing.assert_array_equal(got[keep], want)
