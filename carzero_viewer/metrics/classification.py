@@ -96,6 +96,6 @@ def roc_curve(
     positives = np.cumsum(np.bincount(group, weights=w * y, minlength=distinct.size)[::-1])
     negatives = np.cumsum(np.bincount(group, weights=w * ~y, minlength=distinct.size)[::-1])
     with np.errstate(invalid="ignore", divide="ignore"):
-        tpr = positives / positives[-1] if positives.size else positives
-        fpr = negatives / negatives[-1] if negatives.size else negatives
-    return distinct[::-1].copy(), tpr, fpr
+        tpr = positives / (positives[-1] if positives.size else 1.0)
+        fpr = negatives / (negatives[-1] if negatives.size else 1.0)
+    return np.asarray(distinct[::-1], dtype=np.float64), tpr.astype(np.float64), fpr.astype(np.float64)
