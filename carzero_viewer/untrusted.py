@@ -181,17 +181,6 @@ def require_object(
     return value
 
 
-def require_list(
-    value: object, path: str | Path | None, error: ErrorType, field: str, max_items: int
-) -> list[Any]:
-    """A JSON list of at most ``max_items`` entries (the entries themselves are the caller's to check)."""
-    if not isinstance(value, list):
-        fail(error, path, field, f"must be a list, not {_kind(value)}")
-    if len(value) > max_items:
-        fail(error, path, field, f"holds {len(value):,} entries; at most {max_items:,} are accepted")
-    return value
-
-
 def require_int(
     value: object, path: str | Path | None, error: ErrorType, field: str, low: int, high: int
 ) -> int:

@@ -16,7 +16,6 @@ from carzero_viewer.untrusted import (
     read_text,
     require_float,
     require_int,
-    require_list,
     require_number_text,
     require_str,
 )
@@ -138,14 +137,6 @@ def test_require_float_and_str() -> None:
         require_float(float("inf"), "c.json", CarzeroError, "eps", 0.0, 1.0)
     with pytest.raises(CarzeroError, match="unpaired surrogate"):
         require_str("a\udcff", "c.json", CarzeroError, "label")
-
-
-def test_require_list() -> None:
-    assert require_list([1, 2], "c.json", CarzeroError, "points", 2) == [1, 2]
-    with pytest.raises(CarzeroError, match=r"c\.json: points: must be a list, not an object"):
-        require_list({}, "c.json", CarzeroError, "points", 2)
-    with pytest.raises(CarzeroError, match="points: holds 3 entries; at most 2 are accepted"):
-        require_list([1, 2, 3], "c.json", CarzeroError, "points", 2)
 
 
 def test_a_reason_quoting_a_file_value_stays_on_one_line() -> None:
