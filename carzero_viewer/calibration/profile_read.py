@@ -254,8 +254,12 @@ def read_profile(path: str | Path) -> CalibrationProfile:
         if finding.name in findings:
             fail(CalibrationError, path, f"findings[{index}].name", f"{finding.name[:60]!r} appears twice")
         findings[finding.name] = finding
-    excluded_list = require_list(
-        r.get(data, "excluded", ""), path, CalibrationError, "excluded", MAX_FINDINGS
+    excluded_value = r.get(data, "excluded", "")
+    # no finding left out is the usual case; require_list refuses an empty list, which here means none
+    excluded_list = (
+        []
+        if excluded_value == []
+        else require_list(excluded_value, path, CalibrationError, "excluded", MAX_FINDINGS)
     )
     excluded = tuple(_exclusion(r, v, f"excluded[{i}]") for i, v in enumerate(excluded_list))
     return CalibrationProfile(provenance, findings, excluded, path)

@@ -87,6 +87,10 @@ def test_other_weights_are_refused_in_one_line(written: Path) -> None:
     assert "\n" not in str(info.value)
 
 
+def test_a_profile_without_exclusions_reads(written: Path) -> None:
+    assert read_profile(_edit(written, lambda d: d.update(excluded=[]))).excluded == ()
+
+
 def test_untrained_weights_are_said(written: Path) -> None:
     document = json.loads(written.read_text(encoding="utf-8"))
     assert document["provenance"]["weights_untrained"] is True
@@ -114,6 +118,7 @@ def test_an_existing_profile_is_not_overwritten(written: Path) -> None:
         (lambda d: d["findings"].append(d["findings"][0]), r"findings\[1\].name: 'Effusion' appears twice"),
         (lambda d: d["findings"][0]["reliability_after"]["counts"].pop(), "differ in length"),
         (lambda d: d.update(findings={}), "findings: must be a list, not an object"),
+        (lambda d: d.update(findings=[]), "findings: is an empty list"),
     ],
 )
 def test_malformed_profiles_are_one_line_errors(written: Path, change: Any, reason: str) -> None:
