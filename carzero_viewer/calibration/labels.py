@@ -47,6 +47,20 @@ class CalibrationLabels:
         """Every canonical finding some image is labelled for, sorted."""
         return self.labelled.classes()
 
+    def label_for(self, name: str) -> str | None:
+        """The labelled finding that a finding name or a prompt text names, or None (none, or ambiguous).
+
+        A name is matched by its canonical spelling; a prompt text (``There is pleural effusion.``, a single
+        prompt used as a finding) by the one label whose finding text it contains
+        (:meth:`~carzero_viewer.annotations.LabelMap.labels_match`).
+        """
+        known = self.findings()
+        canonical = self.label_map.canonical(name)
+        if canonical in known:
+            return canonical
+        matches = [label for label in known if self.label_map.labels_match(label, name)]
+        return matches[0] if len(matches) == 1 else None
+
     def truth(self, image: Path, finding: str) -> bool | None:
         """Whether ``image`` is positive for ``finding`` (any spelling); None when it is not labelled for it."""
         canonical = self.label_map.canonical(finding)

@@ -24,6 +24,14 @@ def test_nih_labels_every_listed_image_for_every_class() -> None:
     assert "Effusion" in labels.findings()
 
 
+def test_finding_names_and_prompts_select_their_label() -> None:
+    labels = read_calibration_labels(NIH)
+    assert labels.label_for("Infiltrate") == "Infiltration"
+    assert labels.label_for("There is pleural effusion.") == "Effusion"
+    assert labels.label_for("There is a fracture.") is None  # not an NIH class
+    assert labels.label_for("There is a lung nodule or lung mass.") is None  # Nodule and Mass: ambiguous
+
+
 def test_plain_labels_cover_only_their_rows(tmp_path: Path) -> None:
     path = tmp_path / "labels.csv"
     path.write_text(
