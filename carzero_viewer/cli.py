@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "inspect": "carzero_viewer.commands.inspect",
     "eval": "carzero_viewer.commands.eval",
     "export": "carzero_viewer.commands.export",
+    "calibrate": "carzero_viewer.commands.calibrate",
 }
 DEFAULT_COMMAND = "gui"
 

@@ -18,6 +18,7 @@ HEADLESS_MODULES = [
     "carzero_viewer",
     "carzero_viewer.cli",
     "carzero_viewer.errors",
+    "carzero_viewer.calibration",
     "carzero_viewer.types",
     "carzero_viewer.model",
     "carzero_viewer.model.preprocessing",

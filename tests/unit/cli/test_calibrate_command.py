@@ -1,0 +1,107 @@
+"""``carzero-viewer calibrate`` end to end: real NIH images and labels, the tiny fixture model (UNTRAINED).
+
+The fixture's numbers mean nothing; the mechanics are real: which images are scored, which findings are
+calibrated or left out and why, the provenance, the one-line refusals.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from carzero_viewer.calibration import read_profile
+from carzero_viewer.checksums import sha256_file
+from carzero_viewer.cli import main
+from carzero_viewer.metrics import roc_auc
+
+ROOT = Path(__file__).resolve().parents[3]
+DATA = ROOT / "tests" / "data"
+FIXTURE = DATA / "carzero-tiny"
+LABELS = DATA / "annotations" / "Data_Entry_2017.csv"
+# 4 of these 6 NIH images are in the label file: Atelectasis 2 positive / 2 negative, Cardiomegaly 1 / 3
+IMAGES = [*(DATA / "annotations" / "images").glob("*.png"), *(DATA / "cxr").glob("0000*.png")]
+PROMPTS = ("There is atelectasis.", "There is cardiomegaly.", "There is a fracture.")
+
+
+def _calibrate(images: Path, out: Path, *extra: str) -> int:
+    argv = ["calibrate", "--images", str(images), "--labels", str(LABELS), "--out", str(out)]
+    argv += ["--weights", str(FIXTURE), "--device", "cpu", "--bootstrap", "50"]
+    for prompt in PROMPTS:
+        argv += ["--prompt", prompt]
+    return main([*argv, *extra])
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("labelled")
+    for path in IMAGES:
+        shutil.copyfile(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def profile_path(images: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("profile") / "profile.json"
+    assert _calibrate(images, out, "--min-cases", "2") == 0
+    return out
+
+
+def test_profile_records_provenance_and_says_untrained(profile_path: Path, images: Path) -> None:
+    profile = read_profile(profile_path)
+    provenance = profile.provenance
+    assert provenance.weights_untrained is True
+    assert provenance.weights_sha256 == sha256_file(FIXTURE / "checkpoint.ckpt", use_cache=False)
+    assert (provenance.labels_file, provenance.images_folder) == ("Data_Entry_2017.csv", images.name)
+    assert provenance.images_scored == 4  # the two images the label file does not list are not scored
+    assert (provenance.min_cases, provenance.bootstrap) == (2, 50)
+    assert "UNTRAINED" in json.loads(profile_path.read_text(encoding="utf-8"))["untrained_warning"]
+
+
+def test_findings_calibrated_or_left_out_with_the_reason(profile_path: Path) -> None:
+    profile = read_profile(profile_path)
+    assert list(profile.findings) == ["There is atelectasis."]
+    atelectasis = profile.findings["There is atelectasis."]
+    assert (atelectasis.n_positive, atelectasis.n_negative) == (2, 2)
+    reasons = {e.name: e.reason for e in profile.excluded}
+    assert reasons == {
+        "There is cardiomegaly.": "1 positive(s) and 3 negative(s); at least 2 of each are needed",
+        "There is a fracture.": "no label in Data_Entry_2017.csv names this finding",
+    }
+    p = [profile.probability("There is atelectasis.", s) for s in np.linspace(-20.0, 20.0, 401)]
+    assert min(p) >= 0.0 and max(p) <= 1.0 and np.all(np.diff(p) >= 0.0)
+
+
+def test_auroc_is_that_of_the_score_command(profile_path: Path, images: Path, tmp_path: Path) -> None:
+    labelled = {"00000344_003.png": True, "00000865_006.png": True, "00001369_000.png": False}
+    labelled["00002578_000.png"] = False
+    out = tmp_path / "scores.json"
+    argv = ["score", *(str(images / n) for n in labelled), "--prompt", PROMPTS[0], "--json", str(out)]
+    assert main([*argv, "--weights", str(FIXTURE), "--device", "cpu"]) == 0
+    scores = [i["prompts"][0]["score"] for i in json.loads(out.read_text(encoding="utf-8"))["images"]]
+    expected = roc_auc(list(labelled.values()), scores)
+    assert read_profile(profile_path).findings[PROMPTS[0]].auroc == pytest.approx(expected, abs=1e-12)
+
+
+def test_refusals_are_one_line(
+    profile_path: Path, images: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert _calibrate(images, profile_path) == 1
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith(f"{profile_path}: already exists; not overwritten (use --force to replace it)")
+    )
+    assert _calibrate(images, tmp_path / "p.json", "--min-cases", "1") == 1
+    assert (
+        capsys.readouterr().err.strip()
+        == "carzero-viewer calibrate: error: --min-cases 1 is outside 2..1000000000"
+    )
+    assert _calibrate(images, tmp_path / "p.json") == 1  # default --min-cases 10: nothing to calibrate
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"carzero-viewer calibrate: error: {LABELS}: no finding could be calibrated (")
+    assert not (tmp_path / "p.json").exists()
