@@ -13,9 +13,11 @@ untrusted-file boundary.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from carzero_viewer.annotations import canonical
 from carzero_viewer.calibration.finding import Exclusion, FindingCalibration
 from carzero_viewer.calibration.fitting import Reliability
 from carzero_viewer.calibration.operating import DEFAULT_POINT, POINTS, OperatingPoint
@@ -68,7 +70,11 @@ class Provenance:
 
 @dataclass(frozen=True)
 class CalibrationProfile:
-    """Calibrated findings keyed by name, the findings left out, and the provenance."""
+    """Calibrated findings keyed by name, the findings left out, and the provenance.
+
+    A finding is looked up by its name, else by its canonical label spelling
+    (:func:`~carzero_viewer.annotations.canonical`), as ground-truth labels select findings.
+    """
 
     provenance: Provenance
     findings: dict[str, FindingCalibration]
@@ -76,13 +82,22 @@ class CalibrationProfile:
     source: Path | None = None
 
     def _finding(self, name: str) -> FindingCalibration:
-        found = self.findings.get(name)
+        found = self.findings.get(name) or self.findings.get(self._canonical_names.get(canonical(name), ""))
         if found is None:
             known = ", ".join(sorted(self.findings)) or "none"
             raise CalibrationError(
                 f"finding {name!r} is not calibrated in this profile (it has: {known})", self.source
             )
         return found
+
+    @cached_property
+    def _canonical_names(self) -> dict[str, str]:
+        """Calibrated names by canonical spelling, so ``Pleural_Thickening`` finds ``Pleural Thickening``."""
+        return {canonical(name): name for name in self.findings}
+
+    def calibrates(self, finding: str) -> bool:
+        """Whether ``finding`` (any spelling of a calibrated name) has a calibration in this profile."""
+        return finding in self.findings or canonical(finding) in self._canonical_names
 
     def probability(self, finding: str, raw_score: float) -> float:
         """The calibrated probability of ``finding`` at ``raw_score``; non-decreasing in the score."""

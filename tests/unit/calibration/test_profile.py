@@ -78,6 +78,13 @@ def test_probability_and_operating_points(written: Path) -> None:
         profile.above_operating_point("Effusion", 0.0, "sens")
 
 
+def test_findings_are_found_by_any_label_spelling(written: Path) -> None:
+    profile = read_profile(written)
+    assert profile.calibrates("effusion") and profile.calibrates("Pleural_Effusion")
+    assert profile.probability("pleural effusion", 1.0) == profile.probability("Effusion", 1.0)
+    assert not profile.calibrates("Hernia")
+
+
 def test_other_weights_are_refused_in_one_line(written: Path) -> None:
     profile = read_profile(written)
     profile.check_weights(SHA.upper())
