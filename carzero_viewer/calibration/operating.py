@@ -11,7 +11,7 @@ every target can be met:
   i.e. the best sensitivity that keeps that specificity.
 
 Confidence intervals are percentile bootstrap intervals over ``n`` resamples of the cases (seeded
-``numpy.random.default_rng``); a resample is a vector of case counts, so the data are never copied. The
+``numpy.random.default_rng``); a resample is a vector of case counts over the scores sorted once. The
 sensitivity and specificity intervals are those of the rates *at the chosen threshold* over the resamples
 (what a user applying that threshold can expect); the threshold interval is that of the threshold chosen
 again on each resample (how stable the choice is). Resamples without a positive or a negative are dropped.
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from carzero_viewer.metrics import roc_curve
+from carzero_viewer.metrics import ScoreGroups
 
 POINTS: tuple[str, ...] = (
     "youden",
@@ -53,10 +53,11 @@ class OperatingPoint:
 
 
 def _curve(
-    labels: npt.NDArray[np.bool_], scores: npt.NDArray[np.float64], weights: npt.NDArray[np.float64] | None
+    groups: ScoreGroups, labels: npt.NDArray[np.bool_], weights: npt.NDArray[np.float64]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """:func:`roc_curve` with the "nothing positive" threshold just above the highest score prepended."""
-    thresholds, tpr, fpr = roc_curve(labels, scores, weights)
+    """The ROC curve (descending thresholds) with the "nothing positive" threshold above the highest score."""
+    tpr, fpr = groups.rates(labels, weights)
+    thresholds = groups.distinct[::-1]
     above = np.nextafter(thresholds[0], np.inf)
     return np.r_[above, thresholds], np.r_[0.0, tpr], np.r_[0.0, fpr]
 
@@ -92,26 +93,24 @@ def operating_points(
     """Every point of :data:`POINTS` for finite ``scores`` (n,) and boolean ``labels`` (n,) with both classes."""
     y = np.asarray(labels, dtype=bool).ravel()
     s = np.asarray(scores, dtype=np.float64).ravel()
-    thresholds, tpr, fpr = _curve(y, s, None)
+    groups = ScoreGroups(s)  # sorted once; each resample below is a weight vector over the same groups
+    thresholds, tpr, fpr = _curve(groups, y, np.ones(s.size))
     chosen = [choose(name, tpr, fpr) for name in POINTS]
     picked = thresholds[chosen]
-    called = (s[None, :] >= picked[:, None]).astype(np.float64)  # (points, n): called positive at each point
     rng = np.random.default_rng(seed)
     boot_thresholds: list[list[float]] = [[] for _ in POINTS]
     boot_sens: list[list[float]] = [[] for _ in POINTS]
     boot_spec: list[list[float]] = [[] for _ in POINTS]
     for _ in range(n_boot):
         counts = np.bincount(rng.integers(0, s.size, s.size), minlength=s.size).astype(np.float64)
-        positives, negatives = counts * y, counts * ~y
-        if positives.sum() == 0 or negatives.sum() == 0:
+        if not counts[y].any() or not counts[~y].any():
             continue
-        b_thresholds, b_tpr, b_fpr = _curve(y, s, counts)
-        sens = called @ positives / positives.sum()
-        spec = 1.0 - called @ negatives / negatives.sum()
+        # the same threshold grid in every resample: index chosen[i] is the full-data threshold of point i
+        b_thresholds, b_tpr, b_fpr = _curve(groups, y, counts)
         for i, name in enumerate(POINTS):
             boot_thresholds[i].append(float(b_thresholds[choose(name, b_tpr, b_fpr)]))
-            boot_sens[i].append(float(sens[i]))
-            boot_spec[i].append(float(spec[i]))
+            boot_sens[i].append(float(b_tpr[chosen[i]]))
+            boot_spec[i].append(float(1.0 - b_fpr[chosen[i]]))
     return tuple(
         OperatingPoint(
             name=name,

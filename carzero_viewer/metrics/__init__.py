@@ -31,9 +31,17 @@ Classification (:mod:`carzero_viewer.metrics.classification`):
   over resampled (label, score) pairs, single-class resamples dropped.
 * :func:`roc_curve(labels, scores, weights=None)` -> ``(thresholds, tpr, fpr)``: the empirical curve at every
   distinct score (descending), positive iff ``score >= threshold``; ``weights`` are case multiplicities.
+* :class:`ScoreGroups`: scores grouped by distinct value once; ``rates`` and ``auc`` for any case weights
+  (a bootstrap resample's counts) in O(n) without re-sorting.
 """
 
-from carzero_viewer.metrics.classification import average_ranks, bootstrap_ci, roc_auc, roc_curve
+from carzero_viewer.metrics.classification import (
+    ScoreGroups,
+    average_ranks,
+    bootstrap_ci,
+    roc_auc,
+    roc_curve,
+)
 from carzero_viewer.metrics.grounding import (
     DEFAULT_THRESHOLDS,
     METRIC_DEFINITIONS,
@@ -57,6 +65,7 @@ __all__ = [
     "METRIC_DEFINITIONS",
     "BoxLike",
     "GroundingScores",
+    "ScoreGroups",
     "average_ranks",
     "bootstrap_ci",
     "box_cnrs",
