@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from carzero_viewer.metrics import average_ranks, bootstrap_ci, roc_auc, roc_curve
+from carzero_viewer.metrics import ScoreGroups, average_ranks, bootstrap_ci, roc_auc, roc_curve
 
 
 def test_average_ranks_ties() -> None:
@@ -55,3 +55,23 @@ def test_roc_curve_weights_are_multiplicities() -> None:
     keep = weighted[0] != 0.2
     for got, want in zip(weighted, repeated, strict=True):
         np.testing.assert_array_equal(got[keep], want)
+
+
+def test_weighted_auc_is_the_auc_of_repeated_cases() -> None:
+    rng = np.random.default_rng(4)
+    labels = rng.random(60) < 0.4
+    scores = np.round(rng.normal(0.0, 1.0, 60), 1)  # rounded: many ties
+    counts = rng.integers(0, 4, 60)
+    expected = roc_auc(np.repeat(labels, counts), np.repeat(scores, counts))
+    # both are sums of halves and integers over the same pairs: equal to float rounding of ~60^2 terms
+    assert ScoreGroups(scores).auc(labels, counts) == pytest.approx(expected, abs=1e-12)
+
+
+def test_bootstrap_ci_resamples_are_the_documented_draws() -> None:
+    rng = np.random.default_rng(5)
+    labels = rng.random(80) < 0.3
+    scores = rng.normal(0.0, 1.0, 80) + labels
+    draws = np.random.default_rng(11)
+    aucs = [roc_auc(labels[d], scores[d]) for d in (draws.integers(0, 80, 80) for _ in range(300))]
+    expected = np.quantile([a for a in aucs if not math.isnan(a)], [0.025, 0.975])
+    np.testing.assert_allclose(bootstrap_ci(labels, scores, n=300, seed=11), expected, rtol=0, atol=1e-12)
