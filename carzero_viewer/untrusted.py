@@ -259,6 +259,29 @@ def require_str(
     return value
 
 
+def require_text(
+    value: object, path: str | Path | None, error: ErrorType, field: str, max_length: int = 10_000
+) -> str:
+    """:func:`require_str` stripped of surrounding white space, which must leave some text (a name, a phrase)."""
+    text = require_str(value, path, error, field, max_length).strip()
+    if not text:
+        fail(error, path, field, "is empty")
+    return text
+
+
+def require_list(
+    value: object, path: str | Path | None, error: ErrorType, field: str, max_items: int
+) -> list[object]:
+    """A JSON list of 1 to ``max_items`` values (an empty list is refused: it would hold nothing to use)."""
+    if not isinstance(value, list):
+        fail(error, path, field, f"must be a list, not {_kind(value)}")
+    if not value:
+        fail(error, path, field, "is an empty list")
+    if len(value) > max_items:
+        fail(error, path, field, f"holds {len(value):,} values; at most {max_items:,} are accepted")
+    return value
+
+
 def require_choice(
     value: object, path: str | Path | None, error: ErrorType, field: str, choices: tuple[object, ...]
 ) -> object:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from carzero_viewer.errors import CarzeroError
 from carzero_viewer.imaging import MAX_PIXELS
-from carzero_viewer.untrusted import fail, require_float, require_number_text, require_str
+from carzero_viewer.untrusted import fail, require_float, require_number_text, require_text
 
 MAX_ANNOTATION_BYTES = 64 * 1024 * 1024
 MAX_COORDINATE = float(MAX_PIXELS)
@@ -177,10 +177,7 @@ def image_size(
 
 def text_value(path: Path | None, where: str, name: str, value: object, max_length: int) -> str:
     """A stripped, non-empty, encodable string of at most ``max_length`` characters."""
-    text = require_str(value, path, AnnotationError, f"{where}: {name}", max_length).strip()
-    if not text:
-        fail(AnnotationError, path, f"{where}: {name}", "is empty")
-    return text
+    return require_text(value, path, AnnotationError, f"{where}: {name}", max_length)
 
 
 def optional_text(path: Path, where: str, name: str, value: object, max_length: int) -> str | None:

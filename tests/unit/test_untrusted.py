@@ -16,8 +16,10 @@ from carzero_viewer.untrusted import (
     read_text,
     require_float,
     require_int,
+    require_list,
     require_number_text,
     require_str,
+    require_text,
 )
 
 
@@ -137,6 +139,20 @@ def test_require_float_and_str() -> None:
         require_float(float("inf"), "c.json", CarzeroError, "eps", 0.0, 1.0)
     with pytest.raises(CarzeroError, match="unpaired surrogate"):
         require_str("a\udcff", "c.json", CarzeroError, "label")
+
+
+def test_require_text_and_list() -> None:
+    assert require_text("  Effusion ", "f.json", CarzeroError, "name") == "Effusion"
+    with pytest.raises(CarzeroError, match=r"^f\.json: name: is empty$"):
+        require_text(" \t", "f.json", CarzeroError, "name")
+    assert require_list([1, 2], "f.json", CarzeroError, "x", 2) == [1, 2]
+    for value, reason in (
+        ({}, "must be a list, not an object"),
+        ([], "is an empty list"),
+        ([1, 2, 3], "at most 2"),
+    ):
+        with pytest.raises(CarzeroError, match=rf"^f\.json: x: .*{reason}"):
+            require_list(value, "f.json", CarzeroError, "x", 2)
 
 
 def test_a_reason_quoting_a_file_value_stays_on_one_line() -> None:
