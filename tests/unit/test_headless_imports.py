@@ -19,6 +19,7 @@ HEADLESS_MODULES = [
     "carzero_viewer.cli",
     "carzero_viewer.errors",
     "carzero_viewer.types",
+    "carzero_viewer.findings",
     "carzero_viewer.model",
     "carzero_viewer.model.preprocessing",
 ]
