@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         [aggregate(f, {r.prompt.typed: r for r in results}) for f in findings] for results in per_image
     ]
     if findings:
-        _print_findings(args.images, per_finding)
+        _print_findings(args.images, per_image, per_finding)
     else:
         _print_table(args.images, per_image)
     pipeline = "official" if args.official else "app"
@@ -186,26 +186,35 @@ def _check_official_options(args: argparse.Namespace) -> None:
 
 
 def _print_table(images: list[str], per_image: list[list[PromptResult]]) -> None:
-    from carzero_viewer.inference.prompts import explain_prompt
-
     for path, results in zip(images, per_image, strict=True):
         print(path)
         for result in results:
-            flags = "".join(f" [{flag}]" for flag in explain_prompt(result.prompt, result.truncated).flags)
-            print(f"  {result.score:+.6f}  {result.prompt.text}{flags}")
+            print(_prompt_line(result, "  "))
 
 
-def _print_findings(images: list[str], per_finding: list[list[FindingResult]]) -> None:
-    for path, results in zip(images, per_finding, strict=True):
+def _print_findings(
+    images: list[str], per_image: list[list[PromptResult]], per_finding: list[list[FindingResult]]
+) -> None:
+    """Each finding's mean and spread, then its phrasings as the model reads them (with their flags)."""
+    for path, results, findings in zip(images, per_image, per_finding, strict=True):
         print(path)
-        for result in results:
-            spread = result.spread
+        by_text = {r.prompt.typed: r for r in results}
+        for finding in findings:
+            spread = finding.spread
             print(
-                f"  {result.score:+.6f}  {result.name}  (mean of {len(result.phrasing_scores)}; "
+                f"  {finding.score:+.6f}  {finding.name}  (mean of {len(finding.phrasing_scores)}; "
                 f"min {spread.min:+.6f}, max {spread.max:+.6f}, sd {spread.std:.6f})"
             )
-            for phrasing in result.phrasing_scores:
-                print(f"      {phrasing.score:+.6f}  {phrasing.text}")
+            for phrasing in finding.phrasing_scores:
+                print(_prompt_line(by_text[phrasing.text], "      "))
+
+
+def _prompt_line(result: PromptResult, indent: str) -> str:
+    """``<score>  <text the model reads> [flags]``."""
+    from carzero_viewer.inference.prompts import explain_prompt
+
+    flags = "".join(f" [{flag}]" for flag in explain_prompt(result.prompt, result.truncated).flags)
+    return f"{indent}{result.score:+.6f}  {result.prompt.text}{flags}"
 
 
 def _model_record(engine: InferenceEngine) -> dict[str, Any]:
