@@ -54,6 +54,11 @@ class MapTile(QFrame):
         self.canvas.set_record(record)
         self._drawn = None
 
+    def clear_record(self) -> None:
+        """Show no image (and so no map)."""
+        self.canvas.clear_record()
+        self._drawn = None
+
     def show_map(self, result: PromptResult, slot: int, style: HeatmapStyle, untrained: bool) -> bool:
         """Draw ``result``'s prompt map (``slot < 0``) or word map ``slot`` on the tile's image.
 
