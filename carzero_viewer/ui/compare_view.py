@@ -128,9 +128,6 @@ class CompareImages(QDialog):
         self.pin_button = QPushButton("Pin current image as reference")
         self.link_levels_box = QCheckBox("Link window/level")
         self.link_levels_box.setToolTip("On by default when both images have the same modality")
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.status.setVisible(False)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Reference:"))
         bar.addWidget(self.reference_combo, 1)
@@ -142,7 +139,6 @@ class CompareImages(QDialog):
         sides.addWidget(self.right, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addWidget(self.status)
         layout.addLayout(sides, 1)
 
         self._link = LinkedCanvases()
@@ -241,7 +237,7 @@ class CompareImages(QDialog):
         if path is None:
             self._note = "no other image in the study"
             return
-        self._note = "opening…"
+        self._note = f"opening {path.name}…"
         self.loader.load(path)
 
     @Slot(object)
@@ -337,7 +333,10 @@ class CompareImages(QDialog):
         reference = None
         if typed is not None and self._reference is not None:
             reference = next(iter(self._book.collect([typed], False).results), None)
-        no_prompt = "no prompt selected" if w.record is not None else "no image open"
+        if w.record is None:
+            no_prompt = "no image open"
+        else:
+            no_prompt = "no prompt selected" if w.scores_panel.results() else "scoring…"
         _draw_side(self.left, current, slot, style, untrained, no_prompt)
         _draw_side(self.right, reference, slot, style, untrained, self._note or no_prompt)
 

@@ -135,3 +135,23 @@ def test_closing_stops_its_work(ready, qtbot, test_data_dir: Path) -> None:
     typed = ready.scores_panel.selected_prompt()
     qtbot.waitUntil(lambda: both_drawn(ready, compare, typed), timeout=TIMEOUT_MS)
     assert compare.left.canvas.record() is ready.record
+
+
+def test_images_of_different_modalities_keep_their_own_window_and_warnings(
+    ready, qtbot, test_data_dir: Path
+) -> None:
+    mr = test_data_dir / "dicom" / "emri_small.dcm"
+    with qtbot.waitSignal(ready.bridge.results_ready, timeout=TIMEOUT_MS):
+        ready.open_paths([mr, test_data_dir / "cxr" / "00000001_000.png"])
+    next_image(ready, qtbot)
+    ready.chrome.show_compare_images()
+    compare = ready.chrome.compare_images
+    typed = ready.scores_panel.selected_prompt()
+    qtbot.waitUntil(lambda: both_drawn(ready, compare, typed), timeout=TIMEOUT_MS)
+    assert compare.right.canvas.record().path.name == mr.name
+    assert not compare.link_levels_box.isChecked()  # MR next to a PNG: different units
+    right_window = compare.right.canvas.window()
+    compare.left.canvas.set_window(100.0, 30.0)
+    assert compare.right.canvas.window() == right_window
+    assert compare.right.banner.isVisible() and any("MR" in r for r in compare.right.banner.reasons())
+    assert not compare.left.banner.isVisible()  # a frontal chest PNG: nothing to warn about
