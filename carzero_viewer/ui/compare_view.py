@@ -70,7 +70,6 @@ class CompareSide(MapTile):
         self.role = role
         self.banner = ApplicabilityBanner(compact=True)
         self.column.insertWidget(1, self.banner)
-        self._plain = ""
 
     def set_record(self, record: ImageRecord) -> None:
         super().set_record(record)
@@ -88,23 +87,18 @@ class CompareSide(MapTile):
         name = record.path.name if record is not None else ""
         head = f"<b>{html.escape(self.role)}</b>" + (f": {html.escape(name)}" if name else "")
         plain_head = self.role + (f": {name}" if name else "")
+        path = str(record.path) if record is not None else ""
         if result is None:
-            self.caption.setText(f"{head}<br><i>{html.escape(note)}</i>")
-            self._plain = f"{plain_head}\n{note}"
-            self.caption.setToolTip(str(record.path) if record is not None else "")
+            self.write_caption(f"{head}<br><i>{html.escape(note)}</i>", f"{plain_head}\n{note}", path)
             return
         score = score_text(result.score)
         shown = result.prompt.typed + (f" — word '{result.words[slot]}'" if slot >= 0 else "")
         mark = UNTRAINED_HTML if untrained else ""
-        self.caption.setText(f"{head}<br><b>{score}</b>&nbsp; {html.escape(shown)}{mark}")
-        self._plain = f"{plain_head}\n{score}  {shown}" + (f" {UNTRAINED_MARK}" if untrained else "")
-        self.caption.setToolTip(
-            f"{record.path if record else ''}\nmodel text: {result.prompt.text}\nscore {score}"
+        self.write_caption(
+            f"{head}<br><b>{score}</b>&nbsp; {html.escape(shown)}{mark}",
+            f"{plain_head}\n{score}  {shown}" + (f" {UNTRAINED_MARK}" if untrained else ""),
+            f"{path}\nmodel text: {result.prompt.text}\nscore {score}",
         )
-
-    def caption_text(self) -> str:
-        """The caption as plain text (what the user reads)."""
-        return self._plain
 
 
 class CompareImages(QDialog):

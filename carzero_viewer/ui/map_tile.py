@@ -43,6 +43,7 @@ class MapTile(QFrame):
         self.canvas = ImageCanvas()
         self.canvas.corners.hide()
         self._drawn: tuple[object, object, int, HeatmapStyle, bool] | None = None
+        self._plain = ""
         self.column = QVBoxLayout(self)
         self.column.setContentsMargins(2, 2, 2, 2)
         self.column.setSpacing(2)
@@ -53,6 +54,16 @@ class MapTile(QFrame):
         """Show another image (without a map until :meth:`show_map`)."""
         self.canvas.set_record(record)
         self._drawn = None
+
+    def write_caption(self, rich: str, plain: str, tooltip: str) -> None:
+        """Set the caption (rich text), what it reads as plain text, and its tooltip."""
+        self.caption.setText(rich)
+        self.caption.setToolTip(tooltip)
+        self._plain = plain
+
+    def caption_text(self) -> str:
+        """The caption as plain text (what the user reads)."""
+        return self._plain
 
     def clear_record(self) -> None:
         """Show no image (and so no map)."""

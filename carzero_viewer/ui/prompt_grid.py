@@ -48,20 +48,17 @@ class PromptTile(MapTile):
         super().__init__(parent)
         self.setObjectName("promptTile")
         self.typed = typed
-        self._plain = ""
         self.canvas.graphics.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self.set_selected(False)
 
     def set_caption(self, result: PromptResult, untrained: bool) -> None:
         score = score_text(result.score)
         mark = UNTRAINED_HTML if untrained else ""
-        self.caption.setText(f"<b>{score}</b>&nbsp; {html.escape(self.typed)}{mark}")
-        self._plain = f"{score}  {self.typed}" + (f" {UNTRAINED_MARK}" if untrained else "")
-        self.caption.setToolTip(f"{self.typed}\nmodel text: {result.prompt.text}\nscore {score}")
-
-    def caption_text(self) -> str:
-        """The caption as plain text (what the user reads)."""
-        return self._plain
+        self.write_caption(
+            f"<b>{score}</b>&nbsp; {html.escape(self.typed)}{mark}",
+            f"{score}  {self.typed}" + (f" {UNTRAINED_MARK}" if untrained else ""),
+            f"{self.typed}\nmodel text: {result.prompt.text}\nscore {score}",
+        )
 
     def set_selected(self, selected: bool) -> None:
         self.setStyleSheet(SELECTED_STYLE if selected else UNSELECTED_STYLE)
