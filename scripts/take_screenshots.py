@@ -86,6 +86,29 @@ def shoot_prompt_grid(app: QApplication) -> None:
     dispose(app, window)
 
 
+def shoot_compare_images(app: QApplication) -> None:
+    """Compare images on the sample study: the main window with the compare window over its right part."""
+    window = fresh_window(app)
+    size = app.primaryScreen().geometry()
+    width, height = size.width(), size.height()
+    window.setGeometry(0, 0, width, height)
+    window.start_model([demo_model_dir()], "cpu")
+    wait(app, lambda: window.model_state is not None)
+    window.open_paths([ROOT / "resources" / "samples"])
+    wait(app, lambda: window.map_view is not None)
+    first = window.record
+    window.study_panel.select_next()
+    wait(app, lambda: window.record is not first and window.map_view is not None)
+    window.chrome.show_compare_images()
+    compare = window.chrome.compare_images
+    assert compare is not None
+    compare.setGeometry(int(width * 0.3), int(height * 0.08), int(width * 0.7), int(height * 0.92))
+    typed = window.scores_panel.selected_prompt() or ""
+    wait(app, lambda: typed in compare.left.caption_text() and typed in compare.right.caption_text())
+    shoot(app, f"compare-images-{width}x{height}.png")
+    dispose(app, window)
+
+
 def main() -> int:
     app = create_application()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -122,6 +145,7 @@ def main() -> int:
     shoot(app, "dicom_monochrome1.png")
     dispose(app, window)
     shoot_prompt_grid(app)
+    shoot_compare_images(app)
     return 0
 
 

@@ -22,6 +22,12 @@ replaced with ``--force``, checked before any work is done):
   per-class ROC-AUC over the images' scores with a bootstrap 95 % CI. NaN values are skipped in every mean.
 * ``report.html``: tables, bar charts and example overlays beside the published CARZero numbers
   (:mod:`carzero_viewer.commands.eval_report`).
+
+Each class is scored as a finding (:mod:`carzero_viewer.findings`): by default the label's single prompt
+(``Effusion`` -> "There is pleural effusion."), whose score and map are exactly that prompt's; with
+``--findings NAME|FILE.json`` (as ``score --findings``) a class that a finding matches (same canonical label)
+is scored as the mean of that finding's phrasings, scores and maps alike, and the ``prompt`` columns list its
+phrasings joined by `` | ``.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ if TYPE_CHECKING:
 
     from carzero_viewer.annotations import AnnotationSet, Box, ImageLabels, LabelMap
     from carzero_viewer.commands.eval_report import Example
+    from carzero_viewer.findings import Finding, FindingResult
     from carzero_viewer.imaging import ImageRecord
     from carzero_viewer.inference.engine import InferenceEngine
     from carzero_viewer.types import PromptResult
@@ -129,11 +136,26 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--label-map", type=Path, metavar="JSON", help='extra {"Label": "prompt finding"} entries'
     )
+    parser.add_argument(
+        "--findings",
+        action="append",
+        metavar="NAME|FILE.json",
+        help="score each class as the matching finding (mean of its phrasings) of a library (chestxray14, "
+        "chexpert, chexpert-competition, chestx-det10) or a JSON file; repeatable, later wins",
+    )
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     parser.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (1000)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (0)")
     parser.add_argument("--force", action="store_true", help="overwrite the outputs of a previous run")
     add_model_options(parser)
+
+
+@dataclass(frozen=True)
+class ClassPrompts:
+    """What each canonical class is scored with: its finding, and the model text(s) the outputs show."""
+
+    findings: dict[str, Finding]
+    texts: dict[str, str]
 
 
 @dataclass
@@ -151,6 +173,7 @@ class EvalResult:
 
 def run(args: argparse.Namespace) -> int:
     from carzero_viewer.annotations import AnnotationSet, LabelMap, read_image_labels
+    from carzero_viewer.findings import Finding, all_phrasings, finding_for_label, load_findings
     from carzero_viewer.imaging import scan_folder
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 
@@ -158,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
     _prepare_out(args.out, args.force)
     annotations = AnnotationSet.load(args.annotations)
     label_map = LabelMap.load(args.label_map)
+    findings = load_findings(*args.findings, label_map=label_map) if args.findings else ()
     image_labels = read_image_labels(args.labels) if args.labels else None
     entries = scan_folder(args.images)
     if not entries:
@@ -168,16 +192,24 @@ def run(args: argparse.Namespace) -> int:
         {label_map.canonical(b.label) for b in annotations.boxes}
         | ({label_map.canonical(c) for c in image_labels.classes()} if image_labels else set())
     )
-    processed = [engine.process(label_map.finding(c), template) for c in classes]
+    class_findings = {
+        c: finding_for_label(findings, c, label_map) or Finding(c, (label_map.finding(c),)) for c in classes
+    }
+    texts = all_phrasings(class_findings.values())
+    processed = [engine.process(text, template) for text in texts]
     prompts = engine.encode_prompts(processed)
+    model_texts = {text: p.text for text, p in zip(texts, processed, strict=True)}
+    class_prompts = ClassPrompts(
+        class_findings,
+        {c: " | ".join(model_texts[t] for t in f.phrasings) for c, f in class_findings.items()},
+    )
     result = EvalResult()
-    _score_folder(entries, engine, prompts, classes, annotations, label_map, image_labels, result)
+    _score_folder(entries, engine, prompts, class_prompts, annotations, label_map, image_labels, result)
     if result.scored == 0:
         raise EvalError("no image in the folder matched the annotations or labels", args.images)
     summary = summarise(result, label_map, image_labels, args.bootstrap, args.seed)
     runtime = time.perf_counter() - started
-    prompt_texts = {c: p.text for c, p in zip(classes, processed, strict=True)}
-    document = _summary_document(args, engine, template, prompt_texts, result, summary, runtime)
+    document = _summary_document(args, engine, template, class_prompts.texts, result, summary, runtime)
     _write_outputs(args.out, result, summary, document, engine.info.is_untrained, args.force)
     print(
         f"scored {result.scored} image(s), {len(result.box_rows)} box(es) in {runtime:.1f} s; "
@@ -213,7 +245,7 @@ def _score_folder(
     entries: Sequence[Any],
     engine: InferenceEngine,
     prompts: Sequence[Any],
-    classes: list[str],
+    class_prompts: ClassPrompts,
     annotations: AnnotationSet,
     label_map: LabelMap,
     image_labels: ImageLabels | None,
@@ -250,7 +282,7 @@ def _score_folder(
             truth,
             scored.decoded,
             scored.results,
-            classes,
+            class_prompts,
             annotations,
             label_map,
             result,
@@ -263,22 +295,34 @@ def _record_image(
     truth: frozenset[str] | None,
     record: ImageRecord,
     results: list[PromptResult],
-    classes: list[str],
+    class_prompts: ClassPrompts,
     annotations: AnnotationSet,
     label_map: LabelMap,
     result: EvalResult,
 ) -> None:
     """Add one scored image's class scores and box metrics to ``result``."""
+    from carzero_viewer.findings import aggregate
+
     matched = annotations.boxes_for(path, record.shape, sop_uid)
     if matched.note and matched.note not in result.notes:
         result.notes.append(matched.note)
-    by_class = dict(zip(classes, results, strict=True))
+    by_text = {r.prompt.typed: r for r in results}
+    by_class = {c: aggregate(f, by_text) for c, f in class_prompts.findings.items()}
     result.scored += 1
     if truth is not None:
         result.image_scores[path.name] = {c: r.score for c, r in by_class.items()}
         result.image_truth[path.name] = frozenset(label_map.canonical(t) for t in truth)
     if matched.boxes:
-        _box_metrics(path, record.model_input, matched.boxes, matched.scaled, by_class, label_map, result)
+        _box_metrics(
+            path,
+            record.model_input,
+            matched.boxes,
+            matched.scaled,
+            by_class,
+            class_prompts.texts,
+            label_map,
+            result,
+        )
 
 
 def group_boxes(boxes: Sequence[Box], label_map: LabelMap) -> dict[tuple[str, str], list[Box]]:
@@ -346,7 +390,8 @@ def _box_metrics(
     gray: npt.NDArray[np.uint8],
     boxes: Sequence[Box],
     scaled: bool,
-    by_class: dict[str, PromptResult],
+    by_class: dict[str, FindingResult],
+    texts: dict[str, str],
     label_map: LabelMap,
     result: EvalResult,
 ) -> None:
@@ -354,10 +399,11 @@ def _box_metrics(
     from carzero_viewer.inference.geometry import map_to_original
 
     for (source, canonical), group in group_boxes(boxes, label_map).items():
-        prompt = by_class[canonical]
-        heatmap = map_to_original(prompt.grounding_map, prompt.geometry)
+        scored = by_class[canonical]
+        assert scored.map is not None and scored.geometry is not None  # aggregated from prompt results
+        heatmap = map_to_original(scored.map, scored.geometry)
         record_grounding(
-            result, path.name, source, canonical, prompt.prompt.text, prompt.score, heatmap, group, scaled
+            result, path.name, source, canonical, texts[canonical], scored.score, heatmap, group, scaled
         )
         if len(result.examples) < MAX_EXAMPLES and all(
             e.label != canonical and e.image != path.name for e in result.examples
@@ -367,7 +413,7 @@ def _box_metrics(
                 Example(
                     path.name,
                     canonical,
-                    prompt.prompt.text,
+                    texts[canonical],
                     gray[::step, ::step].copy(),
                     heatmap[::step, ::step].copy(),
                     [(b.x1, b.y1, b.x2, b.y2) for b in group],

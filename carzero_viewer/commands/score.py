@@ -3,7 +3,19 @@
 ``--arrays`` writes float32 arrays with fixed names and shapes (I images, P prompts, input order):
 ``scores``, ``i2t_logits``, ``t2i_logits`` [I,P]; ``grounding_map_14`` [I,P,g,g]; ``word_attn_t2i``
 [I,P,1+97]; ``word_query_map_14`` [I,P,97,g,g]; ``img_emb_g`` [I,D]; ``text_emb_g`` [P,D]; and ``pipeline``,
-a 0-d string array (``"official"`` or ``"app"``).
+a 0-d string array (``"official"`` or ``"app"``). With ``--findings`` the prompts are the findings' distinct
+phrasings (each scored once, in first-seen order), and three more arrays hold the findings (F of them, in
+merge order): ``finding_names`` [F] (strings), ``finding_scores`` [I,F] (mean of the phrasings' scores) and
+``finding_map_14`` [I,F,g,g] (mean of the phrasings' ``grounding_map_14``).
+
+``--findings NAME|FILE.json`` (repeatable) scores findings instead of single prompts
+(:mod:`carzero_viewer.findings`): a built-in library or a user file ``{"Finding": ["phrasing", ...]}``.
+A file alone defines its findings; several specs are merged in order and a later finding of the same name
+(spellings folded as for ground-truth labels) replaces the earlier one. Each phrasing goes through exactly
+the text processing and scoring of a ``--prompt``, so a finding's score is the mean of its phrasings'
+``score --prompt`` results. The table lists each finding with its phrasings; ``--json`` gives per image a
+list ``"findings"`` of ``{"name", "score", "phrasings": [{"text", "score"}], "spread": {"min", "max",
+"std"}}``.
 
 ``--official`` runs the original code's pipeline end to end (spec sections 3-5): the text exactly as given (no
 template) and OpenCV's ``IMREAD_GRAYSCALE`` decode, in which a 16-bit PNG/TIFF keeps only its high byte, in
@@ -26,10 +38,16 @@ from carzero_viewer import __version__
 from carzero_viewer.commands.common import add_model_options, build_engine
 from carzero_viewer.errors import ModelLoadError, PromptError
 
+FINDING_SCORE_MEANING = (
+    "a finding's score is the mean of the official scores of its phrasings (raw logits, not a probability); "
+    "spread = min, max and population standard deviation of those scores"
+)
+
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from carzero_viewer.findings import Finding, FindingResult
     from carzero_viewer.inference.batch import ModelInput
     from carzero_viewer.inference.engine import InferenceEngine
     from carzero_viewer.types import PromptResult
@@ -41,6 +59,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     prompts = parser.add_mutually_exclusive_group(required=True)
     prompts.add_argument("--prompt", action="append", metavar="TEXT", help="a prompt (repeatable)")
     prompts.add_argument("--prompts-file", type=Path, metavar="JSON", help="JSON list of prompt strings")
+    prompts.add_argument(
+        "--findings",
+        action="append",
+        metavar="NAME|FILE.json",
+        help="score findings, each the mean of its phrasings' scores: a library (chestxray14, chexpert, "
+        'chexpert-competition, chestx-det10) or a JSON file {"Finding": ["phrasing", ...]}; repeatable: '
+        "merged in order, a later finding of the same name replaces the earlier one",
+    )
     parser.add_argument("--raw", action="store_true", help="no template: score the text exactly as given")
     parser.add_argument(
         "--official",
@@ -62,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from carzero_viewer.files import prepare_targets, save_npz
+    from carzero_viewer.findings import aggregate, all_phrasings, load_findings
     from carzero_viewer.imaging import SixteenBitRule, SourceFormat
     from carzero_viewer.inference.batch import decode_model_input, score_files
     from carzero_viewer.inference.prompt_file import read_prompts_file
@@ -69,7 +96,11 @@ def run(args: argparse.Namespace) -> int:
 
     _check_official_options(args)
     prepare_targets([args.json, args.arrays], args.force)
-    texts = read_prompts_file(args.prompts_file) if args.prompts_file else list(args.prompt)
+    findings = load_findings(*args.findings) if args.findings else ()
+    if findings:
+        texts = list(all_phrasings(findings))
+    else:
+        texts = read_prompts_file(args.prompts_file) if args.prompts_file else list(args.prompt)
     engine = build_engine(args)
     template = args.template or DEFAULT_TEMPLATE
     raw = args.raw or args.official
@@ -102,10 +133,27 @@ def run(args: argparse.Namespace) -> int:
                 "rendering for it",
                 file=sys.stderr,
             )
-    _print_table(args.images, per_image)
+    per_finding = [
+        [aggregate(f, {r.prompt.typed: r for r in results}) for f in findings] for results in per_image
+    ]
+    if findings:
+        _print_findings(args.images, per_image, per_finding)
+    else:
+        _print_table(args.images, per_image)
     pipeline = "official" if args.official else "app"
     if args.json:
-        _write_json(args.json, engine, args.images, per_image, inputs, template, raw, pipeline, args.force)
+        _write_json(
+            args.json,
+            engine,
+            args.images,
+            per_image,
+            per_finding,
+            inputs,
+            template,
+            raw,
+            pipeline,
+            args.force,
+        )
     if args.arrays:
         arrays = _arrays(
             engine,
@@ -114,6 +162,8 @@ def run(args: argparse.Namespace) -> int:
             np.stack([p.sentence.float().cpu().numpy() for p in prompts]),
         )
         arrays["pipeline"] = np.array(pipeline)
+        if findings:
+            arrays.update(_finding_arrays(findings, per_finding))
         save_npz(args.arrays, arrays, args.force)
     return 0
 
@@ -136,13 +186,35 @@ def _check_official_options(args: argparse.Namespace) -> None:
 
 
 def _print_table(images: list[str], per_image: list[list[PromptResult]]) -> None:
-    from carzero_viewer.inference.prompts import explain_prompt
-
     for path, results in zip(images, per_image, strict=True):
         print(path)
         for result in results:
-            flags = "".join(f" [{flag}]" for flag in explain_prompt(result.prompt, result.truncated).flags)
-            print(f"  {result.score:+.6f}  {result.prompt.text}{flags}")
+            print(_prompt_line(result, "  "))
+
+
+def _print_findings(
+    images: list[str], per_image: list[list[PromptResult]], per_finding: list[list[FindingResult]]
+) -> None:
+    """Each finding's mean and spread, then its phrasings as the model reads them (with their flags)."""
+    for path, results, findings in zip(images, per_image, per_finding, strict=True):
+        print(path)
+        by_text = {r.prompt.typed: r for r in results}
+        for finding in findings:
+            spread = finding.spread
+            print(
+                f"  {finding.score:+.6f}  {finding.name}  (mean of {len(finding.phrasing_scores)}; "
+                f"min {spread.min:+.6f}, max {spread.max:+.6f}, sd {spread.std:.6f})"
+            )
+            for phrasing in finding.phrasing_scores:
+                print(_prompt_line(by_text[phrasing.text], "      "))
+
+
+def _prompt_line(result: PromptResult, indent: str) -> str:
+    """``<score>  <text the model reads> [flags]``."""
+    from carzero_viewer.inference.prompts import explain_prompt
+
+    flags = "".join(f" [{flag}]" for flag in explain_prompt(result.prompt, result.truncated).flags)
+    return f"{indent}{result.score:+.6f}  {result.prompt.text}{flags}"
 
 
 def _model_record(engine: InferenceEngine) -> dict[str, Any]:
@@ -162,13 +234,14 @@ def _write_json(
     engine: InferenceEngine,
     images: list[str],
     per_image: list[list[PromptResult]],
+    per_finding: list[list[FindingResult]],
     inputs: list[ModelInput],
     template: str,
     raw: bool,
     pipeline: str,
     force: bool,
 ) -> None:
-    """Write the texts, words and scores (NaN written as null: the file is always valid JSON)."""
+    """Write the texts, words and scores, and the findings if any (NaN as null: always valid JSON)."""
     from carzero_viewer.files import write_json_atomic
 
     document = {
@@ -178,6 +251,7 @@ def _write_json(
         "template": None if raw else template,
         "score_meaning": "official CARZero zero-shot score (i2t + t2i) / 2: a raw logit, higher = more likely; "
         "not a probability",
+        **({"finding_score_meaning": FINDING_SCORE_MEANING} if any(per_finding) else {}),
         "images": [
             {
                 "path": image,
@@ -197,11 +271,25 @@ def _write_json(
                     }
                     for r in results
                 ],
+                **({"findings": [f.to_json() for f in findings]} if findings else {}),
             }
-            for image, results, decoded in zip(images, per_image, inputs, strict=True)
+            for image, results, findings, decoded in zip(images, per_image, per_finding, inputs, strict=True)
         ],
     }
     write_json_atomic(path, document, force)
+
+
+def _finding_arrays(
+    findings: tuple[Finding, ...], per_finding: list[list[FindingResult]]
+) -> dict[str, npt.NDArray[Any]]:
+    """``finding_names`` [F], ``finding_scores`` [I,F] and ``finding_map_14`` [I,F,g,g] (float32)."""
+    import numpy as np
+
+    return {
+        "finding_names": np.array([f.name for f in findings]),
+        "finding_scores": np.asarray([[r.score for r in rs] for rs in per_finding], dtype=np.float32),
+        "finding_map_14": np.asarray([[r.map for r in rs] for rs in per_finding], dtype=np.float32),
+    }
 
 
 def _arrays(

@@ -295,11 +295,16 @@ class ImageCanvas(QWidget):
             return self._model_crop.shape[0], self._model_crop.shape[1]
         return self._record.shape if self._record is not None else None
 
+    def content_rect(self) -> QRectF | None:
+        """The image (or model input) as displayed, flipped/rotated, in view coordinates; None when empty."""
+        size = self._content_size()
+        return self.frame.mapRectToParent(QRectF(0, 0, size[1], size[0])) if size is not None else None
+
     def fit(self) -> None:
         """Show the whole image (or model input) as large as the view allows, as flipped/rotated."""
-        size = self._content_size()
-        if size is not None:
-            self.view.setRange(rect=self.frame.mapRectToParent(QRectF(0, 0, size[1], size[0])), padding=0.0)
+        rect = self.content_rect()
+        if rect is not None:
+            self.view.setRange(rect=rect, padding=0.0)
 
     def orientation(self) -> DisplayOrientation:
         return self._orientation

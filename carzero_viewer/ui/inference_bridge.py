@@ -12,6 +12,10 @@ edited the prompts meanwhile) must never overwrite newer ones. The design follow
 * Worker signals are connected to *methods* of the bridge (a GUI-thread QObject), never to lambdas, so Qt
   delivers them in the GUI thread. The bridge drops results whose id is not the latest one and re-emits the
   rest as :attr:`InferenceBridge.results_ready` / :attr:`InferenceBridge.request_failed`.
+* "Latest" is per :class:`RequestChannel`: a view that scores a second image (compare images) asks
+  :meth:`InferenceBridge.channel` for its own channel, so its requests neither cancel nor are cancelled by
+  the main window's, which use the bridge's own methods (the default channel). Ids are unique across
+  channels, so a result finds its channel by id; the one worker still runs every request in order.
 
 Only plain data crosses the thread boundary: uint8 numpy images, strings, and the numpy-only
 :class:`~carzero_viewer.types.PromptResult` dataclasses.
@@ -215,8 +219,78 @@ def _stop_thread(thread: QThread) -> None:
     thread.wait()
 
 
+class RequestChannel(QObject):
+    """One "latest request wins" stream of scoring requests over the bridge's single worker.
+
+    A new :meth:`submit` cancels this channel's previous request only; results, failures and progress of any
+    request but the channel's latest are dropped. Created by :meth:`InferenceBridge.channel`.
+    """
+
+    results_ready = Signal(int, object)  # request id, ScoreResponse (only for the latest request)
+    request_failed = Signal(int, str)
+    busy_changed = Signal(bool)
+    progress = Signal(str)  # stage of the latest request
+
+    def __init__(self, bridge: InferenceBridge, name: str) -> None:
+        super().__init__(bridge)
+        self.name = name
+        self._bridge = bridge
+        self._latest_id = bridge.new_request_id()
+        self._token: CancelToken | None = None
+
+    @property
+    def latest_id(self) -> int:
+        return self._latest_id
+
+    def submit(
+        self,
+        gray: np.ndarray,
+        prompts: list[str],
+        template: str,
+        negated: tuple[tuple[str, str], ...] = (),
+        content_hash: str = "",
+    ) -> int:
+        """Queue a scoring request; cancels this channel's previous one. Returns the new request id."""
+        self.cancel()
+        self._latest_id = self._bridge.new_request_id()
+        self._token = CancelToken()
+        if self._bridge.is_stopped():
+            return self._latest_id
+        self.busy_changed.emit(True)
+        request = ScoreRequest(gray, tuple(prompts), template, negated, content_hash)
+        self._bridge.run_request(self._latest_id, request, self._token)
+        return self._latest_id
+
+    def cancel(self) -> None:
+        """Cancel the current request (its results, if any arrive, are dropped)."""
+        if self._token is not None:
+            self._token.cancel()
+            self._token = None
+
+    def invalidate(self) -> None:
+        """Cancel and make every outstanding request of this channel stale (e.g. the image was closed)."""
+        self.cancel()
+        self._latest_id = self._bridge.new_request_id()
+        self.busy_changed.emit(False)
+
+    def deliver_results(self, request_id: int, response: ScoreResponse) -> None:
+        self.busy_changed.emit(False)
+        self.results_ready.emit(request_id, response)
+
+    def deliver_failure(self, request_id: int, message: str) -> None:
+        self.busy_changed.emit(False)
+        self.request_failed.emit(request_id, message)
+
+    def deliver_cancelled(self) -> None:
+        self.busy_changed.emit(False)
+
+
 class InferenceBridge(QObject):
-    """GUI-thread facade over the worker thread; the only object widgets talk to for inference."""
+    """GUI-thread facade over the worker thread; the only object widgets talk to for inference.
+
+    Its own ``submit``/``cancel``/``invalidate`` and request signals are those of the default channel (the
+    main window's); :meth:`channel` gives other views independent ones.
+    """
 
     model_ready = Signal(object)  # ModelState
     model_failed = Signal(str)
@@ -250,14 +324,37 @@ class InferenceBridge(QObject):
         # QThread with it: Qt aborts the process when a running QThread is destroyed. The partial holds the
         # thread, not the bridge, so it outlives the bridge and is released once the thread has stopped.
         self.destroyed.connect(functools.partial(_stop_thread, self._thread))
-        self._latest_id = 0
-        self._token: CancelToken | None = None
+        self._last_id = 0
         self._stopped = False
+        self._channels: dict[str, RequestChannel] = {}
+        self._default = self.channel("")
+        self._default.results_ready.connect(self.results_ready)
+        self._default.request_failed.connect(self.request_failed)
+        self._default.busy_changed.connect(self.busy_changed)
+        self._default.progress.connect(self.progress)
         self._thread.start()
 
     @property
     def latest_id(self) -> int:
-        return self._latest_id
+        return self._default.latest_id
+
+    def channel(self, name: str) -> RequestChannel:
+        """The request channel called ``name`` (created on first use; "" is the default channel)."""
+        if name not in self._channels:
+            self._channels[name] = RequestChannel(self, name)
+        return self._channels[name]
+
+    def new_request_id(self) -> int:
+        """A request id never used before by any channel (so a result finds its channel by id)."""
+        self._last_id += 1
+        return self._last_id
+
+    def run_request(self, request_id: int, request: ScoreRequest, token: CancelToken) -> None:
+        """Hand a request to the worker thread (channels call this; requests run in submission order)."""
+        self._run_requested.emit(request_id, request, token)
+
+    def is_stopped(self) -> bool:
+        return self._stopped
 
     def load_model(self, candidates: list[Path], device: str = "auto") -> None:
         """Ask the worker to load the first working weights folder of ``candidates``."""
@@ -271,35 +368,24 @@ class InferenceBridge(QObject):
         negated: tuple[tuple[str, str], ...] = (),
         content_hash: str = "",
     ) -> int:
-        """Queue a scoring request; cancels the previous one. Returns the new request id."""
-        self.cancel()
-        self._latest_id += 1
-        self._token = CancelToken()
-        if self._stopped:
-            return self._latest_id
-        self.busy_changed.emit(True)
-        request = ScoreRequest(gray, tuple(prompts), template, negated, content_hash)
-        self._run_requested.emit(self._latest_id, request, self._token)
-        return self._latest_id
+        """Queue a scoring request on the default channel; cancels its previous one. Returns the request id."""
+        return self._default.submit(gray, prompts, template, negated, content_hash)
 
     def cancel(self) -> None:
-        """Cancel the current request (its results, if any arrive, are dropped)."""
-        if self._token is not None:
-            self._token.cancel()
-            self._token = None
+        """Cancel the default channel's current request (its results, if any arrive, are dropped)."""
+        self._default.cancel()
 
     def invalidate(self) -> None:
-        """Cancel and make every outstanding request stale (e.g. the image was closed)."""
-        self.cancel()
-        self._latest_id += 1
-        self.busy_changed.emit(False)
+        """Cancel and make every outstanding request of the default channel stale (e.g. the image was closed)."""
+        self._default.invalidate()
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
         """Cancel outstanding work and stop the thread (idempotent; call before the app quits)."""
         if self._stopped:
             return
         self._stopped = True
-        self.cancel()
+        for channel in self._channels.values():
+            channel.cancel()
         self._thread.quit()
         if not self._thread.wait(timeout_ms):
             LOG.warning("inference thread did not stop within %d ms", timeout_ms)
@@ -315,18 +401,23 @@ class InferenceBridge(QObject):
     def _on_model_failed(self, message: str) -> None:
         self.model_failed.emit(message)
 
+    def _channel_of(self, request_id: int) -> RequestChannel | None:
+        """The channel whose latest request is ``request_id``; None for a stale request."""
+        return next((c for c in self._channels.values() if c.latest_id == request_id), None)
+
     @Slot(int, object)
     def _on_results(self, request_id: int, response: ScoreResponse) -> None:
-        if request_id != self._latest_id:
-            LOG.debug("dropping results of stale request %d (latest %d)", request_id, self._latest_id)
+        channel = self._channel_of(request_id)
+        if channel is None:
+            LOG.debug("dropping results of stale request %d", request_id)
             return
-        self.busy_changed.emit(False)
-        self.results_ready.emit(request_id, response)
+        channel.deliver_results(request_id, response)
 
     @Slot(int, str)
     def _on_progress(self, request_id: int, stage: str) -> None:
-        if request_id == self._latest_id:
-            self.progress.emit(stage)
+        channel = self._channel_of(request_id)
+        if channel is not None:
+            channel.progress.emit(stage)
 
     @Slot(str)
     def _on_notice(self, message: str) -> None:
@@ -334,12 +425,12 @@ class InferenceBridge(QObject):
 
     @Slot(int, str)
     def _on_failed(self, request_id: int, message: str) -> None:
-        if request_id != self._latest_id:
-            return
-        self.busy_changed.emit(False)
-        self.request_failed.emit(request_id, message)
+        channel = self._channel_of(request_id)
+        if channel is not None:
+            channel.deliver_failure(request_id, message)
 
     @Slot(int)
     def _on_cancelled(self, request_id: int) -> None:
-        if request_id == self._latest_id:
-            self.busy_changed.emit(False)
+        channel = self._channel_of(request_id)
+        if channel is not None:
+            channel.deliver_cancelled()

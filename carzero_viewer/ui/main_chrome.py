@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from carzero_viewer import APP_NAME, __version__
 from carzero_viewer.paths import demo_model_dir
 from carzero_viewer.ui import file_dialogs
+from carzero_viewer.ui.compare_view import CompareImages
 from carzero_viewer.ui.export_actions import ExportActions
 from carzero_viewer.ui.model_dialog import ModelDialog
 from carzero_viewer.ui.panel_layout import PanelLayout
@@ -56,6 +57,7 @@ class MainChrome(QObject):
         super().__init__(window)
         self.window = window
         self.prompt_grid: PromptGrid | None = None
+        self.compare_images: CompareImages | None = None
         self._build_docks()
         self.panels = PanelLayout(window, self.docks, window.settings, window.save_settings)
         self._build_status_bar()
@@ -211,7 +213,7 @@ class MainChrome(QObject):
         view.addSeparator()
         self._action(view, "Show/hide heatmap", self._toggle_heatmap, "toggle_heatmap")
         self._action(view, "Model input (224x224)", self._toggle_model_input, "model_input")
-        self._action(view, "Compare prompts…", self.show_prompt_grid, "compare_prompts")
+        self._add_compare_actions(view)
         view.addSeparator()
         view.addAction(self.panels.full_image_action)
         view.addSeparator()
@@ -226,6 +228,11 @@ class MainChrome(QObject):
         cancel.setShortcut(QKeySequence(SHORTCUTS["cancel"][0]))
         cancel.triggered.connect(self.cancel_inference)
         w.addAction(cancel)
+
+    def _add_compare_actions(self, view: QMenu) -> None:
+        """The compare windows: every prompt's map on this image, and this image next to another."""
+        self._action(view, "Compare prompts…", self.show_prompt_grid, "compare_prompts")
+        self._action(view, "Compare images…", self.show_compare_images, "compare_images")
 
     # --- status updates (called by the window) ------------------------------------------------------------
     def set_model_text(self, text: str, tooltip: str) -> None:
@@ -370,6 +377,15 @@ class MainChrome(QObject):
         self.prompt_grid.show()
         self.prompt_grid.raise_()
         self.prompt_grid.activateWindow()
+
+    @Slot()
+    def show_compare_images(self) -> None:
+        """Open (or bring forward) the current image next to a reference image, created once and then reused."""
+        if self.compare_images is None:
+            self.compare_images = CompareImages(self.window)
+        self.compare_images.show()
+        self.compare_images.raise_()
+        self.compare_images.activateWindow()
 
     @Slot()
     def show_shortcuts(self) -> None:

@@ -4,12 +4,12 @@ A non-modal dialog rather than a mode of the central area: it leaves the main wi
 shortcuts untouched (nothing to save and restore when leaving the mode), it can sit on a second screen next
 to the main image, and closing it is the only way out. It owns no data: each refresh reads what the window
 already shows (``window.record``, the results of ``window.response`` for ``prompt_panel.enabled_prompts()``,
-the heatmap style and whether the weights are untrained) and draws each map with the main view's
-:func:`~carzero_viewer.ui.heatmap_presenter.build_map_view` on an :class:`~carzero_viewer.ui.canvas.ImageCanvas`
-per tile, so colours and registration match the main canvas and every export.
+the heatmap style and whether the weights are untrained) and draws each map on a
+:class:`~carzero_viewer.ui.map_tile.MapTile`, so colours and registration match the main canvas and every
+export.
 
-Zoom, pan and window/level are synchronised: a change on one tile is copied to the others (a guard stops the
-echo). A click on a tile selects its prompt in the main window's scores panel, which then shows that map.
+Zoom, pan and window/level are synchronised by :class:`~carzero_viewer.ui.linked_canvases.LinkedCanvases`.
+A click on a tile selects its prompt in the main window's scores panel, which then shows that map.
 Refreshes are deferred to the event loop (``QTimer.singleShot(0)``) so they run after the window has updated
 its own state, and coalesce when several signals arrive together; a hidden dialog does no work.
 """
@@ -17,33 +17,29 @@ its own state, and coalesce when several signals arrive together; a hidden dialo
 from __future__ import annotations
 
 import html
-import math
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QDialog, QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from carzero_viewer.ui.canvas import ImageCanvas
-from carzero_viewer.ui.heatmap_presenter import build_map_view
+from carzero_viewer.ui.linked_canvases import LinkedCanvases
+from carzero_viewer.ui.map_tile import UNTRAINED_HTML, UNTRAINED_MARK, MapTile, score_text
 from carzero_viewer.ui.tile_grid import grid_shape
 
 if TYPE_CHECKING:
-    from carzero_viewer.export.heatmap_style import HeatmapStyle
-    from carzero_viewer.imaging import ImageRecord
     from carzero_viewer.types import PromptResult
     from carzero_viewer.ui.main_window import MainWindow
 
 SELECTED_STYLE = "#promptTile { border: 3px solid #42a5f5; }"
 UNSELECTED_STYLE = "#promptTile { border: 3px solid transparent; }"
-UNTRAINED_MARK = "UNTRAINED"
 # At most this many tiles: each holds the image, its map and the coloured overlay at full resolution (about
 # 65 MB and 0.3 s to draw on a 2128x2000 radiograph, measured), and beyond 12 a tile at 1600x1000 is under
 # 300 px wide, too small to compare maps on.
 MAX_TILES = 12
 
 
-class PromptTile(QFrame):
+class PromptTile(MapTile):
     """One prompt's map on the shared image, captioned with the prompt, its score and the UNTRAINED mark."""
 
     clicked = Signal(str)  # the tile's typed prompt
@@ -52,53 +48,17 @@ class PromptTile(QFrame):
         super().__init__(parent)
         self.setObjectName("promptTile")
         self.typed = typed
-        self.caption = QLabel()
-        self.caption.setWordWrap(True)
-        self.caption.setTextFormat(Qt.TextFormat.RichText)
-        self._plain = ""
-        self._drawn: tuple[object, object, HeatmapStyle, bool] | None = None
-        self.canvas = ImageCanvas()
-        self.canvas.corners.hide()  # one image, many maps: the main view's corner text would repeat per tile
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(2)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.canvas, 1)
         self.canvas.graphics.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self.set_selected(False)
 
     def set_caption(self, result: PromptResult, untrained: bool) -> None:
-        score = f"{result.score:.3f}" if math.isfinite(result.score) else "—"
-        mark = f' <span style="color:#ef5350; font-weight:bold">{UNTRAINED_MARK}</span>' if untrained else ""
-        self.caption.setText(f"<b>{score}</b>&nbsp; {html.escape(self.typed)}{mark}")
-        self._plain = f"{score}  {self.typed}" + (f" {UNTRAINED_MARK}" if untrained else "")
-        self.caption.setToolTip(f"{self.typed}\nmodel text: {result.prompt.text}\nscore {score}")
-
-    def is_drawn(
-        self, result: PromptResult, record: ImageRecord, style: HeatmapStyle, untrained: bool
-    ) -> bool:
-        """Whether the tile already shows exactly this (a refresh then skips it: a map costs ~0.1 s)."""
-        drawn = self._drawn
-        return (
-            drawn is not None
-            and drawn[0] is result
-            and drawn[1] is record
-            and drawn[2:] == (style, untrained)
+        score = score_text(result.score)
+        mark = UNTRAINED_HTML if untrained else ""
+        self.write_caption(
+            f"<b>{score}</b>&nbsp; {html.escape(self.typed)}{mark}",
+            f"{score}  {self.typed}" + (f" {UNTRAINED_MARK}" if untrained else ""),
+            f"{self.typed}\nmodel text: {result.prompt.text}\nscore {score}",
         )
-
-    def set_record(self, record: ImageRecord) -> None:
-        """Show another image (its map is drawn by the next refresh)."""
-        self.canvas.set_record(record)
-        self._drawn = None
-
-    def mark_drawn(
-        self, result: PromptResult, record: ImageRecord, style: HeatmapStyle, untrained: bool
-    ) -> None:
-        self._drawn = (result, record, style, untrained)
-
-    def caption_text(self) -> str:
-        """The caption as plain text (what the user reads)."""
-        return self._plain
 
     def set_selected(self, selected: bool) -> None:
         self.setStyleSheet(SELECTED_STYLE if selected else UNSELECTED_STYLE)
@@ -123,7 +83,7 @@ class PromptGrid(QDialog):
         self._order: list[str] = []
         self._shown_record: object = None
         self._shape = (0, 0)
-        self._syncing = False
+        self._link = LinkedCanvases()
         self.status = QLabel()
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._area = QWidget()
@@ -176,24 +136,17 @@ class PromptGrid(QDialog):
         results = results[:MAX_TILES]
         self._sync_tiles([r.prompt.typed for r in results])
         if record is not None and record is not self._shown_record:
-            for tile in self.tiles():
-                tile.set_record(record)
+            with self._link.paused():
+                for tile in self.tiles():
+                    tile.set_record(record)
             self._shown_record = record
-            self._copy_display_from(w.canvas)
+            self._link.copy_levels(w.canvas)  # start from the main canvas's; then the tiles follow each other
         style = w.heatmap_controls.style()
         untrained = w.model_state is not None and w.model_state.is_untrained
         for result in results:
             tile = self._tiles[result.prompt.typed]
-            if record is None or tile.is_drawn(result, record, style, untrained):
-                continue
-            view = build_map_view(result, -1, style, untrained)
-            if view.values.shape != record.shape[:2]:
-                continue
-            tile.canvas.set_heatmap(view.values, style)
-            tile.canvas.set_field_of_view(view.field_of_view if style.show_field_of_view else None)
-            tile.canvas.set_marker(view.peak)
-            tile.set_caption(result, untrained)
-            tile.mark_drawn(result, record, style, untrained)
+            if record is not None and tile.show_map(result, -1, style, untrained):
+                tile.set_caption(result, untrained)
         self._mark_selected(w.scores_panel.selected_prompt() or "")
         self._relayout()
 
@@ -202,6 +155,7 @@ class PromptGrid(QDialog):
         """Keep one tile per wanted prompt (reusing existing ones), in the prompt list's order."""
         for typed in [t for t in self._tiles if t not in wanted]:
             tile = self._tiles.pop(typed)
+            self._link.remove(tile.canvas)
             self._grid.removeWidget(tile)
             tile.deleteLater()
         record = self._window.record
@@ -210,28 +164,14 @@ class PromptGrid(QDialog):
                 continue
             tile = PromptTile(typed, self._area)
             tile.clicked.connect(self._window.scores_panel.select_prompt)
-            tile.canvas.view.sigRangeChanged.connect(lambda *_a, t=tile: self._on_range_changed(t))
-            tile.canvas.window_changed.connect(lambda *_a, t=tile: self._on_window_changed(t))
-            tile.canvas.inverted_changed.connect(lambda *_a, t=tile: self._on_window_changed(t))
             self._tiles[typed] = tile
             if record is not None and self._shown_record is record:
                 tile.set_record(record)
-                self._copy_display_from(self._window.canvas, only=tile)
+                self._link.copy_levels(self._window.canvas, [tile.canvas])
+            self._link.add(tile.canvas)
         if wanted != self._order:
             self._order = list(wanted)
             self._shape = (-1, -1)  # other tiles: place them again
-
-    def _copy_display_from(self, canvas: ImageCanvas, only: PromptTile | None = None) -> None:
-        """Start from the main canvas's window/level and inversion (then the tiles follow each other)."""
-        preset = canvas.preset()
-        for tile in [only] if only is not None else self.tiles():
-            self._syncing = True
-            try:
-                if preset is not None:
-                    tile.canvas.set_preset(preset)
-                tile.canvas.set_inverted(canvas.inverted())
-            finally:
-                self._syncing = False
 
     def _relayout(self) -> None:
         count = len(self._order)
@@ -248,39 +188,12 @@ class PromptGrid(QDialog):
             tile.show()
         for tile in self.tiles():
             tile.canvas.fit()
-        first = self.tiles()[0] if self._order else None
-        if first is not None:
-            self._on_range_changed(first)
+        if self._order:
+            self._link.follow(self.tiles()[0].canvas)
 
     def _mark_selected(self, typed: str) -> None:
         for name, tile in self._tiles.items():
             tile.set_selected(name == typed)
-
-    # --- synchronisation ---------------------------------------------------------------------------------
-    def _on_range_changed(self, source: PromptTile) -> None:
-        if self._syncing:
-            return
-        self._syncing = True
-        try:
-            rect = QRectF(source.canvas.view.viewRect())
-            for tile in self.tiles():
-                if tile is not source:
-                    tile.canvas.view.setRange(rect, padding=0.0)
-        finally:
-            self._syncing = False
-
-    def _on_window_changed(self, source: PromptTile) -> None:
-        if self._syncing:
-            return
-        preset = source.canvas.preset()
-        self._syncing = True
-        try:
-            for tile in self.tiles():
-                if tile is not source and preset is not None:
-                    tile.canvas.set_preset(preset)
-                    tile.canvas.set_inverted(source.canvas.inverted())
-        finally:
-            self._syncing = False
 
     # --- Qt events ---------------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API name)

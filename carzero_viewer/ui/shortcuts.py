@@ -38,6 +38,7 @@ SHORTCUTS: dict[str, tuple[str, str]] = {
     "toggle_heatmap": ("H", "Show/hide the heatmap"),
     "model_input": ("Ctrl+M", "Show the exact 224x224 crop the model received"),
     "compare_prompts": ("G", "Compare prompts: a grid of every enabled prompt's map on this image"),
+    "compare_images": ("C", "Compare images: this image next to another of the study, same prompt's map"),
     "full_image": ("F11", "Full image: hide all panels / show them again"),
     "cancel": ("Esc", "Cancel the running inference"),
     "shortcuts": ("F1", "This list"),

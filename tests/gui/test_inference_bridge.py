@@ -103,3 +103,45 @@ def test_progress_stages_are_reported(loaded_bridge, qtbot, test_data_dir: Path)
         loaded_bridge.submit(record.model_input, ["There is edema."], "There is {}.")
     assert stages[0] == "encoding the image"
     assert stages[-1] == "scoring"
+
+
+def test_a_request_on_another_channel_does_not_drop_the_default_channels(
+    loaded_bridge, qtbot, test_data_dir: Path
+) -> None:
+    record = load_image(test_data_dir / "carzero-tiny" / "image.png")
+    compare = loaded_bridge.channel("compare")
+    assert loaded_bridge.channel("compare") is compare  # one channel per name
+    main_ids: list[int] = []
+    compare_ids: list[int] = []
+    loaded_bridge.results_ready.connect(lambda rid, _response: main_ids.append(rid))
+    compare.results_ready.connect(lambda rid, _response: compare_ids.append(rid))
+    main = loaded_bridge.submit(record.model_input, ["pneumothorax"], "There is {}.")
+    other = compare.submit(record.model_input, ["effusion"], "There is {}.")
+    assert other != main
+    qtbot.waitUntil(lambda: bool(main_ids and compare_ids), timeout=TIMEOUT_MS)
+    qtbot.wait(200)
+    assert main_ids == [main] and compare_ids == [other]
+
+
+def test_stale_requests_are_dropped_per_channel(loaded_bridge, qtbot, test_data_dir: Path) -> None:
+    record = load_image(test_data_dir / "carzero-tiny" / "image.png")
+    compare = loaded_bridge.channel("compare")
+    main_ids: list[int] = []
+    compare_ids: list[int] = []
+    loaded_bridge.results_ready.connect(lambda rid, _response: main_ids.append(rid))
+    compare.results_ready.connect(lambda rid, _response: compare_ids.append(rid))
+    first = compare.submit(record.model_input, ["pneumothorax"], "There is {}.")
+    second = compare.submit(record.model_input, ["effusion"], "There is {}.")
+    with qtbot.waitSignal(compare.results_ready, timeout=TIMEOUT_MS) as blocker:
+        pass
+    assert blocker.args[0] == second
+    # A late result of the channel's older request reaches nobody, on this channel or the default one.
+    loaded_bridge._on_results(first, blocker.args[1])
+    # Invalidating the channel drops its running request; the default channel is untouched by it.
+    third = compare.submit(record.model_input, ["edema"], "There is {}.")
+    main = loaded_bridge.submit(record.model_input, ["edema"], "There is {}.")
+    compare.invalidate()
+    loaded_bridge._on_results(third, blocker.args[1])
+    qtbot.waitUntil(lambda: main_ids == [main], timeout=TIMEOUT_MS)
+    qtbot.wait(200)
+    assert compare_ids == [second]

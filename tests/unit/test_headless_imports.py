@@ -20,6 +20,7 @@ HEADLESS_MODULES = [
     "carzero_viewer.errors",
     "carzero_viewer.calibration",
     "carzero_viewer.types",
+    "carzero_viewer.findings",
     "carzero_viewer.model",
     "carzero_viewer.model.preprocessing",
 ]

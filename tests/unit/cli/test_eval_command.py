@@ -161,3 +161,47 @@ def test_a_damaged_annotated_image_is_skipped_with_a_warning(
     ]
     scored = {r["image"] for r in _rows(tmp_path / "out" / "boxes.csv")}
     assert "00000344_003.png" not in scored and scored
+
+
+def test_findings_score_each_matching_class_as_the_mean_of_its_phrasings(tmp_path: Path) -> None:
+    labels = str(DATA / "Data_Entry_2017.csv")
+    out = tmp_path / "eval"
+    assert (
+        _eval(DATA / "images", out, "--labels", labels, "--bootstrap", "10", "--findings", "chestx-det10")
+        == 0
+    )
+    document = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert document["prompts"]["Effusion"] == (
+        "There is pleural effusion. | There is fluid in the pleural space. | "
+        "There is blunting of the costophrenic angle."
+    )
+    assert (
+        document["prompts"]["Infiltration"] == "There is infiltration."
+    )  # no ChestX-Det10 finding: the label's prompt
+    row = next(r for r in _rows(out / "image_classes.csv") if r["class"] == "Effusion")
+    scored = tmp_path / "score.json"
+    image = str(DATA / "images" / row["image"])
+    assert (
+        main(
+            [
+                "score",
+                image,
+                "--findings",
+                "chestx-det10",
+                "--json",
+                str(scored),
+                "--weights",
+                str(FIXTURE),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
+    finding = next(
+        f
+        for f in json.loads(scored.read_text(encoding="utf-8"))["images"][0]["findings"]
+        if f["name"] == "Effusion"
+    )
+    # CSV cells carry 6 significant digits; the same phrasings on the same model input give the same mean.
+    assert float(row["score"]) == pytest.approx(finding["score"], rel=1e-5, abs=1e-6)
