@@ -1,12 +1,17 @@
 """``carzero-viewer calibrate``: fit a calibration profile for the loaded weights on a labelled image folder.
 
-Every image of ``--images`` that the label file (NIH ``Data_Entry_2017.csv`` or ``image,finding,label``;
-:mod:`carzero_viewer.calibration.labels`) labels for at least one finding is scored once against every
-distinct phrasing, through the batch pipeline that ``score`` and ``eval`` use. A finding's raw score on an
-image is its phrasings' mean official score; each finding is then calibrated on the images labelled for it
-(:func:`~carzero_viewer.calibration.calibrate_finding`): Platt map, ECE before/after on held-out folds,
-operating points and AUROC with bootstrap intervals. Findings with fewer than ``--min-cases`` positives or
-negatives, or that no label names, are listed in the profile's ``excluded`` with the reason.
+The findings are ``--findings NAME|FILE.json`` (libraries and files of :mod:`carzero_viewer.findings`,
+merged as in ``score``) or single prompts (``--prompt``/``--prompts-file``, each a finding of one phrasing,
+named by its text). A finding selects its label by name, a prompt by the label it names
+(:meth:`~carzero_viewer.calibration.CalibrationLabels.label_for`). Every image of ``--images`` that the label
+file (NIH ``Data_Entry_2017.csv`` or ``image,finding,label``; :mod:`carzero_viewer.calibration.labels`)
+labels for at least one finding is scored once against every distinct phrasing, through the batch pipeline
+that ``score`` and ``eval`` use. A finding's raw score on an image is its phrasings' mean official score
+(:func:`~carzero_viewer.findings.aggregate_scores`, as ``score --findings`` reports it); each finding is
+then calibrated on the images labelled for it (:func:`~carzero_viewer.calibration.calibrate_finding`):
+Platt map, ECE before/after on held-out folds, operating points and AUROC with bootstrap intervals.
+Findings with fewer than ``--min-cases`` positives or negatives, or that no label names, are listed in the
+profile's ``excluded`` with the reason.
 
 The profile (:mod:`carzero_viewer.calibration.profile`) is written atomically; an existing file is replaced
 only with ``--force``, checked before any work. A profile fitted with UNTRAINED weights says so.
@@ -31,6 +36,7 @@ if TYPE_CHECKING:
         Exclusion,
         FindingCalibration,
     )
+    from carzero_viewer.findings import Finding
     from carzero_viewer.inference.engine import InferenceEngine
 
 MIN_FOLDS = 2
@@ -55,6 +61,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--prompt", action="append", metavar="TEXT", help="a prompt, calibrated as a finding (repeatable)"
     )
     prompts.add_argument("--prompts-file", type=Path, metavar="JSON", help="JSON list of prompt strings")
+    prompts.add_argument(
+        "--findings",
+        action="append",
+        metavar="NAME|FILE.json",
+        help="findings to calibrate, each scored as the mean of its phrasings: a library (chestxray14, "
+        'chexpert, chexpert-competition, chestx-det10) or a JSON file {"Finding": ["phrasing", ...]}; '
+        "repeatable, merged as in score",
+    )
     parser.add_argument(
         "--template", default=None, help="template for bare findings (default 'There is {}.')"
     )
@@ -77,7 +91,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 class LabelledScores:
     """One finding's raw scores and labels over the images labelled for it, in folder order."""
 
-    phrasings: tuple[str, ...]
+    finding: Finding
     label: str | None
     scores: list[float] = field(default_factory=list)
     truth: list[bool] = field(default_factory=list)
@@ -101,13 +115,11 @@ def run(args: argparse.Namespace) -> int:
     from carzero_viewer.calibration import CalibrationError, read_calibration_labels, write_profile
     from carzero_viewer.files import prepare_targets
     from carzero_viewer.imaging import scan_folder
-    from carzero_viewer.inference.prompt_file import read_prompts_file
 
     _check_settings(args)
     prepare_targets([args.out], args.force)
     labels = read_calibration_labels(args.labels)
-    texts = read_prompts_file(args.prompts_file) if args.prompts_file else list(args.prompt)
-    findings = {text: LabelledScores((text,), labels.label_for(text)) for text in texts}
+    findings = {f.name: LabelledScores(f, labels.label_for(f.name)) for f in _findings(args)}
     paths = [
         entry.path
         for entry in scan_folder(args.images)
@@ -122,6 +134,17 @@ def run(args: argparse.Namespace) -> int:
     _print_summary(profile)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
+
+
+def _findings(args: argparse.Namespace) -> tuple[Finding, ...]:
+    """The findings of ``--findings``, or each prompt of ``--prompt``/``--prompts-file`` as a finding."""
+    from carzero_viewer.findings import Finding, load_findings
+    from carzero_viewer.inference.prompt_file import read_prompts_file
+
+    if args.findings:
+        return load_findings(*args.findings)
+    texts = read_prompts_file(args.prompts_file) if args.prompts_file else list(args.prompt)
+    return tuple(Finding(text, (text,)) for text in dict.fromkeys(texts))
 
 
 def _score(
@@ -139,10 +162,11 @@ def _score(
     from tqdm import tqdm
 
     from carzero_viewer.errors import CarzeroError
+    from carzero_viewer.findings import aggregate_scores, all_phrasings
     from carzero_viewer.inference.batch import decode_model_input, score_files
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 
-    texts = list(dict.fromkeys(p for f in findings.values() for p in f.phrasings))
+    texts = list(all_phrasings(f.finding for f in findings.values()))
     prompts = engine.encode_prompts([engine.process(t, template or DEFAULT_TEMPLATE) for t in texts])
 
     def skipped(path: Path, exc: CarzeroError) -> None:
@@ -153,11 +177,11 @@ def _score(
     for result in tqdm(files, total=len(paths), desc="calibrate", unit="image", file=sys.stderr):
         count += 1
         by_text = {text: r.score for text, r in zip(texts, result.results, strict=True)}
-        for finding in findings.values():
-            truth = labels.truth(result.path, finding.label) if finding.label else None
+        for data in findings.values():
+            truth = labels.truth(result.path, data.label) if data.label else None
             if truth is not None:
-                finding.scores.append(by_text[finding.phrasings[0]])
-                finding.truth.append(truth)
+                data.scores.append(aggregate_scores(data.finding, by_text).score)
+                data.truth.append(truth)
     return count
 
 
@@ -187,7 +211,7 @@ def _fit(
             continue
         fitted = calibrate_finding(
             name,
-            data.phrasings,
+            data.finding.phrasings,
             data.scores,
             data.truth,
             args.min_cases,

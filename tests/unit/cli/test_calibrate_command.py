@@ -16,6 +16,7 @@ import pytest
 from carzero_viewer.calibration import read_profile
 from carzero_viewer.checksums import sha256_file
 from carzero_viewer.cli import main
+from carzero_viewer.findings import library
 from carzero_viewer.metrics import roc_auc
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -27,12 +28,27 @@ IMAGES = [*(DATA / "annotations" / "images").glob("*.png"), *(DATA / "cxr").glob
 PROMPTS = ("There is atelectasis.", "There is cardiomegaly.", "There is a fracture.")
 
 
+LABELLED = {"00000344_003.png": True, "00000865_006.png": True, "00001369_000.png": False}
+LABELLED["00002578_000.png"] = False  # Atelectasis in the label file
+
+
 def _calibrate(images: Path, out: Path, *extra: str) -> int:
     argv = ["calibrate", "--images", str(images), "--labels", str(LABELS), "--out", str(out)]
     argv += ["--weights", str(FIXTURE), "--device", "cpu", "--bootstrap", "50"]
-    for prompt in PROMPTS:
-        argv += ["--prompt", prompt]
+    if "--findings" not in extra:
+        for prompt in PROMPTS:
+            argv += ["--prompt", prompt]
     return main([*argv, *extra])
+
+
+def _scores(images: Path, prompts: tuple[str, ...], out: Path) -> np.ndarray:
+    """``score --prompt`` of the labelled images, (images, prompts) in LABELLED order."""
+    argv = ["score", *(str(images / n) for n in LABELLED), "--json", str(out)]
+    for prompt in prompts:
+        argv += ["--prompt", prompt]
+    assert main([*argv, "--weights", str(FIXTURE), "--device", "cpu"]) == 0
+    document = json.loads(out.read_text(encoding="utf-8"))
+    return np.array([[p["score"] for p in image["prompts"]] for image in document["images"]])
 
 
 @pytest.fixture(scope="module")
@@ -76,14 +92,27 @@ def test_findings_calibrated_or_left_out_with_the_reason(profile_path: Path) -> 
 
 
 def test_auroc_is_that_of_the_score_command(profile_path: Path, images: Path, tmp_path: Path) -> None:
-    labelled = {"00000344_003.png": True, "00000865_006.png": True, "00001369_000.png": False}
-    labelled["00002578_000.png"] = False
-    out = tmp_path / "scores.json"
-    argv = ["score", *(str(images / n) for n in labelled), "--prompt", PROMPTS[0], "--json", str(out)]
-    assert main([*argv, "--weights", str(FIXTURE), "--device", "cpu"]) == 0
-    scores = [i["prompts"][0]["score"] for i in json.loads(out.read_text(encoding="utf-8"))["images"]]
-    expected = roc_auc(list(labelled.values()), scores)
+    scores = _scores(images, PROMPTS[:1], tmp_path / "scores.json")[:, 0]
+    expected = roc_auc(list(LABELLED.values()), scores)
     assert read_profile(profile_path).findings[PROMPTS[0]].auroc == pytest.approx(expected, abs=1e-12)
+
+
+def test_library_findings_are_calibrated_on_their_phrasing_means(images: Path, tmp_path: Path) -> None:
+    out = tmp_path / "library.json"
+    assert _calibrate(images, out, "--findings", "chestxray14", "--min-cases", "2") == 0
+    profile = read_profile(out)
+    atelectasis = next(f for f in library("chestxray14") if f.name == "Atelectasis")
+    assert list(profile.findings) == ["Atelectasis"]
+    assert profile.findings["Atelectasis"].phrasings == atelectasis.phrasings
+    assert len(profile.findings) + len(profile.excluded) == len(library("chestxray14"))
+    # the finding's raw score is the mean of its phrasings' `score --prompt` results
+    means = _scores(images, atelectasis.phrasings, tmp_path / "scores.json").mean(axis=1)
+    expected = roc_auc(list(LABELLED.values()), means)
+    assert profile.findings["Atelectasis"].auroc == pytest.approx(expected, abs=1e-12)
+    # every threshold is one of those means (or just above the highest); 1e-6 relative is the issue's bound
+    # for "mean of the phrasings", far above the 1-ulp difference of fsum and numpy's mean
+    for point in profile.findings["Atelectasis"].points:
+        assert np.min(np.abs(means - point.threshold)) <= 1e-6 * max(1.0, abs(point.threshold))
 
 
 def test_refusals_are_one_line(
