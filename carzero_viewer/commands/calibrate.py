@@ -45,8 +45,6 @@ MAX_BOOTSTRAP = 100_000
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from carzero_viewer.calibration import DEFAULT_MIN_CASES
-
     parser = sub.add_parser("calibrate", help="fit a calibration profile on labelled images (headless)")
     parser.add_argument("--images", type=Path, required=True, metavar="DIR", help="folder of labelled images")
     parser.add_argument(
@@ -76,9 +74,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--min-cases",
         type=int,
-        default=DEFAULT_MIN_CASES,
         metavar="N",
-        help=f"positives and negatives each needed to calibrate a finding ({DEFAULT_MIN_CASES})",
+        help="positives and negatives each needed to calibrate a finding (default 10)",
     )
     parser.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds (5)")
     parser.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (1000)")
@@ -98,8 +95,11 @@ class LabelledScores:
 
 
 def _check_settings(args: argparse.Namespace) -> None:
-    from carzero_viewer.calibration import MIN_CASES_FLOOR, CalibrationError
+    """Fill in ``--min-cases`` (left unset by the parser, which imports nothing heavy) and check the ranges."""
+    from carzero_viewer.calibration import DEFAULT_MIN_CASES, MIN_CASES_FLOOR, CalibrationError
 
+    if args.min_cases is None:
+        args.min_cases = DEFAULT_MIN_CASES
     checks = (
         ("--min-cases", args.min_cases, MIN_CASES_FLOOR, 10**9),
         ("--folds", args.folds, MIN_FOLDS, MAX_FOLDS),

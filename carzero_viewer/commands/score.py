@@ -17,6 +17,12 @@ the text processing and scoring of a ``--prompt``, so a finding's score is the m
 list ``"findings"`` of ``{"name", "score", "phrasings": [{"text", "score"}], "spread": {"min", "max",
 "std"}}``.
 
+``--calibration PROFILE.json`` (from ``calibrate``; :mod:`carzero_viewer.commands.score_calibration`) adds
+beside each finding's raw score (each prompt's, without ``--findings``) its calibrated ``probability`` and
+``above_operating_point`` (``--operating-point``, default Youden), ``null`` where the profile has no
+calibration; the document gets a ``calibration`` record with the profile's provenance. A profile fitted with
+other weights (another SHA-256) is refused in one line before anything is scored.
+
 ``--official`` runs the original code's pipeline end to end (spec sections 3-5): the text exactly as given (no
 template) and OpenCV's ``IMREAD_GRAYSCALE`` decode, in which a 16-bit PNG/TIFF keeps only its high byte, in
 float32. The original code reads no DICOM; a DICOM file keeps the app's rendering (spec section 8, item 26) and
@@ -36,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from carzero_viewer import __version__
 from carzero_viewer.commands.common import add_model_options, build_engine
+from carzero_viewer.commands.score_calibration import ScoreCalibration, add_calibration_options
 from carzero_viewer.errors import ModelLoadError, PromptError
 
 FINDING_SCORE_MEANING = (
@@ -80,6 +87,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--json", type=Path, metavar="OUT.json", help="write texts, words and scores as JSON")
     parser.add_argument("--arrays", type=Path, metavar="OUT.npz", help="write the arrays as .npz")
     parser.add_argument("--force", action="store_true", help="overwrite existing --json/--arrays files")
+    add_calibration_options(parser)
     add_model_options(parser)
 
 
@@ -96,12 +104,14 @@ def run(args: argparse.Namespace) -> int:
 
     _check_official_options(args)
     prepare_targets([args.json, args.arrays], args.force)
+    calibration = ScoreCalibration.from_args(args)
     findings = load_findings(*args.findings) if args.findings else ()
     if findings:
         texts = list(all_phrasings(findings))
     else:
         texts = read_prompts_file(args.prompts_file) if args.prompts_file else list(args.prompt)
     engine = build_engine(args)
+    calibration.check_weights(engine.info.sha256)
     template = args.template or DEFAULT_TEMPLATE
     raw = args.raw or args.official
     rule = SixteenBitRule.OPENCV_HIGH_BYTE if args.official else SixteenBitRule.FULL_RANGE
@@ -137,9 +147,9 @@ def run(args: argparse.Namespace) -> int:
         [aggregate(f, {r.prompt.typed: r for r in results}) for f in findings] for results in per_image
     ]
     if findings:
-        _print_findings(args.images, per_image, per_finding)
+        _print_findings(args.images, per_image, per_finding, calibration)
     else:
-        _print_table(args.images, per_image)
+        _print_table(args.images, per_image, calibration)
     pipeline = "official" if args.official else "app"
     if args.json:
         _write_json(
@@ -152,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
             template,
             raw,
             pipeline,
+            calibration,
             args.force,
         )
     if args.arrays:
@@ -185,15 +196,20 @@ def _check_official_options(args: argparse.Namespace) -> None:
         )
 
 
-def _print_table(images: list[str], per_image: list[list[PromptResult]]) -> None:
+def _print_table(
+    images: list[str], per_image: list[list[PromptResult]], calibration: ScoreCalibration
+) -> None:
     for path, results in zip(images, per_image, strict=True):
         print(path)
         for result in results:
-            print(_prompt_line(result, "  "))
+            print(_prompt_line(result, "  ") + calibration.text(result.prompt.typed, result.score))
 
 
 def _print_findings(
-    images: list[str], per_image: list[list[PromptResult]], per_finding: list[list[FindingResult]]
+    images: list[str],
+    per_image: list[list[PromptResult]],
+    per_finding: list[list[FindingResult]],
+    calibration: ScoreCalibration,
 ) -> None:
     """Each finding's mean and spread, then its phrasings as the model reads them (with their flags)."""
     for path, results, findings in zip(images, per_image, per_finding, strict=True):
@@ -204,6 +220,7 @@ def _print_findings(
             print(
                 f"  {finding.score:+.6f}  {finding.name}  (mean of {len(finding.phrasing_scores)}; "
                 f"min {spread.min:+.6f}, max {spread.max:+.6f}, sd {spread.std:.6f})"
+                f"{calibration.text(finding.name, finding.score)}"
             )
             for phrasing in finding.phrasing_scores:
                 print(_prompt_line(by_text[phrasing.text], "      "))
@@ -239,9 +256,14 @@ def _write_json(
     template: str,
     raw: bool,
     pipeline: str,
+    calibration: ScoreCalibration,
     force: bool,
 ) -> None:
-    """Write the texts, words and scores, and the findings if any (NaN as null: always valid JSON)."""
+    """Write the texts, words and scores, and the findings if any (NaN as null: always valid JSON).
+
+    With ``--calibration``, each finding (each prompt when there are no findings) also gets its calibrated
+    ``probability`` and ``above_operating_point``, and the document a ``calibration`` record.
+    """
     from carzero_viewer.files import write_json_atomic
 
     document = {
@@ -252,6 +274,7 @@ def _write_json(
         "score_meaning": "official CARZero zero-shot score (i2t + t2i) / 2: a raw logit, higher = more likely; "
         "not a probability",
         **({"finding_score_meaning": FINDING_SCORE_MEANING} if any(per_finding) else {}),
+        **({"calibration": calibration.record()} if calibration.profile else {}),
         "images": [
             {
                 "path": image,
@@ -268,10 +291,15 @@ def _write_json(
                         "score": r.score,
                         "i2t": r.i2t,
                         "t2i": r.t2i,
+                        **({} if findings else calibration.values(r.prompt.typed, r.score)),
                     }
                     for r in results
                 ],
-                **({"findings": [f.to_json() for f in findings]} if findings else {}),
+                **(
+                    {"findings": [{**f.to_json(), **calibration.values(f.name, f.score)} for f in findings]}
+                    if findings
+                    else {}
+                ),
             }
             for image, results, findings, decoded in zip(images, per_image, per_finding, inputs, strict=True)
         ],

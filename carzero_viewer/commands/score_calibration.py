@@ -10,6 +10,7 @@ does not calibrate (the document's ``calibration`` record lists the ones it does
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,63 +19,83 @@ if TYPE_CHECKING:
 
 
 def add_calibration_options(parser: argparse.ArgumentParser) -> None:
-    from carzero_viewer.calibration import DEFAULT_POINT, POINTS
-
+    """``--calibration`` and ``--operating-point`` (checked when read: the parser imports nothing heavy)."""
     parser.add_argument(
         "--calibration",
         type=Path,
         metavar="PROFILE.json",
         help="calibration profile (from `calibrate`) for these weights: adds each finding's probability and "
-        "whether it is above the operating point to --json",
+        "whether it is above the operating point",
     )
     parser.add_argument(
         "--operating-point",
-        choices=POINTS,
-        default=DEFAULT_POINT,
-        help=f"operating point of --calibration (default: {DEFAULT_POINT})",
+        metavar="NAME",
+        help="operating point of --calibration: youden (default), sensitivity_0.90, sensitivity_0.95, "
+        "specificity_0.90 or specificity_0.95",
     )
 
 
-def load_calibration(path: Path | None) -> CalibrationProfile | None:
-    """The profile of ``--calibration``, read and checked (None without one)."""
-    from carzero_viewer.calibration import read_profile
+@dataclass(frozen=True)
+class ScoreCalibration:
+    """The profile of ``--calibration`` (None without one) and the chosen operating point."""
 
-    return read_profile(path) if path is not None else None
+    profile: CalibrationProfile | None
+    point: str
 
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ScoreCalibration:
+        """Read and check ``--calibration`` (before the model is loaded, so a bad profile fails at once)."""
+        from carzero_viewer.calibration import DEFAULT_POINT, POINTS, CalibrationError, read_profile
 
-def calibrated_values(
-    profile: CalibrationProfile | None, name: str, raw_score: float, point: str
-) -> dict[str, Any]:
-    """``probability`` and ``above_operating_point`` of one finding's raw score (both None if uncalibrated).
+        point = args.operating_point or DEFAULT_POINT
+        if point not in POINTS:
+            raise CalibrationError(f"--operating-point {point!r} is not one of {', '.join(POINTS)}")
+        profile = read_profile(args.calibration) if args.calibration is not None else None
+        return cls(profile, point)
 
-    Without a profile nothing is added, so outputs without ``--calibration`` keep their exact form.
-    """
-    if profile is None:
-        return {}
-    if not profile.calibrates(name):
-        return {"probability": None, "above_operating_point": None}
-    return {
-        "probability": profile.probability(name, raw_score),
-        "above_operating_point": profile.above_operating_point(name, raw_score, point),
-    }
+    def check_weights(self, sha256: str) -> None:
+        """Refuse a profile fitted with other weights (one line; see ``CalibrationProfile.check_weights``)."""
+        if self.profile is not None:
+            self.profile.check_weights(sha256)
 
+    def values(self, name: str, raw_score: float) -> dict[str, Any]:
+        """``probability`` and ``above_operating_point`` of one raw score (both None if not calibrated).
 
-def calibration_record(profile: CalibrationProfile | None, point: str) -> dict[str, Any] | None:
-    """The document-level record of the profile used: its file, provenance and the operating point."""
-    if profile is None:
-        return None
-    provenance = profile.provenance
-    return {
-        "profile": str(profile.source) if profile.source else None,
-        "operating_point": point,
-        "calibrated_findings": sorted(profile.findings),
-        "weights_sha256": provenance.weights_sha256,
-        "weights_untrained": provenance.weights_untrained,
-        "labels_file": provenance.labels_file,
-        "images_folder": provenance.images_folder,
-        "images_scored": provenance.images_scored,
-        "created_utc": provenance.created_utc,
-        "app_version": provenance.app_version,
-        "probability_meaning": "calibrated probability = sigmoid(slope * raw score + intercept) fitted on the "
-        "profile's labelled images; it holds for data like those",
-    }
+        Without a profile nothing is added, so outputs without ``--calibration`` keep their exact form.
+        """
+        if self.profile is None:
+            return {}
+        if not self.profile.calibrates(name):
+            return {"probability": None, "above_operating_point": None}
+        return {
+            "probability": self.profile.probability(name, raw_score),
+            "above_operating_point": self.profile.above_operating_point(name, raw_score, self.point),
+        }
+
+    def text(self, name: str, raw_score: float) -> str:
+        """The table's suffix: ``  P=0.731, above youden`` ("" without a profile or a calibration)."""
+        values = self.values(name, raw_score)
+        if values.get("probability") is None:
+            return ""
+        side = "above" if values["above_operating_point"] else "below"
+        return f"  P={values['probability']:.3f}, {side} {self.point}"
+
+    def record(self) -> dict[str, Any] | None:
+        """The document-level record of the profile used: its file, provenance and the operating point."""
+        if self.profile is None:
+            return None
+        provenance = self.profile.provenance
+        return {
+            "profile": str(self.profile.source) if self.profile.source else None,
+            "operating_point": self.point,
+            "calibrated_findings": sorted(self.profile.findings),
+            "weights_sha256": provenance.weights_sha256,
+            "weights_untrained": provenance.weights_untrained,
+            "labels_file": provenance.labels_file,
+            "images_folder": provenance.images_folder,
+            "images_scored": provenance.images_scored,
+            "created_utc": provenance.created_utc,
+            "app_version": provenance.app_version,
+            "probability_meaning": "calibrated probability = sigmoid(slope * raw score + intercept) fitted on "
+            "the profile's labelled images; it holds for data like those",
+        }

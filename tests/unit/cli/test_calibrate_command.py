@@ -134,3 +134,46 @@ def test_refusals_are_one_line(
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith(f"carzero-viewer calibrate: error: {LABELS}: no finding could be calibrated (")
     assert not (tmp_path / "p.json").exists()
+
+
+def _score_json(images: Path, out: Path, *extra: str) -> int:
+    argv = ["score", *(str(images / n) for n in LABELLED), "--json", str(out), *extra]
+    return main([*argv, "--weights", str(FIXTURE), "--device", "cpu"])
+
+
+def test_score_with_the_profile_adds_monotonic_probabilities(
+    profile_path: Path, images: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "calibrated.json"
+    prompts = ["--prompt", PROMPTS[0], "--prompt", PROMPTS[1]]
+    assert _score_json(images, out, *prompts, "--calibration", str(profile_path)) == 0
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["calibration"]["weights_untrained"] is True
+    assert document["calibration"]["calibrated_findings"] == [PROMPTS[0]]
+    calibrated = [image["prompts"][0] for image in document["images"]]
+    for entry in calibrated:
+        assert 0.0 <= entry["probability"] <= 1.0
+        assert isinstance(entry["above_operating_point"], bool)
+    ordered = sorted(calibrated, key=lambda e: e["score"])
+    assert np.all(np.diff([e["probability"] for e in ordered]) >= 0.0)
+    uncalibrated = document["images"][0]["prompts"][1]  # cardiomegaly was left out of the profile
+    assert (uncalibrated["probability"], uncalibrated["above_operating_point"]) == (None, None)
+
+
+def test_score_refuses_a_profile_of_other_weights_in_one_line(
+    profile_path: Path, images: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = json.loads(profile_path.read_text(encoding="utf-8"))
+    document["provenance"]["weights_sha256"] = "0" * 64
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(document), encoding="utf-8")
+    capsys.readouterr()
+    assert _score_json(images, tmp_path / "s.json", "--prompt", PROMPTS[0], "--calibration", str(other)) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(
+        f"carzero-viewer score: error: {other}: made for weights with SHA-256 0000000000000000"
+    )
+    assert not (tmp_path / "s.json").exists()
+    other.write_text("{}", encoding="utf-8")
+    assert _score_json(images, tmp_path / "s.json", "--prompt", PROMPTS[0], "--calibration", str(other)) == 1
+    assert capsys.readouterr().err.strip() == f"carzero-viewer score: error: {other}: format: is missing"

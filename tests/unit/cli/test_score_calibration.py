@@ -6,7 +6,7 @@ import numpy as np
 
 from carzero_viewer.calibration import CalibrationProfile, FindingCalibration, Provenance, calibrate_finding
 from carzero_viewer.calibration.fitting import sigmoid
-from carzero_viewer.commands.score_calibration import calibrated_values, calibration_record
+from carzero_viewer.commands.score_calibration import ScoreCalibration
 
 
 def _profile() -> CalibrationProfile:
@@ -22,22 +22,25 @@ def _profile() -> CalibrationProfile:
 
 
 def test_without_a_profile_nothing_is_added() -> None:
-    assert calibrated_values(None, "Effusion", 1.0, "youden") == {}
-    assert calibration_record(None, "youden") is None
+    none = ScoreCalibration(None, "youden")
+    assert none.values("Effusion", 1.0) == {}
+    assert none.text("Effusion", 1.0) == ""
+    assert none.record() is None
+    none.check_weights("cd" * 32)
 
 
 def test_calibrated_and_uncalibrated_findings() -> None:
     profile = _profile()
+    calibration = ScoreCalibration(profile, "youden")
     threshold = profile.findings["Effusion"].points[0].threshold
-    above = calibrated_values(profile, "Effusion", threshold, "youden")
+    above = calibration.values("Effusion", threshold)
     assert above == {"probability": profile.probability("Effusion", threshold), "above_operating_point": True}
-    below = calibrated_values(profile, "Effusion", threshold - 1.0, "youden")
+    below = calibration.values("Effusion", threshold - 1.0)
     assert below["above_operating_point"] is False
     assert 0.0 <= below["probability"] < above["probability"] <= 1.0
-    assert calibrated_values(profile, "Hernia", 1.0, "youden") == {
-        "probability": None,
-        "above_operating_point": None,
-    }
-    record = calibration_record(profile, "sensitivity_0.95")
+    assert calibration.text("Effusion", threshold - 1.0) == f"  P={below['probability']:.3f}, below youden"
+    assert calibration.values("Hernia", 1.0) == {"probability": None, "above_operating_point": None}
+    assert calibration.text("Hernia", 1.0) == ""
+    record = ScoreCalibration(profile, "sensitivity_0.95").record()
     assert record is not None
     assert record["calibrated_findings"] == ["Effusion"] and record["operating_point"] == "sensitivity_0.95"
