@@ -7,9 +7,11 @@ definitions); a :class:`CalibrationProfile` holds the calibrated findings with t
 :meth:`~CalibrationProfile.probability`, :meth:`~CalibrationProfile.above_operating_point` and
 :meth:`~CalibrationProfile.check_weights`; :func:`write_profile` / :func:`read_profile` store it as versioned
 JSON (written through :mod:`carzero_viewer.files`, read through :mod:`carzero_viewer.untrusted`);
+:func:`build_profile` assembles a profile from every finding's labelled scores;
 :func:`read_calibration_labels` reads the labels (NIH ``Data_Entry_2017.csv`` or ``image,finding,label``).
 """
 
+from carzero_viewer.calibration.build import LabelledFinding, build_profile
 from carzero_viewer.calibration.finding import (
     DEFAULT_MIN_CASES,
     MIN_CASES_FLOOR,
@@ -42,10 +44,12 @@ __all__ = [
     "CalibrationProfile",
     "Exclusion",
     "FindingCalibration",
+    "LabelledFinding",
     "OperatingPoint",
     "PlattFit",
     "Provenance",
     "Reliability",
+    "build_profile",
     "calibrate_finding",
     "fit_platt",
     "profile_document",

@@ -33,8 +33,7 @@ if TYPE_CHECKING:
     from carzero_viewer.calibration import (
         CalibrationLabels,
         CalibrationProfile,
-        Exclusion,
-        FindingCalibration,
+        Provenance,
     )
     from carzero_viewer.findings import Finding
     from carzero_viewer.inference.engine import InferenceEngine
@@ -112,7 +111,13 @@ def _check_settings(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from carzero_viewer.calibration import CalibrationError, read_calibration_labels, write_profile
+    from carzero_viewer.calibration import (
+        CalibrationError,
+        LabelledFinding,
+        build_profile,
+        read_calibration_labels,
+        write_profile,
+    )
     from carzero_viewer.files import prepare_targets
     from carzero_viewer.imaging import scan_folder
 
@@ -129,7 +134,19 @@ def run(args: argparse.Namespace) -> int:
         raise CalibrationError(f"no image in the folder is labelled in {args.labels.name}", args.images)
     engine = build_engine(args)
     scored = _score(engine, paths, findings, labels, args.template)
-    profile = _fit(args, engine, findings, labels, scored)
+    unlabelled = f"no label in {labels.source.name} names this finding"
+    labelled = [
+        LabelledFinding(
+            name,
+            data.finding.phrasings,
+            data.scores,
+            data.truth,
+            None if data.label else unlabelled,
+        )
+        for name, data in findings.items()
+    ]
+    provenance = provenance_for(engine, args.labels, args.images, scored, args)
+    profile = build_profile(labelled, provenance, args.labels)
     write_profile(args.out, profile, args.force)
     _print_summary(profile)
     print(f"wrote {args.out}", file=sys.stderr)
@@ -185,62 +202,34 @@ def _score(
     return count
 
 
-def _fit(
-    args: argparse.Namespace,
+def provenance_for(
     engine: InferenceEngine,
-    findings: dict[str, LabelledScores],
-    labels: CalibrationLabels,
+    labels: Path,
+    images: Path,
     scored: int,
-) -> CalibrationProfile:
-    """Calibrate each finding and gather the profile; refuse to write one that calibrates nothing."""
-    from carzero_viewer.calibration import (
-        ECE_BINS,
-        CalibrationError,
-        CalibrationProfile,
-        Exclusion,
-        FindingCalibration,
-        Provenance,
-        calibrate_finding,
-    )
+    settings: argparse.Namespace,
+) -> Provenance:
+    """The provenance of a profile fitted now on ``images`` with ``labels`` and the loaded weights.
 
-    calibrated: dict[str, FindingCalibration] = {}
-    excluded: list[Exclusion] = []
-    for name, data in findings.items():
-        if data.label is None:
-            excluded.append(Exclusion(name, 0, 0, f"no label in {labels.source.name} names this finding"))
-            continue
-        fitted = calibrate_finding(
-            name,
-            data.finding.phrasings,
-            data.scores,
-            data.truth,
-            args.min_cases,
-            args.folds,
-            args.bootstrap,
-            args.seed,
-        )
-        if isinstance(fitted, FindingCalibration):
-            calibrated[name] = fitted
-        else:
-            excluded.append(fitted)
-    if not calibrated:
-        reasons = "; ".join(f"{e.name}: {e.reason}" for e in excluded)
-        raise CalibrationError(f"no finding could be calibrated ({reasons})", args.labels)
-    provenance = Provenance(
+    Args:
+        settings: ``folds``, ``bootstrap``, ``seed`` and ``min_cases`` (the commands' options).
+    """
+    from carzero_viewer.calibration import ECE_BINS, Provenance
+
+    return Provenance(
         weights_sha256=engine.info.sha256.lower(),
         weights_untrained=engine.info.is_untrained,
-        labels_file=args.labels.name,
-        images_folder=args.images.resolve().name,
+        labels_file=labels.name,
+        images_folder=images.resolve().name,
         images_scored=scored,
         created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
         app_version=__version__,
-        folds=args.folds,
-        bootstrap=args.bootstrap,
-        seed=args.seed,
-        min_cases=args.min_cases,
+        folds=settings.folds,
+        bootstrap=settings.bootstrap,
+        seed=settings.seed,
+        min_cases=settings.min_cases,
         ece_bins=ECE_BINS,
     )
-    return CalibrationProfile(provenance, calibrated, tuple(excluded))
 
 
 def _print_summary(profile: CalibrationProfile) -> None:
