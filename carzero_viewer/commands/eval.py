@@ -22,6 +22,8 @@ replaced with ``--force``, checked before any work is done):
   per-class ROC-AUC over the images' scores with a bootstrap 95 % CI. NaN values are skipped in every mean.
 * ``report.html``: tables, bar charts and example overlays beside the published CARZero numbers
   (:mod:`carzero_viewer.commands.eval_report`).
+* with ``--calibration-out PROFILE.json`` (and ``--labels``): the calibration profile of the labelled classes
+  from these same scores (:mod:`carzero_viewer.commands.eval_calibration`), as ``calibrate`` would write it.
 
 Each class is scored as a finding (:mod:`carzero_viewer.findings`): by default the label's single prompt
 (``Effusion`` -> "There is pleural effusion."), whose score and map are exactly that prompt's; with
@@ -42,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from carzero_viewer import __version__
 from carzero_viewer.commands.common import add_model_options, build_engine
+from carzero_viewer.commands.eval_calibration import add_profile_options
 from carzero_viewer.errors import CarzeroError
 
 if TYPE_CHECKING:
@@ -147,6 +150,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (1000)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (0)")
     parser.add_argument("--force", action="store_true", help="overwrite the outputs of a previous run")
+    add_profile_options(parser)
     add_model_options(parser)
 
 
@@ -173,12 +177,14 @@ class EvalResult:
 
 def run(args: argparse.Namespace) -> int:
     from carzero_viewer.annotations import AnnotationSet, LabelMap, read_image_labels
+    from carzero_viewer.commands.eval_calibration import prepare_profile, write_eval_profile
     from carzero_viewer.findings import Finding, all_phrasings, finding_for_label, load_findings
     from carzero_viewer.imaging import scan_folder
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 
     started = time.perf_counter()
     _prepare_out(args.out, args.force)
+    prepare_profile(args)
     annotations = AnnotationSet.load(args.annotations)
     label_map = LabelMap.load(args.label_map)
     findings = load_findings(*args.findings, label_map=label_map) if args.findings else ()
@@ -211,6 +217,9 @@ def run(args: argparse.Namespace) -> int:
     runtime = time.perf_counter() - started
     document = _summary_document(args, engine, template, class_prompts.texts, result, summary, runtime)
     _write_outputs(args.out, result, summary, document, engine.info.is_untrained, args.force)
+    # after eval's own outputs, so a profile that cannot be fitted loses none of them
+    if image_labels is not None:
+        write_eval_profile(args, engine, labelled_classes(result, label_map, image_labels), class_findings)
     print(
         f"scored {result.scored} image(s), {len(result.box_rows)} box(es) in {runtime:.1f} s; "
         f"wrote {args.out / 'report.html'}",
@@ -470,9 +479,7 @@ def summarise(
         source = f"labels:{image_labels.source.name}"
         names = sorted(result.image_truth)
         auc_rows: list[dict[str, Any]] = []
-        for canonical in sorted({label_map.canonical(c) for c in image_labels.classes()}):
-            truth = [canonical in result.image_truth[n] for n in names]
-            scores = [result.image_scores[n][canonical] for n in names]
+        for canonical, truth, scores in labelled_classes(result, label_map, image_labels):
             low, high = bootstrap_ci(truth, scores, n=n_boot, seed=seed)
             auc_rows.append(
                 {
@@ -489,6 +496,21 @@ def summarise(
         mean_row["auroc"] = nanmean(r["auroc"] for r in auc_rows)
         rows += [*auc_rows, mean_row]
     return rows
+
+
+def labelled_classes(
+    result: EvalResult, label_map: LabelMap, image_labels: ImageLabels
+) -> list[tuple[str, list[bool], list[float]]]:
+    """Per canonical class of the labels: each labelled image's truth and score, images sorted by name."""
+    names = sorted(result.image_truth)
+    return [
+        (
+            canonical,
+            [canonical in result.image_truth[n] for n in names],
+            [result.image_scores[n][canonical] for n in names],
+        )
+        for canonical in sorted({label_map.canonical(c) for c in image_labels.classes()})
+    ]
 
 
 def _summary_document(

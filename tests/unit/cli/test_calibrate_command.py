@@ -177,3 +177,42 @@ def test_score_refuses_a_profile_of_other_weights_in_one_line(
     other.write_text("{}", encoding="utf-8")
     assert _score_json(images, tmp_path / "s.json", "--prompt", PROMPTS[0], "--calibration", str(other)) == 1
     assert capsys.readouterr().err.strip() == f"carzero-viewer score: error: {other}: format: is missing"
+
+
+@pytest.mark.slow  # two eval runs over 6 images with box metrics (~8 s)
+def test_eval_writes_the_same_profile_from_its_own_scores(
+    profile_path: Path, images: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, profile = tmp_path / "eval", tmp_path / "eval_profile.json"
+    argv = [
+        "eval",
+        "--images",
+        str(images),
+        "--annotations",
+        str(DATA / "annotations" / "BBox_List_2017.csv"),
+    ]
+    argv += ["--labels", str(LABELS), "--out", str(out), "--weights", str(FIXTURE), "--device", "cpu"]
+    argv += ["--bootstrap", "50", "--calibration-out", str(profile)]
+    assert main([*argv, "--min-cases", "2"]) == 0
+    from_eval = read_profile(profile)
+    assert from_eval.provenance.images_scored == 4 and from_eval.provenance.weights_untrained
+    assert list(from_eval.findings) == ["Atelectasis"]  # the label's own prompt, "There is atelectasis."
+    # the same images, prompt and seed as `calibrate --prompt "There is atelectasis."`: the same fit
+    ours, theirs = from_eval.findings["Atelectasis"], read_profile(profile_path).findings[PROMPTS[0]]
+    assert (ours.platt, ours.auroc, ours.points) == (theirs.platt, theirs.auroc, theirs.points)
+    capsys.readouterr()
+    assert main([*argv, "--force", "--min-cases", "5"]) == 1  # nothing to calibrate: eval's outputs stay
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .splitlines()[-1]
+        .startswith(
+            f"carzero-viewer eval: error: {LABELS}: no finding could be calibrated (Atelectasis: 2 positive(s)"
+        )
+    )
+    assert (out / "summary.json").exists()
+    without_labels = [a for a in argv if a not in ("--labels", str(LABELS))]
+    assert main([*without_labels, "--force"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "carzero-viewer eval: error: --calibration-out needs --labels (the image-level labels it is fitted on)"
+    )
