@@ -95,9 +95,16 @@ class CalibrationProfile:
         """Calibrated names by canonical spelling, so ``Pleural_Thickening`` finds ``Pleural Thickening``."""
         return {canonical(name): name for name in self.findings}
 
-    def calibrates(self, finding: str) -> bool:
-        """Whether ``finding`` (any spelling of a calibrated name) has a calibration in this profile."""
-        return finding in self.findings or canonical(finding) in self._canonical_names
+    def calibrates(self, finding: str, phrasings: tuple[str, ...] | None = None) -> bool:
+        """Whether ``finding`` (any spelling of a calibrated name) has a calibration in this profile.
+
+        Args:
+            phrasings: when given, the calibration must also be of these phrasings: a finding's raw score is
+                the mean of its phrasings, so other phrasings give other scores that the fit does not describe.
+        """
+        if finding not in self.findings and canonical(finding) not in self._canonical_names:
+            return False
+        return phrasings is None or self._finding(finding).phrasings == tuple(phrasings)
 
     def probability(self, finding: str, raw_score: float) -> float:
         """The calibrated probability of ``finding`` at ``raw_score``; non-decreasing in the score."""

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from carzero_viewer.files import prepare_targets, save_npz
-    from carzero_viewer.findings import aggregate, all_phrasings, load_findings
+    from carzero_viewer.findings import Finding, aggregate, all_phrasings, load_findings
     from carzero_viewer.imaging import SixteenBitRule, SourceFormat
     from carzero_viewer.inference.batch import decode_model_input, score_files
     from carzero_viewer.inference.prompt_file import read_prompts_file
@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         texts = read_prompts_file(args.prompts_file) if args.prompts_file else list(args.prompt)
     engine = build_engine(args)
     calibration.check_weights(engine.info.sha256)
+    calibration.warn_other_phrasings(findings or [Finding(t, (t,)) for t in dict.fromkeys(texts)])
     template = args.template or DEFAULT_TEMPLATE
     raw = args.raw or args.official
     rule = SixteenBitRule.OPENCV_HIGH_BYTE if args.official else SixteenBitRule.FULL_RANGE
@@ -202,7 +203,8 @@ def _print_table(
     for path, results in zip(images, per_image, strict=True):
         print(path)
         for result in results:
-            print(_prompt_line(result, "  ") + calibration.text(result.prompt.typed, result.score))
+            typed = result.prompt.typed
+            print(_prompt_line(result, "  ") + calibration.text(typed, result.score, (typed,)))
 
 
 def _print_findings(
@@ -220,10 +222,14 @@ def _print_findings(
             print(
                 f"  {finding.score:+.6f}  {finding.name}  (mean of {len(finding.phrasing_scores)}; "
                 f"min {spread.min:+.6f}, max {spread.max:+.6f}, sd {spread.std:.6f})"
-                f"{calibration.text(finding.name, finding.score)}"
+                f"{calibration.text(finding.name, finding.score, _phrasings(finding))}"
             )
             for phrasing in finding.phrasing_scores:
                 print(_prompt_line(by_text[phrasing.text], "      "))
+
+
+def _phrasings(result: FindingResult) -> tuple[str, ...]:
+    return tuple(p.text for p in result.phrasing_scores)
 
 
 def _prompt_line(result: PromptResult, indent: str) -> str:
@@ -291,12 +297,19 @@ def _write_json(
                         "score": r.score,
                         "i2t": r.i2t,
                         "t2i": r.t2i,
-                        **({} if findings else calibration.values(r.prompt.typed, r.score)),
+                        **(
+                            {} if findings else calibration.values(r.prompt.typed, r.score, (r.prompt.typed,))
+                        ),
                     }
                     for r in results
                 ],
                 **(
-                    {"findings": [{**f.to_json(), **calibration.values(f.name, f.score)} for f in findings]}
+                    {
+                        "findings": [
+                            {**f.to_json(), **calibration.values(f.name, f.score, _phrasings(f))}
+                            for f in findings
+                        ]
+                    }
                     if findings
                     else {}
                 ),

@@ -113,6 +113,16 @@ def test_library_findings_are_calibrated_on_their_phrasing_means(images: Path, t
     # for "mean of the phrasings", far above the 1-ulp difference of fsum and numpy's mean
     for point in profile.findings["Atelectasis"].points:
         assert np.min(np.abs(means - point.threshold)) <= 1e-6 * max(1.0, abs(point.threshold))
+    # the acceptance path: score --findings chestxray14 --calibration gives probabilities for it, null elsewhere
+    scored = tmp_path / "calibrated.json"
+    assert _score_json(images, scored, "--findings", "chestxray14", "--calibration", str(out)) == 0
+    for image in json.loads(scored.read_text(encoding="utf-8"))["images"]:
+        by_name = {f["name"]: f for f in image["findings"]}
+        assert 0.0 <= by_name["Atelectasis"]["probability"] <= 1.0
+        assert by_name["Atelectasis"]["probability"] == profile.probability(
+            "Atelectasis", by_name["Atelectasis"]["score"]
+        )
+        assert by_name["Effusion"]["probability"] is None
 
 
 def test_refusals_are_one_line(
