@@ -97,6 +97,9 @@ def calibrate_finding(
     s = np.asarray(scores, dtype=np.float64).ravel()
     y = np.asarray(labels, dtype=bool).ravel()
     n_pos, n_neg = int(y.sum()), int((~y).sum())
+    missing = int(np.count_nonzero(~np.isfinite(s)))
+    if missing:
+        return Exclusion(name, n_pos, n_neg, f"{missing} image(s) have no finite score; nothing was fitted")
     needed = max(min_cases, MIN_CASES_FLOOR)
     if n_pos < needed or n_neg < needed:
         reason = f"{n_pos} positive(s) and {n_neg} negative(s); at least {needed} of each are needed"

@@ -117,7 +117,9 @@ def fit_platt(scores: npt.ArrayLike, labels: npt.ArrayLike) -> PlattFit:
     clamped = bool(theta[1] < 0.0)
     if clamped:
         theta = start
-    covariance = np.linalg.inv(_hessian(x, theta))
+    # pinv: if every probability saturated in float64 the intercept's curvature would vanish; the standard
+    # errors are then huge (and say so) rather than an exception
+    covariance = np.linalg.pinv(_hessian(x, theta))
     # (intercept, slope) in raw units = J @ (b0, b1): intercept = b0 - b1 * centre / spread, slope = b1 / spread
     jacobian = np.array([[1.0, -centre / spread], [0.0, 1.0 / spread]])
     raw = jacobian @ covariance @ jacobian.T
