@@ -50,7 +50,7 @@ from carzero_viewer.export.render import (
 from carzero_viewer.files import encode_image, sanitise_filename, write_bytes_atomic
 from carzero_viewer.imaging import Window, check_applicability
 from carzero_viewer.ui import file_dialogs
-from carzero_viewer.ui.heatmap_presenter import build_map_view
+from carzero_viewer.viewer_model.map_view import build_map_view
 
 if TYPE_CHECKING:
     from carzero_viewer.types import PromptResult

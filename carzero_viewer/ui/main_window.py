@@ -26,23 +26,24 @@ from carzero_viewer.types import PromptResult
 from carzero_viewer.ui.applicability_banner import ApplicabilityBanner
 from carzero_viewer.ui.canvas import ImageCanvas
 from carzero_viewer.ui.grey_levels import chest_presets
-from carzero_viewer.ui.ground_truth import GroundTruth
 from carzero_viewer.ui.ground_truth_panel import GroundTruthPanel
-from carzero_viewer.ui.grounding import GroundingMetrics, compute_grounding
 from carzero_viewer.ui.heatmap_controls import HeatmapControls
-from carzero_viewer.ui.heatmap_presenter import MapView, build_map_view
 from carzero_viewer.ui.image_loader import ImageLoader
-from carzero_viewer.ui.inference_bridge import InferenceBridge, ModelState, ScoreResponse
+from carzero_viewer.ui.inference_bridge import InferenceBridge
 from carzero_viewer.ui.latest_job import LatestJob
 from carzero_viewer.ui.levels_panel import LevelsPanel
 from carzero_viewer.ui.main_chrome import MainChrome
 from carzero_viewer.ui.metadata_panel import MetadataPanel
 from carzero_viewer.ui.notifications import NotificationArea
 from carzero_viewer.ui.prompt_panel import DEFAULT_PROMPTS, PromptPanel
-from carzero_viewer.ui.score_book import ScoreBook
 from carzero_viewer.ui.scores_panel import ScoresPanel, negation_of
 from carzero_viewer.ui.study_panel import StudyPanel, expand_paths
 from carzero_viewer.ui.word_panel import WordPanel
+from carzero_viewer.viewer_model.ground_truth import GroundTruth
+from carzero_viewer.viewer_model.grounding import GroundingMetrics, compute_grounding
+from carzero_viewer.viewer_model.map_view import MapView, build_map_view
+from carzero_viewer.viewer_model.responses import ModelState, ScoreResponse
+from carzero_viewer.viewer_model.score_book import ScoreBook
 
 LOG = logging.getLogger(__name__)
 UNTRAINED_TEXT = "UNTRAINED DEMO MODEL — outputs are meaningless"

@@ -5,7 +5,7 @@ shortcuts untouched (nothing to save and restore when leaving the mode), it can 
 to the main image, and closing it is the only way out. It owns no data: each refresh reads what the window
 already shows (``window.record``, the results of ``window.response`` for ``prompt_panel.enabled_prompts()``,
 the heatmap style and whether the weights are untrained) and draws each map with the main view's
-:func:`~carzero_viewer.ui.heatmap_presenter.build_map_view` on an :class:`~carzero_viewer.ui.canvas.ImageCanvas`
+:func:`~carzero_viewer.viewer_model.map_view.build_map_view` on an :class:`~carzero_viewer.ui.canvas.ImageCanvas`
 per tile, so colours and registration match the main canvas and every export.
 
 Zoom, pan and window/level are synchronised: a change on one tile is copied to the others (a guard stops the
@@ -25,8 +25,8 @@ from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QDialog, QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from carzero_viewer.ui.canvas import ImageCanvas
-from carzero_viewer.ui.heatmap_presenter import build_map_view
 from carzero_viewer.ui.tile_grid import grid_shape
+from carzero_viewer.viewer_model.map_view import build_map_view
 
 if TYPE_CHECKING:
     from carzero_viewer.export.heatmap_style import HeatmapStyle

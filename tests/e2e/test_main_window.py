@@ -15,9 +15,9 @@ from PySide6.QtCore import Qt
 
 from carzero_viewer.settings import load_settings
 from carzero_viewer.ui.app import create_application
-from carzero_viewer.ui.heatmap_presenter import WORD_MAP_NOTICE
 from carzero_viewer.ui.main_window import UNTRAINED_TEXT, MainWindow
 from carzero_viewer.ui.weights_choice import searched_locations
+from carzero_viewer.viewer_model.map_view import WORD_MAP_NOTICE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gui, pytest.mark.slow]
 TIMEOUT_MS = 60_000

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from carzero_viewer.ui.heatmap_presenter import WORD_MAP_NOTICE
+from carzero_viewer.viewer_model.map_view import WORD_MAP_NOTICE
 from tests.e2e import test_main_window as base
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gui, pytest.mark.slow]
