@@ -173,20 +173,6 @@ class StudyPanel(QWidget):
     def _item(self, path: Path) -> QListWidgetItem | None:
         return self._items.get(str(Path(path).resolve()))
 
-    def select_next(self) -> None:
-        """PgDn: the next file (stays on the last one)."""
-        self._step(1)
-
-    def select_previous(self) -> None:
-        """PgUp: the previous file (stays on the first one)."""
-        self._step(-1)
-
-    def _step(self, delta: int) -> None:
-        count = self.list_widget.count()
-        if count:
-            row = min(max(self.list_widget.currentRow() + delta, 0), count - 1)
-            self.list_widget.setCurrentRow(row)
-
     def _on_current_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if current is not None:
             self.file_selected.emit(Path(current.data(PATH_ROLE)))

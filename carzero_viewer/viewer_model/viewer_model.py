@@ -74,6 +74,7 @@ class ViewerModel:
         self.book = ScoreBook()
         self._record: ImageRecord | None = None
         self._wanted: tuple[str, ...] = ()
+        self.study.current_changed.connect(self._on_current_file)
 
     @property
     def record(self) -> ImageRecord | None:
@@ -98,24 +99,34 @@ class ViewerModel:
 
     def close_study(self) -> None:
         """No file, no image, and the session's ground truth forgotten."""
-        self.study.clear()
         self.ground_truth = GroundTruth()
-        self.clear_record()
+        self.study.clear()
+
+    def _on_current_file(self, path: Path | None) -> None:
+        if path is None:  # the last file was closed
+            self.clear_record()
 
     def record_loaded(self, record: ImageRecord) -> None:
         """``record`` is now shown: its file opened, the previous image's results are void."""
         self._record = record
         self.study.mark_opened(record.path)
-        self.results.set_response(None)
+        self.clear_results()
         self.record_changed.emit(record)
 
     def load_failed(self, path: Path, reason: str) -> None:
         self.study.mark_failed(path, reason)
 
     def clear_record(self) -> None:
-        self._record = None
+        """No image shown (the study was closed or emptied)."""
+        if self._record is not None:
+            self._record = None
+            self.clear_results()
+            self.record_changed.emit(None)
+
+    def clear_results(self) -> None:
+        """Nothing scored is shown (a new image, or no prompt enabled); the kept results stay in the book."""
         self.results.set_response(None)
-        self.record_changed.emit(None)
+        self.selection.show(None)
 
     def boxes(self) -> tuple[list[BoxSpec], str]:
         """The shown image's boxes (all classes) and a note when they were rescaled; none without an image."""
