@@ -51,7 +51,7 @@ from carzero_viewer.ui.shortcuts import SHORTCUTS, ShortcutsDialog
 from carzero_viewer.ui.study_panel import StudyPanel
 from carzero_viewer.ui.weights_choice import candidates, searched_locations
 from carzero_viewer.ui.word_panel import WordPanel
-from carzero_viewer.viewer_model import ViewerModel
+from carzero_viewer.viewer_model import ModelState, ViewerModel
 
 # A side panel may be narrowed to this (its content then scrolls sideways) and the image keeps at least this
 # width, so at 800 x 600 the image has about half the window rather than what the panels leave over.
@@ -108,6 +108,7 @@ class MainChrome(QObject):
             model, views.canvas, views.ground_truth.visible_boxes, views.notifications, owner, window
         )
         self._build_menus()
+        model.results.model_changed.connect(self._on_model_changed)
 
     # --- construction -----------------------------------------------------------------------------------
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -276,6 +277,14 @@ class MainChrome(QObject):
     def set_model_text(self, text: str, tooltip: str) -> None:
         self.model_label.setText(text)
         self.model_label.setToolTip(tooltip)
+
+    def _on_model_changed(self, state: ModelState | None) -> None:
+        """A loaded model: its summary in the status bar, the no-weights notice gone (failures say why)."""
+        if state is None:
+            return
+        detail = f"{state.weights_path}\n{state.status_detail}" + (f"\n{state.note}" if state.note else "")
+        self.set_model_text(f"model: {state.summary}", detail)
+        self.hide_no_weights()
 
     def show_cursor(self, text: str) -> None:
         self.cursor_label.setText(text)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QVBoxLayout, QWidget
 
 from carzero_viewer.annotations.discovery import CANDIDATE_SUFFIXES
 from carzero_viewer.errors import CarzeroError
@@ -36,16 +36,14 @@ from carzero_viewer.ui.notifications import NotificationArea
 from carzero_viewer.ui.prompt_panel import DEFAULT_PROMPTS, PromptPanel
 from carzero_viewer.ui.scores_panel import ScoresPanel, negation_of
 from carzero_viewer.ui.study_panel import StudyPanel, expand_paths
+from carzero_viewer.ui.untrained_banner import UntrainedBanner
 from carzero_viewer.ui.word_panel import WordPanel
 from carzero_viewer.viewer_model import ModelState, ScoreResponse, ViewerModel
-from carzero_viewer.viewer_model.ground_truth import GroundTruth
 from carzero_viewer.viewer_model.grounding import GroundingMetrics, compute_grounding
 from carzero_viewer.viewer_model.map_view import MapView
-from carzero_viewer.viewer_model.score_book import ScoreBook
 from carzero_viewer.viewer_model.study import StudyFile
 
 LOG = logging.getLogger(__name__)
-UNTRAINED_TEXT = "UNTRAINED DEMO MODEL — outputs are meaningless"
 DISABLED_KEY = "disabled_prompts"
 DEBOUNCE_MS = 300
 MAX_RECENT = 10
@@ -72,6 +70,8 @@ class MainWindow(QMainWindow):
         self._scoring = False  # a scoring request is running (Esc has something to cancel)
         self._metrics_caption = ""
 
+        self.heatmap_controls = HeatmapControls()
+        self.model = ViewerModel(self.settings.prompt_template, self.heatmap_controls.style())
         self._build_central()
 
         self.study_panel = StudyPanel()
@@ -80,10 +80,8 @@ class MainWindow(QMainWindow):
         self.prompt_panel = PromptPanel()
         self.scores_panel = ScoresPanel()
         self.word_panel = WordPanel()
-        self.heatmap_controls = HeatmapControls()
         self.ground_truth_panel = GroundTruthPanel()
         self.ground_truth_panel.set_template(self.settings.prompt_template)
-        self.model = ViewerModel(self.settings.prompt_template, self.heatmap_controls.style())
         self.chrome = MainChrome(self, self.model, self._chrome_views(), self)
 
         self.prompt_panel.set_template(self.settings.prompt_template)
@@ -120,45 +118,16 @@ class MainWindow(QMainWindow):
     def model_state(self) -> ModelState | None:
         return self.model.results.model
 
-    @property
-    def ground_truth(self) -> GroundTruth:
-        return self.model.ground_truth
-
-    @property
-    def book(self) -> ScoreBook:
-        return self.model.book
-
     def _chrome_views(self) -> ChromeViews:
-        return ChromeViews(
-            canvas=self.canvas,
-            central_layout=self.central_layout,
-            notifications=self.notifications,
-            study=self.study_panel,
-            levels=self.levels_panel,
-            metadata=self.metadata_panel,
-            ground_truth=self.ground_truth_panel,
-            prompts=self.prompt_panel,
-            scores=self.scores_panel,
-            words=self.word_panel,
-            heatmap=self.heatmap_controls,
-        )
+        panels = (self.study_panel, self.levels_panel, self.metadata_panel, self.ground_truth_panel)
+        right = (self.prompt_panel, self.scores_panel, self.word_panel, self.heatmap_controls)
+        return ChromeViews(self.canvas, self.central_layout, self.notifications, *panels, *right)
 
     def _build_central(self) -> None:
         """Banner, notifications and the canvas, stacked; the chrome adds the frame bar and notices."""
         self.canvas = ImageCanvas()
         self.notifications = NotificationArea()
-        self.banner = QLabel(UNTRAINED_TEXT)
-        self.banner.setObjectName("untrainedBanner")
-        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.banner.setWordWrap(True)  # wraps in a narrow window rather than being cut (or widening it)
-        self.banner.setToolTip(
-            f"{UNTRAINED_TEXT}: the demo weights are random, so its scores and maps show how the viewer works "
-            "and say nothing about the image."
-        )
-        self.banner.setStyleSheet(
-            "QLabel { background: #c62828; color: white; font-weight: bold; font-size: 13px; padding: 4px; }"
-        )
-        self.banner.setVisible(False)
+        self.banner = UntrainedBanner(self.model)
         self.applicability_banner = ApplicabilityBanner()
         central = QWidget()
         column = QVBoxLayout(central)
@@ -563,12 +532,6 @@ class MainWindow(QMainWindow):
     def _on_model_ready(self, state: ModelState) -> None:
         self.model.model_loaded(state)
         self.notifications.clear_topic(MODEL_TOPIC)  # "no model loaded yet" and older model errors are void
-        self.chrome.set_model_text(
-            f"model: {state.summary}",
-            f"{state.weights_path}\n{state.status_detail}" + (f"\n{state.note}" if state.note else ""),
-        )
-        self.chrome.hide_no_weights()
-        self.banner.setVisible(state.is_untrained)
         self.scores_panel.set_untrained(state.is_untrained)
         self.ground_truth_panel.set_untrained(state.is_untrained)
         if state.note:

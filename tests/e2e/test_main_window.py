@@ -15,7 +15,8 @@ from PySide6.QtCore import Qt
 
 from carzero_viewer.settings import load_settings
 from carzero_viewer.ui.app import create_application
-from carzero_viewer.ui.main_window import UNTRAINED_TEXT, MainWindow
+from carzero_viewer.ui.main_window import MainWindow
+from carzero_viewer.ui.untrained_banner import UNTRAINED_TEXT
 from carzero_viewer.ui.weights_choice import searched_locations
 from carzero_viewer.viewer_model.map_view import WORD_MAP_NOTICE
 

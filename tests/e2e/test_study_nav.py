@@ -48,7 +48,7 @@ def test_close_study_cancels_the_running_load_and_empties_everything(
     assert ready.study_panel.files() == []
     assert ready.record is None and ready.canvas.record() is None
     assert ready.scores_panel.shown_prompts() == []
-    assert ready.ground_truth_panel.boxes() == [] and ready.ground_truth.files == []
+    assert ready.ground_truth_panel.boxes() == [] and ready.model.ground_truth.files == []
     assert not ready.canvas.heatmap_visible()
 
 
