@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         """The panels' user signals become the model's intents (or requests to the loader and the bridge)."""
         model = self.model
         self.study_panel.file_selected.connect(model.study.select)
+        self.study_panel.unreadable.connect(model.load_failed)
         self.chrome.frame_changed.connect(self._on_frame_changed)
         self.chrome.open_requested.connect(self.open_paths)
         self.chrome.annotations_requested.connect(self.open_annotations)

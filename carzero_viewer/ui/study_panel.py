@@ -52,6 +52,9 @@ class StudyPanel(QWidget):
     """A flat, ordered list of image files."""
 
     file_selected = Signal(object)  # Path
+    unreadable = Signal(
+        object, str
+    )  # Path, reason: its thumbnail could not be decoded (the study model records it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -157,6 +160,7 @@ class StudyPanel(QWidget):
     def _on_thumbnail(self, thumbnail: Thumbnail) -> None:
         if thumbnail.image is None:
             self.mark_failed(thumbnail.path, thumbnail.error)
+            self.unreadable.emit(thumbnail.path, thumbnail.error)
             return
         item = self._item(thumbnail.path)
         if item is None:  # closed meanwhile

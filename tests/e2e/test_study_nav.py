@@ -113,6 +113,8 @@ def test_thumbnails_arrive_after_the_list_and_a_bad_file_is_marked(
     size = icon.availableSizes()[0]
     assert max(size.width(), size.height()) == THUMBNAIL_PX
     assert panel.thumbnail(files[-1]) is None
+    entry = window.model.study.entry(broken)  # the study model knows it too (exports, other views)
+    assert entry is not None and entry.status == "failed" and entry.reason == panel.failure(files[-1])
 
 
 def test_closing_the_study_drops_thumbnails_still_rendering(window, qtbot, test_data_dir: Path) -> None:
