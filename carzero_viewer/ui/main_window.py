@@ -35,7 +35,7 @@ from carzero_viewer.ui.metadata_panel import MetadataPanel
 from carzero_viewer.ui.notifications import NotificationArea
 from carzero_viewer.ui.prompt_panel import DEFAULT_PROMPTS, PromptPanel
 from carzero_viewer.ui.scores_panel import ScoresPanel, negation_of
-from carzero_viewer.ui.study_panel import StudyPanel, expand_paths
+from carzero_viewer.ui.study_panel import StudyPanel
 from carzero_viewer.ui.untrained_banner import UntrainedBanner
 from carzero_viewer.ui.word_panel import WordPanel
 from carzero_viewer.viewer_model import ModelState, ScoreResponse, ViewerModel
@@ -188,6 +188,7 @@ class MainWindow(QMainWindow):
     def _connect_model(self) -> None:
         """The model's events redraw the panels."""
         model = self.model
+        model.study.files_changed.connect(self._on_study_files)
         model.study.current_changed.connect(self._on_current_file)
         model.prompts.changed.connect(self._on_model_prompts)
         model.study.status_changed.connect(self._on_file_status)
@@ -216,14 +217,8 @@ class MainWindow(QMainWindow):
     # --- files -------------------------------------------------------------------------------------------
     def open_paths(self, paths: list[Path]) -> None:
         """Add files and folders to the study and show the first new file."""
-        files, problems = expand_paths([Path(p) for p in paths])
-        for problem in problems:
+        for problem in self.model.open_paths([Path(p) for p in paths]):  # the first new file becomes current
             self.show_error(problem)
-        folders = dict.fromkeys(Path(p) if Path(p).is_dir() else Path(p).parent for p in paths)
-        for message in self.model.add_annotation_folders(list(folders)):
-            self.show_error(message)
-        self.study_panel.add_files(files)
-        self.model.add_files(files)  # the first new file becomes current: _on_current_file loads it
         self._remember_recent([Path(p) for p in paths])
 
     def open_annotations(self, paths: list[Path]) -> None:
@@ -238,14 +233,12 @@ class MainWindow(QMainWindow):
         if current is None:
             return
         self._stop_image_work()
-        self.model.study.remove(current)  # announces the next file (or none)
-        self.study_panel.remove_file(current)
+        self.model.study.remove(current)  # the next file (or none) becomes current
 
     @Slot()
     def close_study(self) -> None:
         """Ctrl+Shift+W: empty the study list, the image, its scores and the session's ground truth."""
         self._stop_image_work()
-        self.study_panel.clear()
         self.model.close_study()
 
     def _stop_image_work(self) -> None:
@@ -262,6 +255,16 @@ class MainWindow(QMainWindow):
             return
         self.study_panel.select_file(path)
         self.show_file(path)
+
+    def _on_study_files(self) -> None:
+        """List the study's files: closed ones leave the list, new ones are appended (their thumbnails follow)."""
+        listed = self.model.study.files
+        if not listed:
+            self.study_panel.clear()
+            return
+        for path in set(self.study_panel.files()) - set(listed):
+            self.study_panel.remove_file(path)
+        self.study_panel.add_files(listed)
 
     def _on_file_status(self, entry: StudyFile) -> None:
         if entry.status == "failed":

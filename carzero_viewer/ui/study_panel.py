@@ -1,4 +1,4 @@
-"""The list of opened files: folders are expanded with :func:`carzero_viewer.imaging.scan_folder`.
+"""The list of opened files: a view of the study model (:class:`carzero_viewer.viewer_model.study.Study`).
 
 Selecting an entry asks the main window to show it; the panel itself never loads pixels, so a large folder
 lists instantly and a corrupt file only fails when it is clicked. A file that failed to open is then marked
@@ -22,30 +22,6 @@ from carzero_viewer.ui.thumbnails import THUMBNAIL_PX, Thumbnail, Thumbnailer
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 FAILED_ROLE = Qt.ItemDataRole.UserRole + 2  # the reason a file could not be opened ("" when it opened)
 FAILED_COLOR = QColor(198, 40, 40)
-
-
-def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
-    """Files as given, folders as their image files (study order); returns (files, problems)."""
-    from carzero_viewer.errors import CarzeroError
-    from carzero_viewer.imaging import scan_folder
-
-    files: list[Path] = []
-    problems: list[str] = []
-    for path in paths:
-        if path.is_dir():
-            try:
-                entries = scan_folder(path)
-            except (CarzeroError, OSError) as exc:
-                problems.append(f"{path}: {getattr(exc, 'message', exc)}")
-                continue
-            if not entries:
-                problems.append(f"{path}: no images found")
-            files.extend(entry.path for entry in entries)
-        elif path.exists():
-            files.append(path)
-        else:
-            problems.append(f"{path}: does not exist")
-    return files, problems
 
 
 class StudyPanel(QWidget):

@@ -13,6 +13,9 @@ from typing import Literal
 
 from psygnal import Signal
 
+from carzero_viewer.errors import CarzeroError
+from carzero_viewer.imaging import scan_folder
+
 FileStatus = Literal["pending", "opened", "failed"]
 
 
@@ -23,6 +26,27 @@ class StudyFile:
     path: Path
     status: FileStatus = "pending"
     reason: str = ""
+
+
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """Files as given, folders as their image files (study order); returns (files, problems)."""
+    files: list[Path] = []
+    problems: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            try:
+                entries = scan_folder(path)
+            except (CarzeroError, OSError) as exc:
+                problems.append(f"{path}: {getattr(exc, 'message', exc)}")
+                continue
+            if not entries:
+                problems.append(f"{path}: no images found")
+            files.extend(entry.path for entry in entries)
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append(f"{path}: does not exist")
+    return files, problems
 
 
 class Study:

@@ -33,7 +33,7 @@ from carzero_viewer.viewer_model.responses import ModelState, ScoreResponse
 from carzero_viewer.viewer_model.results import Results
 from carzero_viewer.viewer_model.score_book import ScoreBook
 from carzero_viewer.viewer_model.selection import WHOLE_PROMPT, Selection
-from carzero_viewer.viewer_model.study import Study
+from carzero_viewer.viewer_model.study import Study, expand_paths
 
 _LABELS = LabelMap.builtin()
 
@@ -82,6 +82,15 @@ class ViewerModel:
         return self._record
 
     # --- files -------------------------------------------------------------------------------------------
+    def open_paths(self, paths: list[Path]) -> list[str]:
+        """Add files and folders (as their images) to the study, index the annotation files beside them, and
+        make the first new file current; returns one message per problem (missing path, broken box file)."""
+        files, problems = expand_paths(paths)
+        folders = dict.fromkeys(path if path.is_dir() else path.parent for path in paths)
+        problems += self.add_annotation_folders(list(folders))
+        self.add_files(files)
+        return problems
+
     def add_files(self, files: list[Path]) -> Path | None:
         """List ``files`` in the study; the first one not listed before becomes current and is returned."""
         added = self.study.add(files)

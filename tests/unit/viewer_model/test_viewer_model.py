@@ -6,6 +6,7 @@ preprocessing geometry, so the maps the model draws are registered exactly as in
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +85,20 @@ def test_open_files_lists_each_file_once_and_makes_the_first_new_one_current() -
     assert model.study.current == OTHER.resolve()  # the file after the closed one
     model.close_study()
     assert model.study.files == [] and model.study.current is None and model.record is None
+
+
+def test_open_paths_expands_folders_finds_box_files_beside_them_and_reports_problems(tmp_path: Path) -> None:
+    shutil.copyfile(BOXED, tmp_path / BOXED.name)
+    shutil.copyfile(DATA / "BBox_List_2017.csv", tmp_path / "BBox_List_2017.csv")
+    model = ViewerModel()
+    problems = model.open_paths([tmp_path, tmp_path / "missing.png"])
+    assert problems == [f"{tmp_path / 'missing.png'}: does not exist"]
+    assert model.study.files == [(tmp_path / BOXED.name).resolve()]
+    assert model.study.current == (tmp_path / BOXED.name).resolve()
+    model.record_loaded(load_image(tmp_path / BOXED.name))
+    boxes, _note = model.boxes()
+    assert [box.label for box in boxes] == ["Atelectasis"]
+    assert model.truth_labels() == ["Atelectasis"]
 
 
 def test_failed_file_is_marked_with_its_reason_until_it_opens(records: dict[Path, ImageRecord]) -> None:
