@@ -445,14 +445,15 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_prompt_selected(self, typed: str) -> None:
         self.model.prompt_selected(typed, by_user=not self._auto_selecting)
-        self.word_panel.set_result(self.scores_panel.result_for(typed))
+        response = self.model.results.response
+        self.word_panel.set_result(response.result_for(typed) if response is not None else None)
         slot = self.model.selection.word_for(typed, self.word_panel.chip_slots())
         self.word_panel.select_slot(slot)
         self._show_map(typed, slot)
 
     @Slot(int)
     def _on_word_selected(self, slot: int) -> None:
-        typed = self.scores_panel.selected_prompt()
+        typed = self.model.selection.shown[0]
         if typed is not None:
             self.model.word_selected(typed, slot)
             self._show_map(typed, slot)
@@ -463,8 +464,7 @@ class MainWindow(QMainWindow):
         except CarzeroError as exc:
             self.show_error(exc.message)
             return
-        result = self.scores_panel.result_for(typed)
-        if view is None or result is None:
+        if view is None:
             return
         style = self.model.display.style
         self.canvas.set_heatmap(view.values, style)
@@ -474,7 +474,7 @@ class MainWindow(QMainWindow):
         # All boxes, not only the classes shown: hiding a class on screen must not change the metrics. They
         # take up to a few hundred ms on a large image, so they are computed off the GUI thread.
         self._metrics_caption = view.caption
-        self.metrics_job.start(compute_grounding, view.values, self.model.boxes()[0], result.prompt.text)
+        self.metrics_job.start(compute_grounding, view.values, self.model.boxes()[0], view.prompt_text)
         if self.canvas.showing_model_input():
             self._on_model_input_toggled(True)
 
@@ -491,9 +491,9 @@ class MainWindow(QMainWindow):
     def _on_style_changed(self, style: HeatmapStyle) -> None:
         if self.heatmap_controls.style() != style:  # a style set from outside the controls (H key)
             self.heatmap_controls.set_style(style)  # shows it without emitting
-        typed = self.scores_panel.selected_prompt()
+        typed, slot = self.model.selection.shown
         if typed is not None:
-            self._show_map(typed, self.word_panel.selected_slot())
+            self._show_map(typed, slot)
         else:
             self.canvas.set_heatmap_style(style)
 
