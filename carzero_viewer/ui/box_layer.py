@@ -9,14 +9,14 @@ changes. Line styles say which annotation source a box comes from.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem
 
-from carzero_viewer.annotations.display import caption, stack_labels
+from carzero_viewer.annotations.display import stack_labels
+from carzero_viewer.viewer_model.ground_truth import BoxSpec
 
 PEN_STYLES = {
     "solid": Qt.PenStyle.SolidLine,
@@ -25,30 +25,6 @@ PEN_STYLES = {
     "dash-dot": Qt.PenStyle.DashDotLine,
 }
 BOX_Z, LABEL_Z = 30, 31
-
-
-@dataclass(frozen=True)
-class BoxSpec:
-    """A box to draw, in original-image pixels (x = column, y = row; x2/y2 are the far edges).
-
-    ``source`` names where the box comes from ("NIH"), ``line_style`` is a key of :data:`PEN_STYLES` and
-    ``tag`` is extra text drawn after the label (the source, when boxes of several sources are shown).
-    """
-
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-    label: str
-    color: tuple[int, int, int]
-    source: str = ""
-    line_style: str = "solid"
-    tag: str = ""
-
-    @property
-    def caption(self) -> str:
-        """The text drawn with the box."""
-        return caption(self.label, self.tag)
 
 
 def cosmetic_pen(color: QColor, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:

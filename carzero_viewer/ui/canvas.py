@@ -48,7 +48,7 @@ from carzero_viewer.export.heatmap_style import HeatmapStyle, heatmap_rgba, norm
 from carzero_viewer.imaging.display_orientation import DisplayOrientation
 from carzero_viewer.imaging.record import ImageRecord
 from carzero_viewer.imaging.voi import VoiFunction, VoiPreset, Window
-from carzero_viewer.ui.box_layer import BoxLayer, BoxSpec, cosmetic_pen, detach
+from carzero_viewer.ui.box_layer import BoxLayer, cosmetic_pen, detach
 from carzero_viewer.ui.canvas_viewbox import CanvasViewBox
 from carzero_viewer.ui.corner_overlay import CornerOverlay
 from carzero_viewer.ui.grey_levels import (
@@ -59,6 +59,7 @@ from carzero_viewer.ui.grey_levels import (
     voi_table,
     window_of,
 )
+from carzero_viewer.viewer_model.ground_truth import BoxSpec
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 

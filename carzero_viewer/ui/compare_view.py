@@ -11,7 +11,7 @@ main window's layout and shortcuts stay as they are, and the dialog can sit on a
   opened by an :class:`~carzero_viewer.ui.image_loader.ImageLoader` of its own and scored on its own request
   channel of the window's inference bridge (:data:`COMPARE_CHANNEL`), so its requests never cancel the main
   window's nor the reverse. It is scored for every prompt the main window shows (a click on another prompt
-  there redraws both sides at once), through a :class:`~carzero_viewer.ui.score_book.ScoreBook` of its own so
+  there redraws both sides at once), through a :class:`~carzero_viewer.viewer_model.score_book.ScoreBook` of its own so
   each prompt is scored once per image and template.
 
 Each side is captioned with its file name, the prompt's own score (as in the grid: the negation contrast is
@@ -49,13 +49,14 @@ from carzero_viewer.ui.compare_pair import default_reference, same_modality
 from carzero_viewer.ui.image_loader import ImageLoader
 from carzero_viewer.ui.linked_canvases import LinkedCanvases
 from carzero_viewer.ui.map_tile import UNTRAINED_HTML, UNTRAINED_MARK, MapTile, score_text
-from carzero_viewer.ui.score_book import ScoreBook
+from carzero_viewer.viewer_model.score_book import ScoreBook
 
 if TYPE_CHECKING:
     from carzero_viewer.export.heatmap_style import HeatmapStyle
     from carzero_viewer.types import PromptResult
-    from carzero_viewer.ui.inference_bridge import ScoreResponse
-    from carzero_viewer.ui.main_window import MainWindow
+    from carzero_viewer.ui.canvas import ImageCanvas
+    from carzero_viewer.ui.inference_bridge import RequestChannel
+    from carzero_viewer.viewer_model import ScoreResponse, ViewerModel
 
 COMPARE_CHANNEL = "compare-images"
 FOLLOW_TEXT = "Previous image in the study"
@@ -102,15 +103,25 @@ class CompareSide(MapTile):
 
 
 class CompareImages(QDialog):
-    """The current image of ``window`` next to a reference image of its study (see the module docstring)."""
+    """The model's current image next to a reference image of its study (see the module docstring).
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    Args:
+        model: the viewer's state, whose events refresh both sides.
+        canvas: the main canvas, whose window/level the left side starts from.
+        channel: the inference bridge's channel for the reference image's requests.
+        parent: the main window.
+    """
+
+    def __init__(
+        self, model: ViewerModel, canvas: ImageCanvas, channel: RequestChannel, parent: QWidget
+    ) -> None:
+        super().__init__(parent)
         self.setWindowTitle("Compare images")
         self.setModal(False)
-        screen = window.screen().availableGeometry()  # fits a 1024x700 screen rather than overflowing it
+        screen = parent.screen().availableGeometry()  # fits a 1024x700 screen rather than overflowing it
         self.resize(min(1200, int(screen.width() * 0.9)), min(800, int(screen.height() * 0.9)))
-        self._window = window
+        self._model = model
+        self._canvas = canvas
         self.left = CompareSide("Current")
         self.right = CompareSide("Reference")
         self.reference_combo = QComboBox()
@@ -139,7 +150,7 @@ class CompareImages(QDialog):
         self._link.add(self.left.canvas)
         self._link.add(self.right.canvas)
         self.loader = ImageLoader(self)
-        self.channel = window.bridge.channel(COMPARE_CHANNEL)
+        self.channel = channel
         self._book = ScoreBook()
         self._reference: ImageRecord | None = None
         self._reference_path: Path | None = None  # the file shown or being opened on the right
@@ -153,7 +164,7 @@ class CompareImages(QDialog):
         self._connect()
 
     def _connect(self) -> None:
-        w = self._window
+        model = self._model
         self.loader.loaded.connect(self._on_reference_loaded)
         self.loader.failed.connect(self._on_reference_failed)
         self.channel.results_ready.connect(self._on_results)
@@ -161,18 +172,13 @@ class CompareImages(QDialog):
         self.reference_combo.currentIndexChanged.connect(self.schedule_refresh)
         self.pin_button.clicked.connect(self.pin_current)
         self.link_levels_box.toggled.connect(self._on_link_levels_toggled)
-        w.scores_shown.connect(self.schedule_refresh)
-        w.loader.loaded.connect(self.schedule_refresh)
-        w.bridge.model_ready.connect(self._on_model_ready)
-        w.heatmap_controls.style_changed.connect(self.schedule_refresh)
-        w.scores_panel.prompt_selected.connect(self.schedule_refresh)
-        w.word_panel.word_selected.connect(self.schedule_refresh)
-        w.study_panel.file_selected.connect(self.schedule_refresh)
-        files = w.study_panel.list_widget.model()
-        # Deferred like every refresh: the list also announces its rows' removal while it is being destroyed.
-        files.rowsInserted.connect(self.schedule_refresh)
-        files.rowsRemoved.connect(self.schedule_refresh)
-        files.modelReset.connect(self.schedule_refresh)
+        model.scores_shown.connect(self.schedule_refresh)
+        model.record_changed.connect(self.schedule_refresh)
+        model.results.model_changed.connect(self._on_model_ready)
+        model.display.style_changed.connect(self.schedule_refresh)
+        model.selection.shown_changed.connect(self.schedule_refresh)
+        model.study.current_changed.connect(self.schedule_refresh)
+        model.study.files_changed.connect(self.schedule_refresh)
 
     # --- public ------------------------------------------------------------------------------------------
     def pinned(self) -> Path | None:
@@ -182,27 +188,27 @@ class CompareImages(QDialog):
 
     def reference_path(self) -> Path | None:
         """The file the right side shows: the pinned one, else the one before the current image."""
-        study = self._window.study_panel
-        return self.pinned() or default_reference(study.files(), study.current_file())
+        study = self._model.study
+        return self.pinned() or default_reference(study.files, study.current)
 
     @Slot()
     def pin_current(self) -> None:
         """Keep the current image on the right while the main window moves on to others."""
-        current = self._window.study_panel.current_file()
+        current = self._model.study.current
         index = self.reference_combo.findData(str(current)) if current is not None else -1
         if index >= 0:
             self.reference_combo.setCurrentIndex(index)
 
     @Slot()
-    def schedule_refresh(self) -> None:
+    def schedule_refresh(self, *_event: object) -> None:
         if self.isVisible():
             self._timer.start()
 
     @Slot()
     def refresh(self) -> None:
-        """Bring both sides up to date with the main window (cheap when nothing changed)."""
+        """Bring both sides up to date with the model (cheap when nothing changed)."""
         self._refill_choices()
-        self._show_current(self._window.record)
+        self._show_current(self._model.record)
         self._open_reference(self.reference_path())
         self._update_levels_link()
         self._score_reference()
@@ -218,7 +224,7 @@ class CompareImages(QDialog):
             else:
                 self.left.set_record(record)
         if record is not None:
-            self._link.copy_levels(self._window.canvas, [self.left.canvas])  # start from the main view's
+            self._link.copy_levels(self._canvas, [self.left.canvas])  # start from the main view's
             self._link.follow(self.left.canvas)
 
     def _open_reference(self, path: Path | None) -> None:
@@ -281,11 +287,11 @@ class CompareImages(QDialog):
     # --- scoring the reference ---------------------------------------------------------------------------
     def _score_reference(self) -> None:
         """Ask for the reference's scores of every prompt the main window shows that it lacks (once)."""
-        reference, response = self._reference, self._window.response
+        reference, response = self._reference, self._model.results.response
         if reference is None or response is None:
             return
         prompts = [result.prompt.typed for result in response.results]
-        template = self._window.prompt_panel.template()
+        template = self._model.prompts.template
         self._book.bind(reference.content_hash, template)
         missing, _ = self._book.missing(prompts, False)
         asked = (reference.content_hash, template, tuple(missing))
@@ -318,25 +324,23 @@ class CompareImages(QDialog):
 
     # --- drawing -----------------------------------------------------------------------------------------
     def _draw(self) -> None:
-        w = self._window
-        typed = w.scores_panel.selected_prompt()
-        slot = w.word_panel.selected_slot() if typed is not None else -1
-        style = w.heatmap_controls.style()
-        untrained = w.model_state is not None and w.model_state.is_untrained
-        current = w.scores_panel.result_for(typed) if typed is not None else None
+        model = self._model
+        typed, slot = model.selection.shown
+        style, untrained, response = model.display.style, model.results.untrained, model.results.response
+        current = response.result_for(typed) if typed is not None and response is not None else None
         reference = None
         if typed is not None and self._reference is not None:
             reference = next(iter(self._book.collect([typed], False).results), None)
-        if w.record is None:
+        if model.record is None:
             no_prompt = "no image open"
         else:
-            no_prompt = "no prompt selected" if w.scores_panel.results() else "scoring…"
+            no_prompt = "no prompt selected" if response is not None and response.results else "scoring…"
         _draw_side(self.left, current, slot, style, untrained, no_prompt)
         _draw_side(self.right, reference, slot, style, untrained, self._note or no_prompt)
 
     def _refill_choices(self) -> None:
         """The combo box lists the study's files after the "follow" entry; a pinned file stays chosen."""
-        files = [str(path) for path in self._window.study_panel.files()]
+        files = [str(path) for path in self._model.study.files]
         combo = self.reference_combo
         if [combo.itemData(index) for index in range(1, combo.count())] == files and combo.count():
             return

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import datetime
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QProcess, Slot
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QProgressDialog
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 from carzero_viewer.commands.export import FAILURE_PREFIX
 from carzero_viewer.errors import CarzeroError
@@ -49,12 +49,14 @@ from carzero_viewer.export.render import (
 )
 from carzero_viewer.files import encode_image, sanitise_filename, write_bytes_atomic
 from carzero_viewer.imaging import Window, check_applicability
+from carzero_viewer.types import PromptResult
 from carzero_viewer.ui import file_dialogs
-from carzero_viewer.ui.heatmap_presenter import build_map_view
-
-if TYPE_CHECKING:
-    from carzero_viewer.types import PromptResult
-    from carzero_viewer.ui.main_window import MainWindow
+from carzero_viewer.ui.canvas import ImageCanvas
+from carzero_viewer.ui.file_dialogs import SettingsOwner
+from carzero_viewer.ui.notifications import NotificationArea
+from carzero_viewer.viewer_model import ViewerModel
+from carzero_viewer.viewer_model.ground_truth import BoxSpec as ShownBox
+from carzero_viewer.viewer_model.map_view import build_map_view
 
 IMAGE_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;TIFF image (*.tif *.tiff)"
 
@@ -71,11 +73,33 @@ def rgb_from_qimage(image: QImage) -> np.ndarray:
 
 
 class ExportActions(QObject):
-    """The export menu's actions for one main window."""
+    """The export menu's actions for one viewer: what is shown comes from its model, pixels from its canvas.
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    Args:
+        model: the viewer's state (record, results, selection, display, study, prompts).
+        canvas: the main canvas (the on-screen view export grabs it).
+        visible_boxes: the boxes of the classes shown on the canvas (exports draw what the canvas draws).
+        notifications: where results and problems are reported.
+        owner: the settings that remember each dialog's last folder.
+        parent: the window the dialogs belong to.
+    """
+
+    def __init__(
+        self,
+        model: ViewerModel,
+        canvas: ImageCanvas,
+        visible_boxes: Callable[[], Sequence[ShownBox]],
+        notifications: NotificationArea,
+        owner: SettingsOwner,
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.canvas = canvas
+        self.visible_boxes = visible_boxes
+        self.notifications = notifications
+        self.owner = owner
+        self.parent_widget = parent
         self._process: QProcess | None = None
         self._progress: QProgressDialog | None = None
         self._study_size = 0
@@ -83,27 +107,30 @@ class ExportActions(QObject):
     # --- building blocks -------------------------------------------------------------------------------
     def current_display(self) -> np.ndarray:
         """The shown record at full resolution with the current window/level and inversion, in [0, 1]."""
-        w = self.window
-        assert w.record is not None
-        center, width = w.canvas.window()
-        display = w.record.display(Window(center, width))
-        return 1.0 - display if w.canvas.inverted() else display
+        record, display_state = self.model.record, self.model.display
+        assert record is not None
+        center, width = display_state.window
+        display = record.display(Window(center, width))
+        return 1.0 - display if display_state.inverted else display
 
     def _selected(self) -> tuple[PromptResult | None, int]:
-        typed = self.window.scores_panel.selected_prompt()
-        result = self.window.scores_panel.result_for(typed) if typed else None
-        return result, self.window.word_panel.selected_slot()
+        """The result whose map is shown (None: none) and its word slot (-1: the prompt map)."""
+        typed, slot = self.model.selection.shown
+        response = self.model.results.response
+        result = response.result_for(typed) if response is not None else None
+        return result, slot if result is not None else -1
+
+    def _show_error(self, message: str) -> None:
+        self.notifications.notify(message, "error")
 
     def legend(self, result: PromptResult | None, slot: int) -> LegendInfo:
-        w = self.window
-        state = w.model_state
-        view = w.map_view
+        record, state, view = self.model.record, self.model.results.model, self.model.results.map_view
         return LegendInfo(
             typed_prompt=result.prompt.typed if result else "",
             processed_prompt=result.prompt.text if result else "",
             word=result.words[slot] if result is not None and slot >= 0 else None,
             score=result.score if result else None,
-            image_name=w.record.path.name if w.record else "",
+            image_name=record.path.name if record else "",
             model_name=f"CARZero ({state.status})" if state else "CARZero (no model loaded)",
             weights_checksum=state.short_checksum if state else "",
             date=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -117,19 +144,18 @@ class ExportActions(QObject):
     def _boxes(self) -> list[BoxSpec]:
         """The visible boxes as the canvas draws them: class colour, source line style, source in the label."""
         return [
-            BoxSpec(b.x1, b.y1, b.x2, b.y2, b.caption, b.color, b.line_style)
-            for b in self.window.ground_truth_panel.visible_boxes()
+            BoxSpec(b.x1, b.y1, b.x2, b.y2, b.caption, b.color, b.line_style) for b in self.visible_boxes()
         ]
 
     def _reasons(self) -> tuple[str, ...]:
         """Why the shown image is outside what the model was trained on (empty: within it, or no image)."""
-        record = self.window.record
+        record = self.model.record
         return check_applicability(record).reasons if record is not None else ()
 
     def _description(self, what: str) -> str:
         """The PNG ``Description`` of a figure of the selected prompt (see :func:`describe_figure`)."""
         result, _ = self._selected()
-        state = self.window.model_state
+        state = self.model.results.model
         model = f"{state.short_checksum}@{state.device} ({state.status})" if state else "none loaded"
         return describe_figure(
             what,
@@ -142,20 +168,19 @@ class ExportActions(QObject):
 
     def view_figure(self) -> np.ndarray:
         """The canvas as shown (screen resolution) with the legend strip; the colour bar when a map is shown."""
-        w = self.window
         result, slot = self._selected()
-        rgb = rgb_from_qimage(w.canvas.grab().toImage())
-        style = w.heatmap_controls.style() if w.map_view is not None else None
+        rgb = rgb_from_qimage(self.canvas.grab().toImage())
+        style = self.model.display.style if self.model.results.map_view is not None else None
         return with_legend(rgb, self.legend(result, slot), style)
 
     def full_resolution(self) -> np.ndarray:
         """The full-resolution render of the current view, with its legend strip."""
-        w = self.window
         result, slot = self._selected()
+        view = self.model.results.map_view
         request = RenderRequest(
             display=self.current_display(),
-            map_values=w.map_view.values if w.map_view is not None else None,
-            style=w.heatmap_controls.style(),
+            map_values=view.values if view is not None else None,
+            style=self.model.display.style,
             boxes=self._boxes(),
             legend=self.legend(result, slot),
         )
@@ -163,12 +188,11 @@ class ExportActions(QObject):
 
     def contact_sheet(self) -> np.ndarray:
         """One tile per scored prompt map, then the word maps of the selected prompt, with boxes and legend."""
-        w = self.window
-        style = w.heatmap_controls.style()
-        untrained = bool(w.model_state and w.model_state.is_untrained)
+        style, untrained = self.model.display.style, self.model.results.untrained
         display = self.current_display()
         tiles: list[tuple[np.ndarray, str]] = []
-        results = w.response.results if w.response else []
+        response = self.model.results.response
+        results = response.results if response else []
         for result in results:
             view = build_map_view(result, -1, style, untrained)
             tiles.append(
@@ -192,9 +216,8 @@ class ExportActions(QObject):
 
     def _save(self, rgb: np.ndarray, suggested: str, what: str) -> Path | None:
         """Ask where, then write ``rgb``; a PNG carries the text chunks describing ``what`` it shows."""
-        w = self.window
         path = file_dialogs.save_file_name(
-            w, w, file_dialogs.EXPORT_IMAGE, "Export image", suggested, IMAGE_FILTER
+            self.owner, self.parent_widget, file_dialogs.EXPORT_IMAGE, "Export image", suggested, IMAGE_FILTER
         )
         if path is None:
             return None
@@ -203,62 +226,60 @@ class ExportActions(QObject):
             # The dialog already asked before replacing an existing file.
             return write_bytes_atomic(path, encode_image(rgb, _format_for(path), text), force=True)
         except CarzeroError as exc:
-            w.show_error(exc.message)
+            self._show_error(exc.message)
             return None
 
     def _suggested(self, suffix: str) -> str:
-        w = self.window
-        stem = w.record.path.stem if w.record else "carzero"
-        typed = w.scores_panel.selected_prompt() or "view"
+        record, (result, _) = self.model.record, self._selected()
+        stem = record.path.stem if record else "carzero"
+        typed = result.prompt.typed if result is not None else "view"
         return sanitise_filename(f"{stem}__{typed}__{suffix}.png")
 
     # --- actions -----------------------------------------------------------------------------------------
     @Slot()
     def export_view(self) -> None:
-        if self.window.record is None:
+        if self.model.record is None:
             return
         self._done(self._save(self.view_figure(), self._suggested("view"), "the view as shown on screen"))
 
     @Slot()
     def export_full_resolution(self) -> None:
-        if self.window.record is None:
+        if self.model.record is None:
             return
         what = "full-resolution map view"
         self._done(self._save(self.full_resolution(), self._suggested("full"), what))
 
     @Slot()
     def copy_to_clipboard(self) -> None:
-        if self.window.record is None:
+        if self.model.record is None:
             return
         rgb = np.ascontiguousarray(self.full_resolution())
         height, width = rgb.shape[:2]
         image = QImage(rgb.data, width, height, width * 3, QImage.Format.Format_RGB888).copy()
         clipboard = QApplication.clipboard()
         clipboard.setImage(image)
-        self.window.notifications.notify("copied the full-resolution view to the clipboard", "info")
+        self.notifications.notify("copied the full-resolution view to the clipboard", "info")
 
     @Slot()
     def export_all_prompts(self) -> None:
-        if self.window.record is None:
+        if self.model.record is None:
             return
         try:
             sheet = self.contact_sheet()
         except CarzeroError as exc:
-            self.window.show_error(exc.message)
+            self._show_error(exc.message)
             return
         what = "contact sheet of every scored prompt map"
         self._done(self._save(sheet, self._suggested("all-prompts"), what))
 
     @Slot()
     def export_study(self) -> None:
-        w = self.window
-        files = w.study_panel.files()
-        prompts = w.prompt_panel.enabled_prompts()
-        if not files or not prompts or w.model_state is None or not w.model_state.weights_path:
-            w.show_error("export study needs opened images, enabled prompts and a loaded model")
+        files, prompts, state = self.model.study.files, self.model.prompts.enabled, self.model.results.model
+        if not files or not prompts or state is None or not state.weights_path:
+            self._show_error("export study needs opened images, enabled prompts and a loaded model")
             return
         folder = file_dialogs.existing_directory(
-            w, w, file_dialogs.EXPORT_STUDY, "Export the study into a folder"
+            self.owner, self.parent_widget, file_dialogs.EXPORT_STUDY, "Export the study into a folder"
         )
         if folder is None:
             return
@@ -268,20 +289,20 @@ class ExportActions(QObject):
             "export",
             *map(str, files),
             "--weights",
-            w.model_state.weights_path,
+            state.weights_path,
         ]
         for prompt in prompts:
             arguments += ["--prompt", prompt]
-        style = w.heatmap_controls.style()
+        style = self.model.display.style
         arguments += [
-            "--out", str(folder), "--format", "png,pdf,csv,json,dcm", "--template", w.prompt_panel.template(),
+            "--out", str(folder), "--format", "png,pdf,csv,json,dcm", "--template", self.model.prompts.template,
             "--colormap", style.colormap, "--opacity", str(style.opacity), "--threshold", str(style.threshold),
         ]  # fmt: skip
         self._start_study_export(arguments, len(files))
 
     def _start_study_export(self, arguments: list[str], size: int) -> None:
         self._study_size = size
-        self._progress = QProgressDialog("Exporting the study…", "Cancel", 0, size, self.window)
+        self._progress = QProgressDialog("Exporting the study…", "Cancel", 0, size, self.parent_widget)
         self._progress.setMinimumDuration(0)
         self._progress.canceled.connect(self.cancel_study_export)
         process = QProcess(self)
@@ -300,9 +321,7 @@ class ExportActions(QObject):
     def cancel_study_export(self) -> None:
         if self._process is not None and self._process.state() != QProcess.ProcessState.NotRunning:
             self._process.kill()
-            self.window.notifications.notify(
-                "study export cancelled; files already written are complete", "info"
-            )
+            self.notifications.notify("study export cancelled; files already written are complete", "info")
 
     @Slot()
     def _on_study_output(self) -> None:
@@ -340,19 +359,17 @@ class ExportActions(QObject):
             return
         self._on_study_errors()
         if status == QProcess.ExitStatus.NormalExit and code == 0:
-            self.window.notifications.notify(f"study exported: {len(self._written)} files written", "info")
+            self.notifications.notify(f"study exported: {len(self._written)} files written", "info")
         elif status == QProcess.ExitStatus.NormalExit and self._failed:
             failed = "\n".join(self._failed)
-            self.window.show_error(
+            self._show_error(
                 f"study exported with failures: {len(self._written)} files written; "
                 f"{len(self._failed)} failed:\n{failed}"
             )
         elif status == QProcess.ExitStatus.NormalExit:
-            self.window.show_error(
-                self._errors[-1] if self._errors else f"study export failed (exit code {code})"
-            )
+            self._show_error(self._errors[-1] if self._errors else f"study export failed (exit code {code})")
         self._process = None
 
     def _done(self, path: Path | None) -> None:
         if path is not None:
-            self.window.notifications.notify(f"exported {path}", "info")
+            self.notifications.notify(f"exported {path}", "info")

@@ -5,8 +5,8 @@ Classes are grouped by canonical label (:meth:`LabelMap.canonical`, so ``Infiltr
 one class, as they share one colour on the canvas). A class the user hides stays hidden for the session: when
 another image has boxes of that class, they start hidden too. The panel only reports; the main window redraws
 the canvas with :meth:`GroundTruthPanel.visible_boxes` and computes the metrics with
-:func:`~carzero_viewer.ui.grounding.compute_grounding` on *all* boxes (hiding a class on screen does not change
-the ground truth).
+:func:`~carzero_viewer.viewer_model.grounding.compute_grounding` on *all* boxes (hiding a class on screen does
+not change the ground truth).
 
 The metrics are computed on the map as shown (original pixels, NaN excluded) and are only as meaningful as the
 model: with the untrained demo weights the panel says so next to the numbers.
@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 
 from carzero_viewer.annotations.display import source_legend
 from carzero_viewer.annotations.labels import DEFAULT_TEMPLATE, LabelMap
-from carzero_viewer.ui.box_layer import BoxSpec
-from carzero_viewer.ui.grounding import GroundingMetrics
+from carzero_viewer.viewer_model.ground_truth import BoxSpec
+from carzero_viewer.viewer_model.grounding import GroundingMetrics
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 NO_BOXES_TEXT = "No ground-truth boxes for this image."

@@ -33,6 +33,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from carzero_viewer.inference.cancel import CancelToken
+from carzero_viewer.viewer_model.responses import ModelState, ScoreResponse
 
 LOG = logging.getLogger(__name__)
 
@@ -54,33 +55,6 @@ class ScoreRequest:
     template: str
     negated: tuple[tuple[str, str], ...] = ()
     content_hash: str = ""
-
-
-@dataclass(frozen=True)
-class ScoreResponse:
-    """The results of a :class:`ScoreRequest` (plain data)."""
-
-    results: list[Any]
-    negations: dict[str, Any]
-    skipped: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ModelState:
-    """What the status bar shows about the loaded model (plain data, built in the worker)."""
-
-    checkpoint: str
-    short_checksum: str
-    status: str
-    status_detail: str
-    device: str
-    is_untrained: bool
-    weights_path: str = ""
-    note: str = ""
-
-    @property
-    def summary(self) -> str:
-        return f"{self.checkpoint} · {self.short_checksum} · {self.status} · {self.device}"
 
 
 class InferenceWorker(QObject):

@@ -1,13 +1,16 @@
 """The window's chrome: docks, menus, shortcuts, status bar, frame slider and the no-weights notice.
 
-Separated from :mod:`.main_window` (which wires data between panels) so neither grows into a god object:
-this module only arranges widgets and turns user actions into calls on the window's panels.
+Separated from :mod:`.main_window` (which wires the view model to the panels) so neither grows into a god
+object: this module only arranges the widgets it is given (:class:`ChromeViews`) in a ``QMainWindow`` and
+turns menu actions into intents: on the :class:`~carzero_viewer.viewer_model.ViewerModel` (next image,
+heatmap style, corner overlays), on the canvas (zoom, flips), or as signals the window handles (open, close,
+load a model). It never imports the main window, so the two do not import each other.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QMenu,
     QMessageBox,
     QProgressBar,
@@ -23,22 +27,33 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSlider,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from carzero_viewer import APP_NAME, __version__
 from carzero_viewer.paths import demo_model_dir
 from carzero_viewer.ui import file_dialogs
-from carzero_viewer.ui.compare_view import CompareImages
+from carzero_viewer.ui.canvas import ImageCanvas
+from carzero_viewer.ui.compare_view import COMPARE_CHANNEL, CompareImages
 from carzero_viewer.ui.export_actions import ExportActions
+from carzero_viewer.ui.file_dialogs import SettingsOwner
+from carzero_viewer.ui.ground_truth_panel import GroundTruthPanel
+from carzero_viewer.ui.heatmap_controls import HeatmapControls
+from carzero_viewer.ui.inference_bridge import InferenceBridge
+from carzero_viewer.ui.levels_panel import LevelsPanel
+from carzero_viewer.ui.metadata_panel import MetadataPanel
 from carzero_viewer.ui.model_dialog import ModelDialog
+from carzero_viewer.ui.notifications import NotificationArea
 from carzero_viewer.ui.panel_layout import PanelLayout
 from carzero_viewer.ui.prompt_grid import PromptGrid
+from carzero_viewer.ui.prompt_panel import PromptPanel
+from carzero_viewer.ui.scores_panel import ScoresPanel
 from carzero_viewer.ui.shortcuts import SHORTCUTS, ShortcutsDialog
+from carzero_viewer.ui.study_panel import StudyPanel
 from carzero_viewer.ui.weights_choice import candidates, searched_locations
-
-if TYPE_CHECKING:
-    from carzero_viewer.ui.main_window import MainWindow
+from carzero_viewer.ui.word_panel import WordPanel
+from carzero_viewer.viewer_model import ModelState, ViewerModel
 
 # A side panel may be narrowed to this (its content then scrolls sideways) and the image keeps at least this
 # width, so at 800 x 600 the image has about half the window rather than what the panels leave over.
@@ -48,23 +63,61 @@ MIN_IMAGE_WIDTH = 360
 LEFT_WIDTH, RIGHT_WIDTH = 250, 330
 
 
+@dataclass(frozen=True)
+class ChromeViews:
+    """The widgets the chrome arranges: the canvas column and the side panels (all owned by the window)."""
+
+    canvas: ImageCanvas
+    central_layout: QVBoxLayout  # the column of banner, notices and canvas; the frame bar is added below
+    notifications: NotificationArea
+    study: StudyPanel
+    levels: LevelsPanel
+    metadata: MetadataPanel
+    ground_truth: GroundTruthPanel
+    prompts: PromptPanel
+    scores: ScoresPanel
+    words: WordPanel
+    heatmap: HeatmapControls
+
+
 class MainChrome(QObject):
-    """Builds the docks, menus and status bar of ``window`` and handles their actions."""
+    """Builds the docks, menus and status bar of ``window`` and turns their actions into intents."""
 
     frame_changed = Signal(int)
+    open_requested = Signal(list)  # image files and folders (Path)
+    annotations_requested = Signal(list)  # ground-truth files (Path)
+    close_image_requested = Signal()
+    close_study_requested = Signal()
+    model_requested = Signal(list, str)  # weights folders to try (Path), device
+    cancel_requested = Signal()
+    error = Signal(str)
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(
+        self,
+        window: QMainWindow,
+        model: ViewerModel,
+        views: ChromeViews,
+        owner: SettingsOwner,
+        bridge: InferenceBridge,
+    ) -> None:
         super().__init__(window)
         self.window = window
+        self.model = model
+        self.views = views
+        self.owner = owner
+        self.bridge = bridge  # the compare windows score their own images on channels of it
         self.prompt_grid: PromptGrid | None = None
         self.compare_images: CompareImages | None = None
         self._build_docks()
-        self.panels = PanelLayout(window, self.docks, window.settings, window.save_settings)
+        self.panels = PanelLayout(window, self.docks, owner.settings, owner.save_settings)
         self._build_status_bar()
         self._build_frame_slider()
         self._build_no_weights_notice()
-        self.exports = ExportActions(window)
+        self.exports = ExportActions(
+            model, views.canvas, views.ground_truth.visible_boxes, views.notifications, owner, window
+        )
         self._build_menus()
+        model.results.model_changed.connect(self._on_model_changed)
 
     # --- construction -----------------------------------------------------------------------------------
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -93,21 +146,21 @@ class MainChrome(QObject):
         return tabs
 
     def _build_docks(self) -> None:
-        w = self.window
+        w, v = self.window, self.views
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        study = self._dock("Study", w.study_panel, left)
+        study = self._dock("Study", v.study, left)
         image = self._dock(
-            "Image", self._tabs(("Window / level", w.levels_panel), ("Information", w.metadata_panel)), left
+            "Image", self._tabs(("Window / level", v.levels), ("Information", v.metadata)), left
         )
-        truth = self._dock("Ground truth", w.ground_truth_panel, left)
-        prompts = self._dock("Prompts", w.prompt_panel, right)
-        scores = self._dock("Scores", w.scores_panel, right)
-        maps = self._dock("Maps", self._tabs(("Words", w.word_panel), ("Heatmap", w.heatmap_controls)), right)
+        truth = self._dock("Ground truth", v.ground_truth, left)
+        prompts = self._dock("Prompts", v.prompts, right)
+        scores = self._dock("Scores", v.scores, right)
+        maps = self._dock("Maps", self._tabs(("Words", v.words), ("Heatmap", v.heatmap)), right)
         w.resizeDocks([study, image, truth], [130, 250, 400], Qt.Orientation.Vertical)  # room for the metrics
         w.resizeDocks([study, prompts], [LEFT_WIDTH, RIGHT_WIDTH], Qt.Orientation.Horizontal)
         w.resizeDocks([prompts, scores, maps], [280, 300, 260], Qt.Orientation.Vertical)
         self.docks = [study, image, truth, prompts, scores, maps]
-        w.canvas.setMinimumWidth(MIN_IMAGE_WIDTH)
+        v.canvas.setMinimumWidth(MIN_IMAGE_WIDTH)
 
     def _build_status_bar(self) -> None:
         status = self.window.statusBar()
@@ -144,7 +197,7 @@ class MainChrome(QObject):
         row.addWidget(self.frame_label)
         row.addWidget(self.frame_slider, 1)
         self.frame_bar.setVisible(False)
-        self.window.central_layout.addWidget(self.frame_bar)
+        self.views.central_layout.addWidget(self.frame_bar)
 
     def _build_no_weights_notice(self) -> None:
         self.no_weights = QFrame()
@@ -165,7 +218,7 @@ class MainChrome(QObject):
         row.addWidget(demo)
         row.addWidget(choose)
         self.no_weights.setVisible(False)
-        self.window.central_layout.insertWidget(1, self.no_weights)
+        self.views.central_layout.insertWidget(1, self.no_weights)
 
     def _action(self, menu: QMenu, text: str, slot: object, key: str | None = None) -> QAction:
         action = QAction(text, self.window)
@@ -177,14 +230,14 @@ class MainChrome(QObject):
         return action
 
     def _build_menus(self) -> None:
-        w, canvas = self.window, self.window.canvas
+        w, canvas = self.window, self.views.canvas
         bar = w.menuBar()
         file_menu = bar.addMenu("&File")
         self._action(file_menu, "Open file…", self.choose_files, "open_file")
         self._action(file_menu, "Open folder…", self.choose_folder, "open_folder")
         self._action(file_menu, "Open ground-truth boxes…", self.choose_annotations)
         self.recent_menu = file_menu.addMenu("Open recent")
-        self.set_recent(w.settings.recent_files)
+        self.set_recent(self.owner.settings.recent_files)
         file_menu.addSeparator()
         exports = self.exports
         self._action(file_menu, "Export view…", exports.export_view, "export_view")
@@ -193,10 +246,10 @@ class MainChrome(QObject):
         self._action(file_menu, "Export all prompts (contact sheet)…", exports.export_all_prompts)
         self._action(file_menu, "Export study…", exports.export_study)
         file_menu.addSeparator()
-        self._action(file_menu, "Close image", w.close_image, "close_image")
-        self._action(file_menu, "Close study", w.close_study, "close_study")
-        self._action(file_menu, "Next image", w.study_panel.select_next, "next_image")
-        self._action(file_menu, "Previous image", w.study_panel.select_previous, "previous_image")
+        self._action(file_menu, "Close image", self.close_image_requested.emit, "close_image")
+        self._action(file_menu, "Close study", self.close_study_requested.emit, "close_study")
+        self._action(file_menu, "Next image", self.next_image, "next_image")
+        self._action(file_menu, "Previous image", self.previous_image, "previous_image")
         file_menu.addSeparator()
         self._action(file_menu, "Quit", w.close, "quit")
         view = bar.addMenu("&View")
@@ -207,7 +260,7 @@ class MainChrome(QObject):
         self._action(view, "Flip horizontal", canvas.flip_horizontal, "flip_horizontal")
         self._action(view, "Flip vertical", canvas.flip_vertical, "flip_vertical")
         self._action(view, "Rotate 90° clockwise", canvas.rotate_clockwise, "rotate")
-        self._action(view, "Corner overlays", canvas.corners.toggle, "toggle_corners")
+        self._action(view, "Corner overlays", self._toggle_corners, "toggle_corners")
         self.measure_action = self._action(view, "Measure length", self._toggle_measure, "measure")
         self.measure_action.setCheckable(True)
         view.addSeparator()
@@ -238,6 +291,14 @@ class MainChrome(QObject):
     def set_model_text(self, text: str, tooltip: str) -> None:
         self.model_label.setText(text)
         self.model_label.setToolTip(tooltip)
+
+    def _on_model_changed(self, state: ModelState | None) -> None:
+        """A loaded model: its summary in the status bar, the no-weights notice gone (failures say why)."""
+        if state is None:
+            return
+        detail = f"{state.weights_path}\n{state.status_detail}" + (f"\n{state.note}" if state.note else "")
+        self.set_model_text(f"model: {state.summary}", detail)
+        self.hide_no_weights()
 
     def show_cursor(self, text: str) -> None:
         self.cursor_label.setText(text)
@@ -301,33 +362,35 @@ class MainChrome(QObject):
     # --- actions -----------------------------------------------------------------------------------------
     @Slot()
     def choose_files(self) -> None:
-        paths = file_dialogs.open_file_names(
-            self.window, self.window, file_dialogs.OPEN_IMAGES, "Open images"
-        )
+        paths = file_dialogs.open_file_names(self.owner, self.window, file_dialogs.OPEN_IMAGES, "Open images")
         if paths:
-            self.window.open_paths(paths)
+            self.open_requested.emit(paths)
 
     @Slot()
     def choose_folder(self) -> None:
-        w = self.window
-        folder = file_dialogs.existing_directory(w, w, file_dialogs.OPEN_FOLDER, "Open folder")
+        folder = file_dialogs.existing_directory(
+            self.owner, self.window, file_dialogs.OPEN_FOLDER, "Open folder"
+        )
         if folder is not None:
-            self.window.open_paths([folder])
+            self.open_requested.emit([folder])
 
     @Slot()
     def choose_annotations(self) -> None:
-        w = self.window
         paths = file_dialogs.open_file_names(
-            w, w, file_dialogs.OPEN_ANNOTATIONS, "Open ground-truth boxes", "Boxes (*.csv *.json)"
+            self.owner,
+            self.window,
+            file_dialogs.OPEN_ANNOTATIONS,
+            "Open ground-truth boxes",
+            "Boxes (*.csv *.json)",
         )
         if paths:
-            self.window.open_annotations(paths)
+            self.annotations_requested.emit(paths)
 
     @Slot()
     def _open_recent(self) -> None:
         action = self.sender()
         if isinstance(action, QAction):
-            self.window.open_paths([Path(str(action.data()))])
+            self.open_requested.emit([Path(str(action.data()))])
 
     @Slot(int)
     def _on_frame_slider(self, frame: int) -> None:
@@ -336,44 +399,58 @@ class MainChrome(QObject):
 
     @Slot()
     def _toggle_measure(self) -> None:
-        self.window.canvas.set_measure_mode(self.measure_action.isChecked())
+        self.views.canvas.set_measure_mode(self.measure_action.isChecked())
 
     @Slot()
     def _toggle_heatmap(self) -> None:
-        style = self.window.heatmap_controls.style()
-        self.window.set_heatmap_style(style.with_changes(opacity=0.0 if style.opacity > 0 else 0.5))
+        style = self.model.display.style
+        self.model.display.set_style(style.with_changes(opacity=0.0 if style.opacity > 0 else 0.5))
+
+    @Slot()
+    def next_image(self) -> None:
+        self.model.study.step(1)
+
+    @Slot()
+    def previous_image(self) -> None:
+        self.model.study.step(-1)
+
+    @Slot()
+    def _toggle_corners(self) -> None:
+        self.model.display.set_corners(not self.model.display.corners)
 
     @Slot()
     def _toggle_model_input(self) -> None:
-        self.window.heatmap_controls.toggle_model_input()
+        self.views.heatmap.toggle_model_input()
 
     @Slot()
     def cancel_inference(self) -> None:
-        self.window.cancel_scoring()
+        self.cancel_requested.emit()
 
     @Slot()
     def use_demo_model(self) -> None:
-        self.window.start_model([demo_model_dir()], self.window.settings.device)
+        self.model_requested.emit([demo_model_dir()], self.owner.settings.device)
 
     @Slot()
     def edit_model_settings(self) -> None:
-        settings = self.window.settings
+        settings = self.owner.settings
         dialog = ModelDialog(settings.weights_path, settings.device, searched_locations(), self.window)
         if dialog.exec() != ModelDialog.DialogCode.Accepted:
             return
         settings.weights_path, settings.device = dialog.weights_path(), dialog.device()
-        self.window.save_settings()
+        self.owner.save_settings()
         found, problems = candidates(None, settings.weights_path, demo=False)
         for problem in problems:
-            self.window.show_error(problem)
+            self.error.emit(problem)
         if found:
-            self.window.start_model(found, settings.device)
+            self.model_requested.emit(found, settings.device)
 
     @Slot()
     def show_prompt_grid(self) -> None:
         """Open (or bring forward) the grid of every enabled prompt's map, created once and then reused."""
         if self.prompt_grid is None:
-            self.prompt_grid = PromptGrid(self.window)
+            self.prompt_grid = PromptGrid(
+                self.model, self.views.canvas, self.views.scores.select_prompt, self.window
+            )
         self.prompt_grid.show()
         self.prompt_grid.raise_()
         self.prompt_grid.activateWindow()
@@ -382,7 +459,8 @@ class MainChrome(QObject):
     def show_compare_images(self) -> None:
         """Open (or bring forward) the current image next to a reference image, created once and then reused."""
         if self.compare_images is None:
-            self.compare_images = CompareImages(self.window)
+            channel = self.bridge.channel(COMPARE_CHANNEL)
+            self.compare_images = CompareImages(self.model, self.views.canvas, channel, self.window)
         self.compare_images.show()
         self.compare_images.raise_()
         self.compare_images.activateWindow()

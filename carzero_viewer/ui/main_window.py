@@ -1,51 +1,49 @@
-"""The main window: creates the panels, the inference bridge and the image loader, and wires their signals.
+"""The main window: a view of a :class:`~carzero_viewer.viewer_model.ViewerModel` (napari's ``QtViewer``).
 
-Every job lives in its own module (canvas, levels, heatmap controls, prompt list, scores, words, metadata,
-study list, notifications, bridge, loader, presenter); this class only connects them, keeps the current
-record / results / selection, and persists settings. Nothing here computes a map, decodes a file or touches
-torch.
+The state (study, shown record, prompts, selection, results, display, ground truth) lives in the Qt-free view
+model; this class creates the panels, the inference bridge and the image loader, turns the panels' user
+signals into the model's intents, redraws the panels on the model's events, feeds the model what the loader
+and the bridge deliver, and persists settings. Nothing here computes a map, decodes a file or touches torch.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QVBoxLayout, QWidget
 
 from carzero_viewer.annotations.discovery import CANDIDATE_SUFFIXES
-from carzero_viewer.annotations.prompt_choice import choose_prompt
+from carzero_viewer.errors import CarzeroError
 from carzero_viewer.export.heatmap_style import HeatmapStyle
 from carzero_viewer.files import WriteError
 from carzero_viewer.imaging import ImageRecord, check_applicability, model_view
 from carzero_viewer.settings import Settings, load_settings, save_settings
-from carzero_viewer.types import PromptResult
 from carzero_viewer.ui.applicability_banner import ApplicabilityBanner
 from carzero_viewer.ui.canvas import ImageCanvas
 from carzero_viewer.ui.grey_levels import chest_presets
-from carzero_viewer.ui.ground_truth import GroundTruth
 from carzero_viewer.ui.ground_truth_panel import GroundTruthPanel
-from carzero_viewer.ui.grounding import GroundingMetrics, compute_grounding
 from carzero_viewer.ui.heatmap_controls import HeatmapControls
-from carzero_viewer.ui.heatmap_presenter import MapView, build_map_view
 from carzero_viewer.ui.image_loader import ImageLoader
-from carzero_viewer.ui.inference_bridge import InferenceBridge, ModelState, ScoreResponse
+from carzero_viewer.ui.inference_bridge import InferenceBridge
 from carzero_viewer.ui.latest_job import LatestJob
 from carzero_viewer.ui.levels_panel import LevelsPanel
-from carzero_viewer.ui.main_chrome import MainChrome
+from carzero_viewer.ui.main_chrome import ChromeViews, MainChrome
 from carzero_viewer.ui.metadata_panel import MetadataPanel
 from carzero_viewer.ui.notifications import NotificationArea
 from carzero_viewer.ui.prompt_panel import DEFAULT_PROMPTS, PromptPanel
-from carzero_viewer.ui.score_book import ScoreBook
 from carzero_viewer.ui.scores_panel import ScoresPanel, negation_of
-from carzero_viewer.ui.study_panel import StudyPanel, expand_paths
+from carzero_viewer.ui.study_panel import StudyPanel
+from carzero_viewer.ui.untrained_banner import UntrainedBanner
 from carzero_viewer.ui.word_panel import WordPanel
+from carzero_viewer.viewer_model import ModelState, ScoreResponse, ViewerModel
+from carzero_viewer.viewer_model.grounding import GroundingMetrics, compute_grounding
+from carzero_viewer.viewer_model.map_view import MapView
+from carzero_viewer.viewer_model.study import StudyFile
 
 LOG = logging.getLogger(__name__)
-UNTRAINED_TEXT = "UNTRAINED DEMO MODEL — outputs are meaningless"
 DISABLED_KEY = "disabled_prompts"
 DEBOUNCE_MS = 300
 MAX_RECENT = 10
@@ -58,7 +56,7 @@ def _open_topic(path: Path | None) -> str:
 
 
 class MainWindow(QMainWindow):
-    scores_shown = Signal()  # self.response changed (views of the results, e.g. the prompt grid, redraw)
+    scores_shown = Signal()  # the shown results changed (views of the results, e.g. the prompt grid, redraw)
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
@@ -66,23 +64,14 @@ class MainWindow(QMainWindow):
         self.resize(1500, 950)
         self.setAcceptDrops(True)
         self.settings = settings if settings is not None else load_settings()
-        self.record: ImageRecord | None = None
-        self.model_state: ModelState | None = None
-        self.response: ScoreResponse | None = None
-        self.map_view: MapView | None = None
         self.weights_searched = ""
         self._opening: Path | None = None  # the file of the newest load request
-        # The prompt (and word slot, -1 = whole prompt) the user chose by clicking, adding or typing it: kept
-        # across images (rule in carzero_viewer.annotations.prompt_choice).
-        self._chosen_prompt: str | None = None
-        self._chosen_word = -1
         self._auto_selecting = False  # True while the window itself selects a row
         self._scoring = False  # a scoring request is running (Esc has something to cancel)
         self._metrics_caption = ""
-        self.book = ScoreBook()
-        self._wanted: list[str] = []
-        self.draft = ""  # the text being typed in the prompt box, scored live as a preview
 
+        self.heatmap_controls = HeatmapControls()
+        self.model = ViewerModel(self.settings.prompt_template, self.heatmap_controls.style())
         self._build_central()
 
         self.study_panel = StudyPanel()
@@ -91,19 +80,18 @@ class MainWindow(QMainWindow):
         self.prompt_panel = PromptPanel()
         self.scores_panel = ScoresPanel()
         self.word_panel = WordPanel()
-        self.heatmap_controls = HeatmapControls()
         self.ground_truth_panel = GroundTruthPanel()
         self.ground_truth_panel.set_template(self.settings.prompt_template)
-        self.chrome = MainChrome(self)
-        self.ground_truth = GroundTruth()
+        self.bridge = InferenceBridge(self)
+        self.chrome = MainChrome(self, self.model, self._chrome_views(), self, self.bridge)
 
         self.prompt_panel.set_template(self.settings.prompt_template)
         disabled = self.settings.extra.get(DISABLED_KEY, [])
         self.prompt_panel.set_prompts(
             self.settings.prompts or list(DEFAULT_PROMPTS), disabled if isinstance(disabled, list) else []
         )
+        self.model.prompts.set_prompts(self.prompt_panel.all_prompts(), self.prompt_panel.disabled_prompts())
 
-        self.bridge = InferenceBridge(self)
         self.loader = ImageLoader(self)
         self.metrics_job = LatestJob("computing grounding metrics", self)
         self._debounce = QTimer(self)
@@ -111,23 +99,35 @@ class MainWindow(QMainWindow):
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self.request_scores)
         self._connect()
+        self._connect_model()
+
+    # --- read-only views of the model's state (tests and the smoke test read them) -------------------------
+    @property
+    def record(self) -> ImageRecord | None:
+        return self.model.record
+
+    @property
+    def response(self) -> ScoreResponse | None:
+        return self.model.results.response
+
+    @property
+    def map_view(self) -> MapView | None:
+        return self.model.results.map_view
+
+    @property
+    def model_state(self) -> ModelState | None:
+        return self.model.results.model
+
+    def _chrome_views(self) -> ChromeViews:
+        panels = (self.study_panel, self.levels_panel, self.metadata_panel, self.ground_truth_panel)
+        right = (self.prompt_panel, self.scores_panel, self.word_panel, self.heatmap_controls)
+        return ChromeViews(self.canvas, self.central_layout, self.notifications, *panels, *right)
 
     def _build_central(self) -> None:
         """Banner, notifications and the canvas, stacked; the chrome adds the frame bar and notices."""
         self.canvas = ImageCanvas()
         self.notifications = NotificationArea()
-        self.banner = QLabel(UNTRAINED_TEXT)
-        self.banner.setObjectName("untrainedBanner")
-        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.banner.setWordWrap(True)  # wraps in a narrow window rather than being cut (or widening it)
-        self.banner.setToolTip(
-            f"{UNTRAINED_TEXT}: the demo weights are random, so its scores and maps show how the viewer works "
-            "and say nothing about the image."
-        )
-        self.banner.setStyleSheet(
-            "QLabel { background: #c62828; color: white; font-weight: bold; font-size: 13px; padding: 4px; }"
-        )
-        self.banner.setVisible(False)
+        self.banner = UntrainedBanner(self.model)
         self.applicability_banner = ApplicabilityBanner()
         central = QWidget()
         column = QVBoxLayout(central)
@@ -141,8 +141,18 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _connect(self) -> None:
-        self.study_panel.file_selected.connect(self.show_file)
+        """The panels' user signals become the model's intents (or requests to the loader and the bridge)."""
+        model = self.model
+        self.study_panel.file_selected.connect(model.study.select)
+        self.study_panel.unreadable.connect(model.load_failed)
         self.chrome.frame_changed.connect(self._on_frame_changed)
+        self.chrome.open_requested.connect(self.open_paths)
+        self.chrome.annotations_requested.connect(self.open_annotations)
+        self.chrome.close_image_requested.connect(self.close_image)
+        self.chrome.close_study_requested.connect(self.close_study)
+        self.chrome.model_requested.connect(self.start_model)
+        self.chrome.cancel_requested.connect(self.cancel_scoring)
+        self.chrome.error.connect(self.show_error)
         self.loader.loaded.connect(self._on_record_loaded)
         self.loader.failed.connect(self._on_load_failed)
         self.metrics_job.finished.connect(self._on_metrics)
@@ -156,13 +166,14 @@ class MainWindow(QMainWindow):
         self.scores_panel.prompt_selected.connect(self._on_prompt_selected)
         self.scores_panel.negation_mode_changed.connect(self._on_negation_mode)
         self.word_panel.word_selected.connect(self._on_word_selected)
-        self.heatmap_controls.style_changed.connect(self._on_style_changed)
+        self.heatmap_controls.style_changed.connect(model.display.set_style)
         self.heatmap_controls.model_input_toggled.connect(self._on_model_input_toggled)
         self.levels_panel.window_requested.connect(self.canvas.set_window)
         self.levels_panel.preset_requested.connect(self.canvas.set_preset)
-        self.levels_panel.invert_toggled.connect(self.canvas.set_inverted)
-        self.canvas.window_changed.connect(self.levels_panel.set_window)
-        self.canvas.inverted_changed.connect(self.levels_panel.set_inverted)
+        self.levels_panel.invert_toggled.connect(model.display.set_inverted)
+        self.canvas.window_changed.connect(model.display.set_window)
+        self.canvas.inverted_changed.connect(model.display.set_inverted)
+        self.canvas.orientation_changed.connect(model.display.set_orientation)
         self.canvas.cursor_moved.connect(self._on_cursor_moved)
         self.canvas.measurement_changed.connect(self.chrome.show_measurement)
         self.bridge.model_ready.connect(self._on_model_ready)
@@ -173,6 +184,21 @@ class MainWindow(QMainWindow):
         self.bridge.busy_changed.connect(self._on_scoring_busy)
         self.bridge.progress.connect(self.chrome.set_progress)
         self.bridge.notice.connect(self._on_notice)
+
+    def _connect_model(self) -> None:
+        """The model's events redraw the panels."""
+        model = self.model
+        model.study.files_changed.connect(self._on_study_files)
+        model.study.current_changed.connect(self._on_current_file)
+        model.prompts.changed.connect(self._on_model_prompts)
+        model.study.status_changed.connect(self._on_file_status)
+        model.record_changed.connect(self._on_record_changed)
+        model.scores_shown.connect(self._on_scores_shown)
+        model.display.window_changed.connect(self.levels_panel.set_window)
+        model.display.inverted_changed.connect(self.canvas.set_inverted)
+        model.display.inverted_changed.connect(self.levels_panel.set_inverted)
+        model.display.style_changed.connect(self._on_style_changed)
+        model.display.corners_changed.connect(self._on_corners)
 
     # --- model -------------------------------------------------------------------------------------------
     def start_model(self, candidates: list[Path], device: str = "auto") -> None:
@@ -190,43 +216,30 @@ class MainWindow(QMainWindow):
 
     # --- files -------------------------------------------------------------------------------------------
     def open_paths(self, paths: list[Path]) -> None:
-        """Add files and folders to the study list and show the first new file."""
-        files, problems = expand_paths([Path(p) for p in paths])
-        for problem in problems:
+        """Add files and folders to the study and show the first new file."""
+        for problem in self.model.open_paths([Path(p) for p in paths]):  # the first new file becomes current
             self.show_error(problem)
-        for folder in dict.fromkeys(Path(p) if Path(p).is_dir() else Path(p).parent for p in paths):
-            for message in self.ground_truth.add_folder(folder):
-                self.show_error(message)
-        before = len(self.study_panel.files())
-        self.study_panel.add_files(files)
-        listed = self.study_panel.files()
-        if len(listed) > before:
-            self.study_panel.select_file(listed[before])
         self._remember_recent([Path(p) for p in paths])
 
     def open_annotations(self, paths: list[Path]) -> None:
-        for message in self.ground_truth.add_files(paths):
+        for message in self.model.open_annotations(paths):
             self.show_error(message)
         self._update_boxes()
 
     @Slot()
     def close_image(self) -> None:
         """Ctrl+W: drop the current image from the study; the next one opens, or the viewer empties."""
-        current = self.study_panel.current_file()
+        current = self.model.study.current
         if current is None:
             return
         self._stop_image_work()
-        self.study_panel.remove_file(current)  # announces the next file, which show_file loads
-        if self.study_panel.current_file() is None:
-            self._show_no_image()
+        self.model.study.remove(current)  # the next file (or none) becomes current
 
     @Slot()
     def close_study(self) -> None:
         """Ctrl+Shift+W: empty the study list, the image, its scores and the session's ground truth."""
         self._stop_image_work()
-        self.study_panel.clear()
-        self.ground_truth = GroundTruth()
-        self._show_no_image()
+        self.model.close_study()
 
     def _stop_image_work(self) -> None:
         """Cancel what runs for the shown image: its load, its scoring and its metrics are dropped."""
@@ -237,10 +250,29 @@ class MainWindow(QMainWindow):
         self._opening = None
         self.chrome.set_loading("")
 
+    def _on_current_file(self, path: Path | None) -> None:
+        if path is None:  # the model clears the record itself
+            return
+        self.study_panel.select_file(path)
+        self.show_file(path)
+
+    def _on_study_files(self) -> None:
+        """List the study's files: closed ones leave the list, new ones are appended (their thumbnails follow)."""
+        listed = self.model.study.files
+        if not listed:
+            self.study_panel.clear()
+            return
+        for path in set(self.study_panel.files()) - set(listed):
+            self.study_panel.remove_file(path)
+        self.study_panel.add_files(listed)
+
+    def _on_file_status(self, entry: StudyFile) -> None:
+        if entry.status == "failed":
+            self.study_panel.mark_failed(entry.path, entry.reason)
+        else:
+            self.study_panel.mark_opened(entry.path)
+
     def _show_no_image(self) -> None:
-        self.record = None
-        self.response = None
-        self.map_view = None
         self.canvas.clear_record()
         self.metadata_panel.set_record(None)
         self.chrome.set_frames(0, 1)
@@ -259,28 +291,32 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_frame_changed(self, frame: int) -> None:
-        if self.record is not None and frame != self.record.frame:
-            self._opening = self.record.path
-            self.loader.load(self.record.path, frame)
+        record = self.model.record
+        if record is not None and frame != record.frame:
+            self._opening = record.path
+            self.loader.load(record.path, frame)
 
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:
         """The newest open failed: the status returns to the shown image, the list marks the file."""
         self.chrome.set_loading("")
         if self._opening is not None:
-            self.study_panel.mark_failed(self._opening, message)
+            self.model.load_failed(self._opening, message)
         self.notifications.notify(message, "error", topic=_open_topic(self._opening))
 
     @Slot(object)
     def _on_record_loaded(self, record: ImageRecord) -> None:
-        self.record = record
-        self.study_panel.mark_opened(record.path)
         self.notifications.clear_topic(_open_topic(record.path))
-        self.response = None
-        self.map_view = None
         self.bridge.invalidate()
+        self.model.record_loaded(record)  # redraws through _on_record_changed
+        self.request_scores()
+
+    def _on_record_changed(self, record: ImageRecord | None) -> None:
+        if record is None:
+            self._show_no_image()
+            return
         self.canvas.set_record(record)
-        self.canvas.set_heatmap(None, self.heatmap_controls.style())
+        self.canvas.set_heatmap(None, self.model.display.style)
         self.levels_panel.set_histogram(*self.canvas.levels_histogram())
         self.levels_panel.set_presets([*record.presets, *chest_presets(record)])
         self.levels_panel.set_integer_data(record.integer_data)
@@ -296,16 +332,15 @@ class MainWindow(QMainWindow):
         self.word_panel.clear()
         self.setWindowTitle(record.path.name)  # Qt appends " — <application display name>" itself
         self._update_boxes()
-        self.request_scores()
 
     def _update_boxes(self) -> None:
-        if self.record is None:
+        if self.model.record is None:
             return
-        boxes, note = self.ground_truth.boxes_for(self.record)
-        self.ground_truth_panel.set_image_labels(*self.ground_truth.labels_for(self.record))
+        boxes, note = self.model.boxes()
+        self.ground_truth_panel.set_image_labels(*self.model.image_labels())
         self.ground_truth_panel.set_boxes(boxes, note)  # its signal redraws the visible classes
-        if self.response is not None:  # new boxes: apply the selection rule again and recompute the metrics
-            self._show_scores()
+        if self.model.results.response is not None:  # new boxes: apply the selection rule again, new metrics
+            self.model.show_known()
         if note:
             self.notifications.notify(note, "info")
 
@@ -333,118 +368,105 @@ class MainWindow(QMainWindow):
     # --- prompts and scoring -------------------------------------------------------------------------------
     @Slot()
     def request_scores(self) -> None:
-        if self.record is None:
+        """Ask the bridge for what the model says is missing; show what is known when nothing is."""
+        need, record = self.model.scoring_need(), self.model.record
+        if need is None or record is None:
             return
-        prompts = self.prompt_panel.enabled_prompts()
-        if self.draft and self.draft not in prompts:
-            prompts.append(self.draft)
-        if not prompts:
+        if not need.wanted:
             self.bridge.invalidate()
+            self.model.clear_results()
             self.scores_panel.clear("No prompt enabled")
-            self.canvas.set_heatmap(None, self.heatmap_controls.style())
+            self.canvas.set_heatmap(None, self.model.display.style)
             self.ground_truth_panel.clear_metrics()
             return
-        template = self.prompt_panel.template()
-        negations = self.scores_panel.negation_mode()
-        self.book.bind(self.record.content_hash, template)
-        self._wanted = prompts
-        positive, negative = self.book.missing(prompts, negations)
-        if not positive and not negative:  # everything is known: no inference
+        if need.complete:  # everything is known: no inference
             self.bridge.invalidate()
-            self._show_scores()
+            self.model.show_known()
             return
-        negated = tuple((typed, negation_of(typed, template)) for typed in negative)
-        self.bridge.submit(self.record.model_input, positive, template, negated, self.record.content_hash)
+        template = self.model.prompts.template
+        negated = tuple((typed, negation_of(typed, template)) for typed in need.negative)
+        self.bridge.submit(record.model_input, list(need.positive), template, negated, record.content_hash)
 
     @Slot(str)
     def _on_draft_edited(self, text: str) -> None:
         """Live preview: the prompt being typed is scored (debounced) and its map shown before Enter."""
-        self.draft = text.strip()
+        self.model.prompts.set_draft(text)
         self._debounce.start()
 
     @Slot(list)
     def _on_prompts_changed(self, enabled: list[str]) -> None:
-        added = [typed for typed in enabled if typed not in self.settings.prompts]
-        if added:
-            self._choose(added[-1])
-        if self.draft in enabled or not self.prompt_panel.line_edit.text().strip():
-            self.draft = ""
-        self.settings.prompts = self.prompt_panel.all_prompts()
-        self.settings.extra[DISABLED_KEY] = self.prompt_panel.disabled_prompts()
+        self.model.prompts_edited(self.prompt_panel.all_prompts(), self.prompt_panel.disabled_prompts())
+        if self.model.prompts.draft in enabled or not self.prompt_panel.line_edit.text().strip():
+            self.model.prompts.set_draft("")
+        self.settings.prompts = self.model.prompts.all
+        self.settings.extra[DISABLED_KEY] = self.model.prompts.disabled
         self.save_settings()
         self._debounce.start()
 
+    def _on_model_prompts(self) -> None:
+        """Show a list set on the model (restored, or by a script) in the panel; the panel's own edits match."""
+        prompts = self.model.prompts
+        if (self.prompt_panel.all_prompts(), self.prompt_panel.disabled_prompts()) != (
+            prompts.all,
+            prompts.disabled,
+        ):
+            self.prompt_panel.set_prompts(prompts.all, prompts.disabled)
+
     @Slot(str)
     def _on_template_changed(self, template: str) -> None:
+        self.model.prompts.set_template(template)
         self.settings.prompt_template = template
         self.save_settings()
         self._debounce.start()
 
     @Slot(bool)
-    def _on_negation_mode(self, _enabled: bool) -> None:
+    def _on_negation_mode(self, enabled: bool) -> None:
+        self.model.prompts.set_negations(enabled)
         self.request_scores()
 
     @Slot(int, object)
     def _on_results(self, _request_id: int, response: ScoreResponse) -> None:
-        self.book.add(response)
         for message in response.skipped:
             self.show_error(message)
-        self._show_scores()
+        self.model.results_arrived(response)  # announces the prompt to select: _on_scores_shown
 
-    def _show_scores(self) -> None:
-        """Show the known results of the wanted prompts and select one by :func:`choose_prompt`."""
-        response = self.book.collect(self._wanted, self.scores_panel.negation_mode())
-        self.response = response
-        ranked = sorted(response.results, key=lambda r: r.score if math.isfinite(r.score) else -math.inf)
-        keep = choose_prompt(
-            [r.prompt.typed for r in reversed(ranked)],
-            self.draft or self._chosen_prompt,  # a draft is previewed; once cleared the user's choice returns
-            [*self.ground_truth_panel.labels(), *self.ground_truth_panel.image_labels()],
-        )
-        self.map_view = None
+    def _on_scores_shown(self, response: ScoreResponse, keep: str | None) -> None:
+        """Show the known results and select the prompt the model picked (its map is drawn on selection)."""
         self._auto_selecting = True
         try:
             self.scores_panel.set_results(response.results, response.negations or None, keep)  # emits
             selected = self.scores_panel.selected_prompt()
-            if selected is not None and self.map_view is None:  # the selection did not change: redraw it
+            if selected is not None and self.model.results.map_view is None:  # selection unchanged: redraw
                 self._on_prompt_selected(selected)
         finally:
             self._auto_selecting = False
         self.scores_shown.emit()
 
-    def _choose(self, typed: str, word: int = -1) -> None:
-        """Remember the user's own choice of prompt (and word), which every later image keeps."""
-        self._chosen_prompt, self._chosen_word = typed, word
-
     @Slot(str)
     def _on_prompt_selected(self, typed: str) -> None:
-        if not self._auto_selecting and typed != self._chosen_prompt:
-            self._choose(typed)
-        result = self.scores_panel.result_for(typed)
-        self.word_panel.set_result(result)
-        slot = self._chosen_word if typed == self._chosen_prompt else -1
-        if slot not in self.word_panel.chip_slots():
-            slot = -1
+        self.model.prompt_selected(typed, by_user=not self._auto_selecting)
+        response = self.model.results.response
+        self.word_panel.set_result(response.result_for(typed) if response is not None else None)
+        slot = self.model.selection.word_for(typed, self.word_panel.chip_slots())
         self.word_panel.select_slot(slot)
-        self._show_map(result, slot)
+        self._show_map(typed, slot)
 
     @Slot(int)
     def _on_word_selected(self, slot: int) -> None:
-        typed = self.scores_panel.selected_prompt()
+        typed = self.model.selection.shown[0]
         if typed is not None:
-            self._choose(typed, slot)
-        self._show_map(self.scores_panel.result_for(typed) if typed else None, slot)
+            self.model.word_selected(typed, slot)
+            self._show_map(typed, slot)
 
-    def _show_map(self, result: PromptResult | None, slot: int) -> None:
-        if result is None or self.record is None:
+    def _show_map(self, typed: str, slot: int) -> None:
+        try:
+            view = self.model.show_map(typed, slot)
+        except CarzeroError as exc:
+            self.show_error(exc.message)
             return
-        style = self.heatmap_controls.style()
-        untrained = self.model_state is not None and self.model_state.is_untrained
-        view = build_map_view(result, slot, style, untrained)
-        if view.values.shape != self.record.shape[:2]:
-            self.show_error(f"map size {view.values.shape} does not match the image {self.record.shape}")
+        if view is None:
             return
-        self.map_view = view
+        style = self.model.display.style
         self.canvas.set_heatmap(view.values, style)
         self.canvas.set_field_of_view(view.field_of_view if style.show_field_of_view else None)
         self.canvas.set_marker(view.peak)
@@ -452,16 +474,13 @@ class MainWindow(QMainWindow):
         # All boxes, not only the classes shown: hiding a class on screen must not change the metrics. They
         # take up to a few hundred ms on a large image, so they are computed off the GUI thread.
         self._metrics_caption = view.caption
-        self.metrics_job.start(
-            compute_grounding, view.values, self.ground_truth_panel.boxes(), result.prompt.text
-        )
+        self.metrics_job.start(compute_grounding, view.values, self.model.boxes()[0], view.prompt_text)
         if self.canvas.showing_model_input():
             self._on_model_input_toggled(True)
 
     def set_heatmap_style(self, style: HeatmapStyle) -> None:
         """Apply a style from outside the controls (e.g. the H shortcut) and redraw."""
-        self.heatmap_controls.set_style(style)
-        self._on_style_changed(style)
+        self.model.display.set_style(style)
 
     @Slot(object)
     def _on_metrics(self, metrics: object) -> None:
@@ -469,21 +488,27 @@ class MainWindow(QMainWindow):
             metrics if isinstance(metrics, GroundingMetrics) else None, self._metrics_caption
         )
 
-    @Slot(object)
     def _on_style_changed(self, style: HeatmapStyle) -> None:
-        typed = self.scores_panel.selected_prompt()
+        if self.heatmap_controls.style() != style:  # a style set from outside the controls (H key)
+            self.heatmap_controls.set_style(style)  # shows it without emitting
+        typed, slot = self.model.selection.shown
         if typed is not None:
-            self._show_map(self.scores_panel.result_for(typed), self.word_panel.selected_slot())
+            self._show_map(typed, slot)
         else:
             self.canvas.set_heatmap_style(style)
 
+    def _on_corners(self, shown: bool) -> None:
+        self.canvas.corners.setVisible(shown)
+
     @Slot(bool)
     def _on_model_input_toggled(self, enabled: bool) -> None:
-        if not enabled or self.record is None:
+        record = self.model.record
+        if not enabled or record is None:
             self.canvas.show_model_input(None)
             return
-        crop = model_view(self.record).crop
-        values = self.map_view.crop_values(crop.shape[0]) if self.map_view is not None else None
+        crop = model_view(record).crop
+        view = self.model.results.map_view
+        values = view.crop_values(crop.shape[0]) if view is not None else None
         self.canvas.show_model_input(crop, values)
 
     @Slot(int, str)
@@ -509,15 +534,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_model_ready(self, state: ModelState) -> None:
-        self.model_state = state
+        self.model.model_loaded(state)
         self.notifications.clear_topic(MODEL_TOPIC)  # "no model loaded yet" and older model errors are void
-        self.book.clear()
-        self.chrome.set_model_text(
-            f"model: {state.summary}",
-            f"{state.weights_path}\n{state.status_detail}" + (f"\n{state.note}" if state.note else ""),
-        )
-        self.chrome.hide_no_weights()
-        self.banner.setVisible(state.is_untrained)
         self.scores_panel.set_untrained(state.is_untrained)
         self.ground_truth_panel.set_untrained(state.is_untrained)
         if state.note:
@@ -526,7 +544,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:
-        self.model_state = None
+        self.model.model_failed()
         self.chrome.set_model_text("no model", message)
         self.notifications.notify(message, "error", topic=MODEL_TOPIC)
         self.scores_panel.clear("No model loaded")
@@ -534,14 +552,15 @@ class MainWindow(QMainWindow):
     # --- status -----------------------------------------------------------------------------------------------
     @Slot(int, int)
     def _on_cursor_moved(self, row: int, col: int) -> None:
-        if self.record is None or row < 0:
+        record = self.model.record
+        if record is None or row < 0:
             self.chrome.show_cursor("")
             return
-        value = self.record.pixel_value(row, col)
+        value = record.pixel_value(row, col)
         shown = f"{value:.1f}" if isinstance(value, float) else ", ".join(f"{v:.0f}" for v in value)
         text = f"x {col}  y {row}  value {shown}"
-        if self.record.spacing_mm is not None:
-            sy, sx = self.record.spacing_mm
+        if record.spacing_mm is not None:
+            sy, sx = record.spacing_mm
             text += f"  ({col * sx:.1f}, {row * sy:.1f}) mm"
         self.chrome.show_cursor(text)
 

@@ -2,7 +2,7 @@
 
 Compare prompts (one tile per prompt, :mod:`carzero_viewer.ui.prompt_grid`) and compare images (one tile per
 image, :mod:`carzero_viewer.ui.compare_view`) draw maps the same way as the main canvas, through
-:func:`~carzero_viewer.ui.heatmap_presenter.build_map_view`, so colours, registration (NaN outside the field
+:func:`~carzero_viewer.viewer_model.map_view.build_map_view`, so colours, registration (NaN outside the field
 of view) and the peak marker agree with the main view and every export. A tile remembers what it drew, so a
 refresh that changes nothing costs nothing (drawing one map on a 2128x2000 radiograph takes ~0.1 s).
 """
@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from carzero_viewer.ui.canvas import ImageCanvas
-from carzero_viewer.ui.heatmap_presenter import build_map_view
+from carzero_viewer.viewer_model.map_view import build_map_view
 
 if TYPE_CHECKING:
     from carzero_viewer.export.heatmap_style import HeatmapStyle

@@ -2,14 +2,14 @@
 
 A non-modal dialog rather than a mode of the central area: it leaves the main window's layout, state and
 shortcuts untouched (nothing to save and restore when leaving the mode), it can sit on a second screen next
-to the main image, and closing it is the only way out. It owns no data: each refresh reads what the window
-already shows (``window.record``, the results of ``window.response`` for ``prompt_panel.enabled_prompts()``,
-the heatmap style and whether the weights are untrained) and draws each map on a
-:class:`~carzero_viewer.ui.map_tile.MapTile`, so colours and registration match the main canvas and every
-export.
+to the main image, and closing it is the only way out. It owns no data: it is a view of the
+:class:`~carzero_viewer.viewer_model.ViewerModel`, and each refresh reads the model's record, the results of
+its response for the enabled prompts, the heatmap style and whether the weights are untrained, and draws each
+map on a :class:`~carzero_viewer.ui.map_tile.MapTile`, so colours and registration match the main canvas and
+every export.
 
 Zoom, pan and window/level are synchronised by :class:`~carzero_viewer.ui.linked_canvases.LinkedCanvases`.
-A click on a tile selects its prompt in the main window's scores panel, which then shows that map.
+A click on a tile calls ``select`` (the main window's scores panel selects that prompt and shows its map).
 Refreshes are deferred to the event loop (``QTimer.singleShot(0)``) so they run after the window has updated
 its own state, and coalesce when several signals arrive together; a hidden dialog does no work.
 """
@@ -17,6 +17,7 @@ its own state, and coalesce when several signals arrive together; a hidden dialo
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -29,7 +30,8 @@ from carzero_viewer.ui.tile_grid import grid_shape
 
 if TYPE_CHECKING:
     from carzero_viewer.types import PromptResult
-    from carzero_viewer.ui.main_window import MainWindow
+    from carzero_viewer.ui.canvas import ImageCanvas
+    from carzero_viewer.viewer_model import ViewerModel
 
 SELECTED_STYLE = "#promptTile { border: 3px solid #42a5f5; }"
 UNSELECTED_STYLE = "#promptTile { border: 3px solid transparent; }"
@@ -70,15 +72,26 @@ class PromptTile(MapTile):
 
 
 class PromptGrid(QDialog):
-    """The grid of prompt maps for ``window``'s current image (see the module docstring)."""
+    """The grid of prompt maps of ``model``'s current image (see the module docstring).
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    Args:
+        model: the viewer's state, whose events refresh the grid.
+        canvas: the main canvas, whose window/level and inversion the tiles start from.
+        select: called with a tile's typed prompt when the tile is clicked.
+        parent: the main window.
+    """
+
+    def __init__(
+        self, model: ViewerModel, canvas: ImageCanvas, select: Callable[[str], None], parent: QWidget
+    ) -> None:
+        super().__init__(parent)
         self.setWindowTitle("Compare prompts")
         self.setModal(False)
-        screen = window.screen().availableGeometry()  # fits a 1024x700 screen rather than overflowing it
+        screen = parent.screen().availableGeometry()  # fits a 1024x700 screen rather than overflowing it
         self.resize(min(1200, int(screen.width() * 0.9)), min(800, int(screen.height() * 0.9)))
-        self._window = window
+        self._model = model
+        self._canvas = canvas
+        self._select = select
         self._tiles: dict[str, PromptTile] = {}
         self._order: list[str] = []
         self._shown_record: object = None
@@ -97,12 +110,12 @@ class PromptGrid(QDialog):
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.refresh)
-        window.scores_shown.connect(self.schedule_refresh)
-        window.loader.loaded.connect(self.schedule_refresh)
-        window.bridge.model_ready.connect(self.schedule_refresh)
-        window.heatmap_controls.style_changed.connect(self.schedule_refresh)
-        window.prompt_panel.prompts_changed.connect(self.schedule_refresh)
-        window.scores_panel.prompt_selected.connect(self._mark_selected)
+        model.scores_shown.connect(self.schedule_refresh)
+        model.record_changed.connect(self.schedule_refresh)
+        model.results.model_changed.connect(self.schedule_refresh)
+        model.display.style_changed.connect(self.schedule_refresh)
+        model.prompts.changed.connect(self.schedule_refresh)
+        model.selection.shown_changed.connect(self._mark_selected)
 
     # --- public ------------------------------------------------------------------------------------------
     def tiles(self) -> list[PromptTile]:
@@ -113,19 +126,19 @@ class PromptGrid(QDialog):
         return self._shape
 
     @Slot()
-    def schedule_refresh(self) -> None:
+    def schedule_refresh(self, *_event: object) -> None:
         if self.isVisible():
             self._timer.start()
 
     @Slot()
     def refresh(self) -> None:
-        """Rebuild the tiles from what the window shows now."""
-        w = self._window
-        record, response = w.record, w.response
+        """Rebuild the tiles from what the model holds now."""
+        model = self._model
+        record, response = model.record, model.results.response
         results: list[PromptResult] = []
         if record is not None and response is not None:
             known = {r.prompt.typed: r for r in response.results}
-            results = [known[t] for t in w.prompt_panel.enabled_prompts() if t in known]
+            results = [known[t] for t in model.prompts.enabled if t in known]
         if record is None:
             self.status.setText("No image open")
         elif not results:
@@ -140,14 +153,15 @@ class PromptGrid(QDialog):
                 for tile in self.tiles():
                     tile.set_record(record)
             self._shown_record = record
-            self._link.copy_levels(w.canvas)  # start from the main canvas's; then the tiles follow each other
-        style = w.heatmap_controls.style()
-        untrained = w.model_state is not None and w.model_state.is_untrained
+            self._link.copy_levels(
+                self._canvas
+            )  # start from the main canvas's; then the tiles follow each other
+        style, untrained = model.display.style, model.results.untrained
         for result in results:
             tile = self._tiles[result.prompt.typed]
             if record is not None and tile.show_map(result, -1, style, untrained):
                 tile.set_caption(result, untrained)
-        self._mark_selected(w.scores_panel.selected_prompt() or "")
+        self._mark_selected(model.selection.shown[0])
         self._relayout()
 
     # --- tiles -------------------------------------------------------------------------------------------
@@ -158,16 +172,16 @@ class PromptGrid(QDialog):
             self._link.remove(tile.canvas)
             self._grid.removeWidget(tile)
             tile.deleteLater()
-        record = self._window.record
+        record = self._model.record
         for typed in wanted:
             if typed in self._tiles:
                 continue
             tile = PromptTile(typed, self._area)
-            tile.clicked.connect(self._window.scores_panel.select_prompt)
+            tile.clicked.connect(self._select)
             self._tiles[typed] = tile
             if record is not None and self._shown_record is record:
                 tile.set_record(record)
-                self._link.copy_levels(self._window.canvas, [tile.canvas])
+                self._link.copy_levels(self._canvas, [tile.canvas])
             self._link.add(tile.canvas)
         if wanted != self._order:
             self._order = list(wanted)
@@ -175,7 +189,7 @@ class PromptGrid(QDialog):
 
     def _relayout(self) -> None:
         count = len(self._order)
-        record = self._window.record
+        record = self._model.record
         aspect = record.shape[1] / record.shape[0] if record is not None and record.shape[0] else 1.0
         shape = grid_shape(count, self._area.width(), self._area.height(), aspect)
         if shape == self._shape:
@@ -191,7 +205,7 @@ class PromptGrid(QDialog):
         if self._order:
             self._link.follow(self.tiles()[0].canvas)
 
-    def _mark_selected(self, typed: str) -> None:
+    def _mark_selected(self, typed: str | None, _slot: int = -1) -> None:
         for name, tile in self._tiles.items():
             tile.set_selected(name == typed)
 

@@ -18,8 +18,8 @@ from typing import TextIO
 
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal, Slot
 
-from carzero_viewer.ui.inference_bridge import ModelState, ScoreResponse
 from carzero_viewer.ui.main_window import MainWindow
+from carzero_viewer.viewer_model.responses import ModelState, ScoreResponse
 
 TIMEOUT_S = 180.0
 

@@ -1,4 +1,4 @@
-"""The list of opened files: folders are expanded with :func:`carzero_viewer.imaging.scan_folder`.
+"""The list of opened files: a view of the study model (:class:`carzero_viewer.viewer_model.study.Study`).
 
 Selecting an entry asks the main window to show it; the panel itself never loads pixels, so a large folder
 lists instantly and a corrupt file only fails when it is clicked. A file that failed to open is then marked
@@ -24,34 +24,13 @@ FAILED_ROLE = Qt.ItemDataRole.UserRole + 2  # the reason a file could not be ope
 FAILED_COLOR = QColor(198, 40, 40)
 
 
-def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
-    """Files as given, folders as their image files (study order); returns (files, problems)."""
-    from carzero_viewer.errors import CarzeroError
-    from carzero_viewer.imaging import scan_folder
-
-    files: list[Path] = []
-    problems: list[str] = []
-    for path in paths:
-        if path.is_dir():
-            try:
-                entries = scan_folder(path)
-            except (CarzeroError, OSError) as exc:
-                problems.append(f"{path}: {getattr(exc, 'message', exc)}")
-                continue
-            if not entries:
-                problems.append(f"{path}: no images found")
-            files.extend(entry.path for entry in entries)
-        elif path.exists():
-            files.append(path)
-        else:
-            problems.append(f"{path}: does not exist")
-    return files, problems
-
-
 class StudyPanel(QWidget):
     """A flat, ordered list of image files."""
 
     file_selected = Signal(object)  # Path
+    unreadable = Signal(
+        object, str
+    )  # Path, reason: its thumbnail could not be decoded (the study model records it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -157,6 +136,7 @@ class StudyPanel(QWidget):
     def _on_thumbnail(self, thumbnail: Thumbnail) -> None:
         if thumbnail.image is None:
             self.mark_failed(thumbnail.path, thumbnail.error)
+            self.unreadable.emit(thumbnail.path, thumbnail.error)
             return
         item = self._item(thumbnail.path)
         if item is None:  # closed meanwhile
@@ -172,20 +152,6 @@ class StudyPanel(QWidget):
 
     def _item(self, path: Path) -> QListWidgetItem | None:
         return self._items.get(str(Path(path).resolve()))
-
-    def select_next(self) -> None:
-        """PgDn: the next file (stays on the last one)."""
-        self._step(1)
-
-    def select_previous(self) -> None:
-        """PgUp: the previous file (stays on the first one)."""
-        self._step(-1)
-
-    def _step(self, delta: int) -> None:
-        count = self.list_widget.count()
-        if count:
-            row = min(max(self.list_widget.currentRow() + delta, 0), count - 1)
-            self.list_widget.setCurrentRow(row)
 
     def _on_current_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if current is not None:

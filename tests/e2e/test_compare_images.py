@@ -25,7 +25,7 @@ REL = 1e-3
 def next_image(win, qtbot) -> None:
     first = win.record
     with qtbot.waitSignal(win.bridge.results_ready, timeout=TIMEOUT_MS):
-        win.study_panel.select_next()
+        win.chrome.next_image()
     qtbot.waitUntil(lambda: win.record is not first and win.map_view is not None, timeout=TIMEOUT_MS)
 
 
@@ -58,7 +58,7 @@ def test_the_current_image_and_the_previous_one_each_with_its_map_and_score(
     ready, qtbot, test_data_dir: Path
 ) -> None:
     compare = open_compare(ready, qtbot, test_data_dir)
-    files = ready.study_panel.files()
+    files = ready.model.study.files
     assert compare.right.canvas.record().path == files[0]  # the image before the current one
     assert compare.left.canvas.record().path == files[1]
     assert compare.right.canvas.record().shape != compare.left.canvas.record().shape

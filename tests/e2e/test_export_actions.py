@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from carzero_viewer.export.contact_sheet import TILE
@@ -91,7 +92,7 @@ def test_export_files_and_contact_sheet(shown, tmp_path: Path, monkeypatch) -> N
     assert (tmp_path / "sheet.png").stat().st_size > 10_000
 
 
-def test_contact_sheet_draws_the_visible_boxes_at_their_coordinates(shown, monkeypatch) -> None:
+def test_contact_sheet_draws_the_visible_boxes_at_their_coordinates(shown) -> None:
     window = shown
     height, width = window.record.shape[:2]
     assert height == width  # NIH images are square: the thumbnail fills the tile at TILE / width
@@ -101,5 +102,8 @@ def test_contact_sheet_draws_the_visible_boxes_at_their_coordinates(shown, monke
     sheet = window.chrome.exports.contact_sheet()
     row, col = round((y1 + y2) / 2 * factor), round(min(x1, x2) * factor)
     assert tuple(sheet[row, col]) == tuple(colour)  # the box's left edge on the first tile
-    monkeypatch.setattr(window.ground_truth_panel, "visible_boxes", lambda: [])
+    classes = window.ground_truth_panel.class_list
+    for row in range(classes.count()):  # the user hides every class
+        classes.item(row).setCheckState(Qt.CheckState.Unchecked)
+    assert window.ground_truth_panel.visible_boxes() == []
     assert tuple(window.chrome.exports.contact_sheet()[row, col]) != tuple(colour)

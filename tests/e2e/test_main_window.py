@@ -15,9 +15,10 @@ from PySide6.QtCore import Qt
 
 from carzero_viewer.settings import load_settings
 from carzero_viewer.ui.app import create_application
-from carzero_viewer.ui.heatmap_presenter import WORD_MAP_NOTICE
-from carzero_viewer.ui.main_window import UNTRAINED_TEXT, MainWindow
+from carzero_viewer.ui.main_window import MainWindow
+from carzero_viewer.ui.untrained_banner import UNTRAINED_TEXT
 from carzero_viewer.ui.weights_choice import searched_locations
+from carzero_viewer.viewer_model.map_view import WORD_MAP_NOTICE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gui, pytest.mark.slow]
 TIMEOUT_MS = 60_000
@@ -134,7 +135,7 @@ def test_close_while_inference_runs(ready, qtbot, test_data_dir: Path) -> None:
     window = ready
     window.open_paths([test_data_dir / "carzero-tiny" / "image.png"])
     qtbot.waitUntil(lambda: window.record is not None, timeout=TIMEOUT_MS)
-    window.prompt_panel.set_prompts([f"There is finding number {i}." for i in range(40)], [])
+    window.model.prompts.set_prompts([f"There is finding number {i}." for i in range(40)])
     window.request_scores()
     window.close()
     assert not window.bridge.is_running()
@@ -188,7 +189,7 @@ def test_multiframe_slider_and_study_navigation(ready, qtbot, test_data_dir: Pat
         lambda: window.record is not None and window.record.path.name == "RG1_J2KI.dcm", timeout=TIMEOUT_MS
     )
     assert not window.chrome.frame_bar.isVisibleTo(window)
-    window.study_panel.select_previous()
+    window.chrome.previous_image()
     qtbot.waitUntil(
         lambda: window.record is not None and window.record.path.name == "emri_small.dcm", timeout=TIMEOUT_MS
     )

@@ -88,7 +88,7 @@ def test_the_grid_follows_the_next_image(ready, qtbot, test_data_dir: Path) -> N
     grid = open_grid(ready, qtbot, test_data_dir / "cxr")
     first = ready.record
     with qtbot.waitSignal(ready.bridge.results_ready, timeout=TIMEOUT_MS):
-        ready.study_panel.select_next()
+        ready.chrome.next_image()
     qtbot.waitUntil(lambda: ready.record is not first and ready.map_view is not None, timeout=TIMEOUT_MS)
 
     def redrawn() -> bool:

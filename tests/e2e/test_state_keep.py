@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from carzero_viewer.ui.heatmap_presenter import WORD_MAP_NOTICE
+from carzero_viewer.viewer_model.map_view import WORD_MAP_NOTICE
 from tests.e2e import test_main_window as base
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gui, pytest.mark.slow]
@@ -26,7 +26,7 @@ def test_selected_prompt_and_word_survive_page_down(ready, qtbot, test_data_dir:
     ready.word_panel.chip(slot).click()
     first = ready.record.path
     with qtbot.waitSignal(ready.bridge.results_ready, timeout=TIMEOUT_MS):
-        ready.study_panel.select_next()
+        ready.chrome.next_image()
     qtbot.waitUntil(lambda: ready.record.path != first and ready.map_view is not None, timeout=TIMEOUT_MS)
     assert ready.scores_panel.selected_prompt() == chosen
     assert ready.word_panel.selected_slot() == slot
@@ -95,7 +95,7 @@ def test_escape_with_nothing_running_keeps_the_status(ready, qtbot, test_data_di
     assert "scored" in scored
     ready.chrome.cancel_inference()  # what Esc triggers
     assert ready.scores_panel.status_label.text() == scored
-    ready.prompt_panel.set_prompts([f"There is finding number {i}." for i in range(20)], [])
+    ready.model.prompts.set_prompts([f"There is finding number {i}." for i in range(20)])
     ready.request_scores()  # now something runs: Esc cancels it
     ready.chrome.cancel_inference()
     assert ready.scores_panel.status_label.text() == "cancelled"

@@ -48,7 +48,7 @@ def test_close_study_cancels_the_running_load_and_empties_everything(
     assert ready.study_panel.files() == []
     assert ready.record is None and ready.canvas.record() is None
     assert ready.scores_panel.shown_prompts() == []
-    assert ready.ground_truth_panel.boxes() == [] and ready.ground_truth.files == []
+    assert ready.ground_truth_panel.boxes() == [] and ready.model.ground_truth.files == []
     assert not ready.canvas.heatmap_visible()
 
 
@@ -113,6 +113,8 @@ def test_thumbnails_arrive_after_the_list_and_a_bad_file_is_marked(
     size = icon.availableSizes()[0]
     assert max(size.width(), size.height()) == THUMBNAIL_PX
     assert panel.thumbnail(files[-1]) is None
+    entry = window.model.study.entry(broken)  # the study model knows it too (exports, other views)
+    assert entry is not None and entry.status == "failed" and entry.reason == panel.failure(files[-1])
 
 
 def test_closing_the_study_drops_thumbnails_still_rendering(window, qtbot, test_data_dir: Path) -> None:

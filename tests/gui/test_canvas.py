@@ -20,11 +20,11 @@ from carzero_viewer.ui.app import configure_pyqtgraph
 from carzero_viewer.ui.canvas import (
     CENTER_PER_PIXEL,
     WIDTH_PER_PIXEL,
-    BoxSpec,
     ImageCanvas,
     Measurement,
 )
 from carzero_viewer.ui.grey_levels import chest_presets, index_image
+from carzero_viewer.viewer_model.ground_truth import BoxSpec
 from tests.tolerances import GREY_LEVEL
 
 pytestmark = pytest.mark.gui

@@ -13,7 +13,8 @@ from carzero_viewer.imaging import ImageRecord, load_image
 from carzero_viewer.imaging.display_orientation import DisplayOrientation
 from carzero_viewer.imaging.voi import window_text
 from carzero_viewer.ui.app import configure_pyqtgraph
-from carzero_viewer.ui.canvas import BoxSpec, ImageCanvas
+from carzero_viewer.ui.canvas import ImageCanvas
+from carzero_viewer.viewer_model.ground_truth import BoxSpec
 from tests.gui.test_canvas import drag
 
 pytestmark = pytest.mark.gui

@@ -8,22 +8,26 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QWidget
 
+from carzero_viewer.settings import Settings
+from carzero_viewer.ui.canvas import ImageCanvas
 from carzero_viewer.ui.export_actions import ExportActions
 from carzero_viewer.ui.notifications import NotificationArea
+from carzero_viewer.viewer_model import ViewerModel
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 TIMEOUT_MS = 120_000
 
 
 class _Window(QWidget):
-    """The two things ExportActions' study export uses from the main window."""
+    """A parent with notifications and the settings the export dialogs remember their folders in."""
 
     def __init__(self) -> None:
         super().__init__()
         self.notifications = NotificationArea(self)
+        self.settings = Settings()
 
-    def show_error(self, message: str) -> None:
-        self.notifications.notify(message, "error")
+    def save_settings(self) -> None:
+        """Nothing to persist in this test."""
 
 
 def test_export_study_completes_and_names_the_failed_image(
@@ -31,7 +35,7 @@ def test_export_study_completes_and_names_the_failed_image(
 ) -> None:
     window = _Window()
     qtbot.addWidget(window)
-    actions = ExportActions(window)  # a stand-in for MainWindow
+    actions = ExportActions(ViewerModel(), ImageCanvas(window), list, window.notifications, window, window)
     good = test_data_dir / "dicom" / "mlut_18.dcm"
     broken = tmp_path / "broken.dcm"
     broken.write_bytes(good.read_bytes()[:2000])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from carzero_viewer.ui.ground_truth import GroundTruth
+from carzero_viewer.viewer_model.ground_truth import GroundTruth
 
 pytestmark = pytest.mark.gui
 

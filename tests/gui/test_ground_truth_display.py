@@ -11,10 +11,9 @@ import pytest
 from PySide6.QtCore import QRectF
 
 from carzero_viewer.imaging import load_image
-from carzero_viewer.ui.box_layer import BoxSpec
 from carzero_viewer.ui.canvas import ImageCanvas
-from carzero_viewer.ui.ground_truth import GroundTruth
 from carzero_viewer.ui.ground_truth_panel import GroundTruthPanel
+from carzero_viewer.viewer_model.ground_truth import BoxSpec, GroundTruth
 
 pytestmark = pytest.mark.gui
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"

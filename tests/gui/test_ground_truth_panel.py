@@ -7,7 +7,6 @@ import math
 import pytest
 from PySide6.QtCore import Qt
 
-from carzero_viewer.ui.canvas import BoxSpec
 from carzero_viewer.ui.ground_truth_panel import (
     HIT_TEXT,
     MISS_TEXT,
@@ -17,7 +16,8 @@ from carzero_viewer.ui.ground_truth_panel import (
     UNTRAINED_NOTE,
     GroundTruthPanel,
 )
-from carzero_viewer.ui.grounding import GroundingMetrics
+from carzero_viewer.viewer_model.ground_truth import BoxSpec
+from carzero_viewer.viewer_model.grounding import GroundingMetrics
 
 pytestmark = pytest.mark.gui
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from carzero_viewer.imaging import load_image
-from carzero_viewer.ui.inference_bridge import InferenceBridge, ModelState
+from carzero_viewer.ui.inference_bridge import InferenceBridge
+from carzero_viewer.viewer_model.responses import ModelState
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 TIMEOUT_MS = 60_000

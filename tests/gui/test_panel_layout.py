@@ -11,10 +11,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from carzero_viewer.settings import Settings
-from carzero_viewer.ui.box_layer import BoxSpec
-from carzero_viewer.ui.grounding import GroundingMetrics
 from carzero_viewer.ui.main_window import MainWindow
 from carzero_viewer.ui.shortcuts import SHORTCUTS
+from carzero_viewer.viewer_model.ground_truth import BoxSpec
+from carzero_viewer.viewer_model.grounding import GroundingMetrics
 
 pytestmark = pytest.mark.gui
 BOX = BoxSpec(10, 10, 50, 50, "Cardiomegaly", (0, 255, 255), "NIH")

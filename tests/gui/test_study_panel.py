@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from carzero_viewer.ui.study_panel import StudyPanel, expand_paths
+from carzero_viewer.ui.study_panel import StudyPanel
+from carzero_viewer.viewer_model.study import expand_paths
 
 pytestmark = pytest.mark.gui
 

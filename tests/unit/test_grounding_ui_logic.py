@@ -13,7 +13,7 @@ import pytest
 
 from carzero_viewer.annotations import Box, LabelMap
 from carzero_viewer.metrics import score_grounding
-from carzero_viewer.ui.grounding import GroundingMetrics, compute_grounding, matching_boxes
+from carzero_viewer.viewer_model.grounding import GroundingMetrics, compute_grounding, matching_boxes
 
 
 def box(x1: float, y1: float, x2: float, y2: float, label: str) -> Box:
@@ -131,7 +131,7 @@ def test_a_user_label_map_decides_the_match() -> None:
 
 def test_module_imports_without_qt(repo_root: Path) -> None:
     probe = (
-        "import json, sys, carzero_viewer.ui.grounding; "
+        "import json, sys, carzero_viewer.viewer_model.grounding; "
         "print(json.dumps([m for m in ('PySide6', 'pyqtgraph', 'superqt', 'torch') if m in sys.modules]))"
     )
     result = subprocess.run(

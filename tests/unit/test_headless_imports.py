@@ -23,6 +23,7 @@ HEADLESS_MODULES = [
     "carzero_viewer.findings",
     "carzero_viewer.model",
     "carzero_viewer.model.preprocessing",
+    "carzero_viewer.viewer_model",
 ]
 HEAVY_MODULES = ["torch", "transformers", "PySide6", "pyqtgraph", "superqt"]
 

@@ -29,6 +29,8 @@ class MapView:
         field_of_view: (x0, y0, x1, y1) of what the model saw, in original pixels.
         low, high: the raw values that the colour scale's ends stand for.
         peak: (x, y) original-pixel position of the map's maximum (pixel centre).
+        prompt_text: the text the model read for the prompt this map belongs to (a word map too), which
+            names the ground-truth class its grounding metrics compare with.
     """
 
     values: np.ndarray
@@ -38,6 +40,7 @@ class MapView:
     low: float
     high: float
     peak: tuple[float, float]
+    prompt_text: str
 
     def crop_values(self, crop_size: int) -> np.ndarray:
         """The map on the 224x224 model input (official 16x block enlargement)."""
@@ -71,4 +74,5 @@ def build_map_view(result: PromptResult, slot: int, style: HeatmapStyle, untrain
         low=low,
         high=high,
         peak=(col + 0.5, row + 0.5),
+        prompt_text=result.prompt.text,
     )

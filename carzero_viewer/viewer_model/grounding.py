@@ -1,14 +1,14 @@
 """Grounding metrics of the shown map against the image's boxes of the matching label (Qt-free, numpy only).
 
-Lives under ``ui/`` because it works on what the viewer shows (a :class:`~carzero_viewer.ui.canvas.BoxSpec`
-list and a :class:`~carzero_viewer.ui.heatmap_presenter.MapView`), but it imports no Qt so it is unit-tested
-headless. This module only decides *which* boxes are the ground truth: those whose label names the same
-class as the prompt (:meth:`LabelMap.labels_match`, e.g. box ``Effusion`` and prompt "There is pleural
-effusion."). Boxes of other classes are not part of it (they count as "outside"): the question is "does this
-prompt's map point at its own finding?". The numbers come from
-:func:`carzero_viewer.metrics.score_grounding`, the function ``eval`` uses, so they follow the same
-published definitions: pointing game, energy-in-box, mIoU and pixel AUROC against the union of the matching
-boxes, CNR per box and averaged over them.
+Part of the view model because it works on what the viewer shows (a
+:class:`~carzero_viewer.viewer_model.ground_truth.BoxSpec` list and a
+:class:`~carzero_viewer.viewer_model.map_view.MapView`), not on a file as ``eval`` does. This module only
+decides *which* boxes are the ground truth: those whose label names the same class as the prompt
+(:meth:`LabelMap.labels_match`, e.g. box ``Effusion`` and prompt "There is pleural effusion."). Boxes of other
+classes are not part of it (they count as "outside"): the question is "does this prompt's map point at its own
+finding?". The numbers come from :func:`carzero_viewer.metrics.score_grounding`, the function ``eval`` uses,
+so they follow the same published definitions: pointing game, energy-in-box, mIoU and pixel AUROC against the
+union of the matching boxes, CNR per box and averaged over them.
 
 Speed: pointing game, energy-in-box and CNR are exact at full resolution (tens of milliseconds on a
 3000x2500 radiograph). mIoU and pixel AUROC (a sort of every pixel: seconds at that size, on the GUI thread)

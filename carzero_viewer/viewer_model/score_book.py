@@ -2,7 +2,7 @@
 
 A result depends only on (model, image, template, prompt). While those stay the same, toggling, reordering or
 re-enabling prompts needs no inference at all, and while the user types, each preview scores only the draft:
-the other prompts come from here. Plain data only (no Qt).
+the other prompts come from here. Plain data only (no Qt); the view model owns one.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from carzero_viewer.types import PromptResult
-from carzero_viewer.ui.inference_bridge import ScoreResponse
+from carzero_viewer.viewer_model.responses import ScoreResponse
 
 
 class ScoreBook:

@@ -14,16 +14,42 @@ each source on the image its own line style, and labels name their source when s
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from carzero_viewer.annotations import AnnotationError, AnnotationSet, ImageLabels, read_boxes
 from carzero_viewer.annotations.discovery import candidates, read_if_annotations, read_if_image_labels
-from carzero_viewer.annotations.display import style_boxes
+from carzero_viewer.annotations.display import caption, style_boxes
 from carzero_viewer.annotations.labels import LabelMap
 from carzero_viewer.imaging import ImageRecord
-from carzero_viewer.ui.box_layer import BoxSpec
 
 LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BoxSpec:
+    """A box to draw, in original-image pixels (x = column, y = row; x2/y2 are the far edges).
+
+    Plain data shared by the ground-truth model, the box layer that draws it and the metrics. ``source`` names
+    where the box comes from ("NIH"), ``line_style`` is one of
+    :data:`carzero_viewer.annotations.display.LINE_STYLES` and ``tag`` is extra text drawn after the label (the
+    source, when boxes of several sources are shown).
+    """
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    label: str
+    color: tuple[int, int, int]
+    source: str = ""
+    line_style: str = "solid"
+    tag: str = ""
+
+    @property
+    def caption(self) -> str:
+        """The text drawn with the box."""
+        return caption(self.label, self.tag)
 
 
 class GroundTruth:
