@@ -12,6 +12,7 @@ import hashlib
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +33,7 @@ class Script:
     cut_after: int | None = None
     drops: int = 0
     status: dict[str, int] = field(default_factory=dict)
+    pause_s: float = 0.0  # between 256 KiB pieces of a plain file: a transfer slow enough to watch or cancel
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
@@ -89,7 +91,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
-        self.wfile.write(part)
+        piece = 256 * 1024 if script.pause_s else len(part) or 1
+        for start in range(0, len(part), piece):
+            self.wfile.write(part[start : start + piece])
+            if script.pause_s:
+                self.wfile.flush()
+                time.sleep(script.pause_s)
 
 
 class _QuietServer(ThreadingHTTPServer):
