@@ -5,6 +5,10 @@
 ``huggingface_hub`` was imported, so a mirror set later in the process (the viewer's environment, tests)
 counts too. The cached files are then copied into the weights folder, because the lookup wants a plain
 ``bert/`` folder beside the checkpoint, independent of the cache's layout and lifetime.
+
+A mirror in ``HF_ENDPOINT`` that serves the files at the Hub's paths but without the Hub's metadata headers
+(``X-Repo-Commit``, ``ETag``: a static web server in an air-gapped site) is not usable by ``huggingface_hub``;
+for such a mirror the two small files are fetched as plain HTTP downloads from the same URLs instead.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 from carzero_viewer.files import ensure_directory, write_bytes_atomic
 from carzero_viewer.untrusted import read_bytes
 from carzero_viewer.weights_download.errors import DownloadError
+from carzero_viewer.weights_download.http_transfer import download_resumable
 from carzero_viewer.weights_download.sources import BERT_FILES, HF_BERT_REPO, HF_REVISION
 
 ENDPOINT_ENV = "HF_ENDPOINT"
@@ -38,7 +43,7 @@ def fetch_bert_files(folder: Path, force: bool = False, cache_dir: Path | None =
     """
     ensure_directory(folder)
     for name in BERT_FILES:
-        data = read_bytes(_hub_file(name, cache_dir), DownloadError)
+        data = _file_bytes(name, folder, cache_dir)
         target = folder / name
         if target.is_file() and read_bytes(target, DownloadError) == data:
             continue
@@ -46,11 +51,41 @@ def fetch_bert_files(folder: Path, force: bool = False, cache_dir: Path | None =
     return folder
 
 
+def _file_bytes(name: str, folder: Path, cache_dir: Path | None) -> bytes:
+    try:
+        return read_bytes(_hub_file(name, cache_dir), DownloadError)
+    except _NotHubLike:
+        part = folder / f".{name}.part"
+        download_resumable(_file_url(name), part)
+        try:
+            return read_bytes(part, DownloadError)
+        finally:
+            part.unlink(missing_ok=True)
+
+
+class _NotHubLike(Exception):
+    """The endpoint answered, but without the Hub's metadata headers (a plain static mirror)."""
+
+
+def _file_url(name: str) -> str:
+    return f"{endpoint()}/{HF_BERT_REPO}/resolve/{HF_REVISION}/{name}"
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _hub_file(name: str, cache_dir: Path | None) -> Path:
     """One file of the BERT repository, from the cache or the Hub, every failure one line with advice."""
     from huggingface_hub import constants, hf_hub_download
     from huggingface_hub.errors import (
         EntryNotFoundError,
+        FileMetadataError,
         HfHubHTTPError,
         LocalEntryNotFoundError,
         OfflineModeIsEnabled,
@@ -59,14 +94,16 @@ def _hub_file(name: str, cache_dir: Path | None) -> Path:
     )
 
     hub = endpoint()
-    where = f"{hub}/{HF_BERT_REPO}/resolve/{HF_REVISION}/{name}"
+    where = _file_url(name)
     try:
         return Path(
             hf_hub_download(
                 HF_BERT_REPO, name, revision=HF_REVISION, endpoint=hub, cache_dir=cache_dir or None
             )
         )
-    except (LocalEntryNotFoundError, OfflineModeIsEnabled) as exc:
+    except (LocalEntryNotFoundError, OfflineModeIsEnabled, FileMetadataError) as exc:
+        if hub != DEFAULT_ENDPOINT and _caused_by(exc, FileMetadataError):
+            raise _NotHubLike from exc
         offline = " (HF_HUB_OFFLINE is set: unset it)" if constants.HF_HUB_OFFLINE else ""
         raise DownloadError(
             f"cannot reach {hub} and the file is not in the Hugging Face cache{offline}; check the network "

@@ -33,6 +33,7 @@ class Script:
     cut_after: int | None = None
     drops: int = 0
     status: dict[str, int] = field(default_factory=dict)
+    hub_headers: bool = True  # False: a static web server (no ETag / X-Repo-Commit), as some mirrors are
     pause_s: float = 0.0  # between 256 KiB pieces of a plain file: a transfer slow enough to watch or cancel
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)
 
@@ -77,8 +78,9 @@ class _Handler(BaseHTTPRequestHandler):
         part = data[start:]
         self.send_response(status)
         self.send_header("Content-Length", str(len(part)))
-        self.send_header("ETag", f'"{hashlib.sha256(data).hexdigest()}"')
-        self.send_header("X-Repo-Commit", COMMIT)
+        if script.hub_headers:
+            self.send_header("ETag", f'"{hashlib.sha256(data).hexdigest()}"')
+            self.send_header("X-Repo-Commit", COMMIT)
         self.send_header("Accept-Ranges", "bytes")
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")

@@ -130,6 +130,17 @@ def test_server_error_is_one_line(
     assert len(requests) == (3 if retried else 1)
 
 
+def test_static_mirror_without_hub_headers_still_serves_the_bert_files(
+    mirror: Mirror, tmp_path: Path
+) -> None:
+    mirror.script.hub_headers = False
+    assert _download(tmp_path / "w", "--checkpoint-url", mirror.checkpoint_url) == 0
+    assert (tmp_path / "w" / "bert" / "vocab.txt").read_bytes() == (
+        FIXTURE / "bert" / "vocab.txt"
+    ).read_bytes()
+    assert sorted(p.name for p in (tmp_path / "w" / "bert").iterdir()) == ["config.json", "vocab.txt"]
+
+
 def test_missing_bert_repository_on_the_mirror(
     mirror: Mirror, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
