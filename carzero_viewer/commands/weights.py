@@ -213,21 +213,39 @@ def _convert_downloaded(location: WeightsLocation, trained: bool, force: bool, d
 
 
 def _list(args: argparse.Namespace) -> int:
-    from carzero_viewer.checksums import lookup, sha256_file
+    from carzero_viewer.checksums import sha256_file
     from carzero_viewer.paths import resolve_weights_folder, weights_candidates
 
     for source, folder in weights_candidates():
+        partial = sorted(p for p in folder.glob("*.part") if p.is_file()) if folder.is_dir() else []
+        for part in partial:
+            print(
+                f"{source}: {part}: partial download, {part.stat().st_size:,} bytes (`weights download` resumes it)"
+            )
         try:
             location = resolve_weights_folder(folder)
         except WeightsError as exc:
             print(f"{source}: {folder}: none ({exc.reason})")
             continue
         sha = sha256_file(location.checkpoint)
-        entry = lookup(sha)
-        kind = "not in any manifest (run `weights verify`)"
-        if entry is not None:
-            kind = "trained" if entry.trained else "UNTRAINED"
         size = location.checkpoint.stat().st_size
         print(f"{source}: {location.checkpoint} ({size / 1e9:.2f} GB)")
-        print(f"    sha256 {sha}; {kind}; bert {location.bert_dir}")
+        print(f"    sha256 {sha}; {_provenance(location, sha)}; bert {location.bert_dir}")
     return 0
+
+
+def _provenance(location: WeightsLocation, sha: str) -> str:
+    """Trained or not: from a manifest entry, else from what the file says about itself (demo files do)."""
+    from carzero_viewer.checksums import lookup
+    from carzero_viewer.model.checkpoint import read_weights
+
+    entry = lookup(sha)
+    if entry is not None:
+        return f"{'trained' if entry.trained else 'UNTRAINED'} ({entry.description})"
+    try:
+        info = read_weights(location.checkpoint).info
+    except WeightsError as exc:
+        return f"unreadable ({exc.reason})"
+    if info.get("trained") is False:
+        return "UNTRAINED (the file says so)"
+    return "presumed trained; its checksum is in no manifest (compare it with colleagues')"

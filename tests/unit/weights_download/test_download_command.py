@@ -17,7 +17,7 @@ from carzero_viewer.paths import find_weights
 from carzero_viewer.weights_download import space
 from carzero_viewer.weights_download.http_transfer import RetryPolicy
 from tests.tolerances import assert_close
-from tests.unit.weights_download.conftest import FIXTURE, Mirror
+from tests.weights_server import FIXTURE, Mirror
 
 
 def _download(target: Path, *extra: str) -> int:
@@ -199,3 +199,17 @@ def test_list_shows_each_place_with_its_checksum(
     assert f"CARZERO_WEIGHTS: {target / 'CARZero_best_model.ckpt'}" in out
     assert f"sha256 {sha}; UNTRAINED" in out
     assert json.loads(user_manifest_path().read_text())["files"][0]["sha256"] == sha
+
+
+def test_list_reads_provenance_from_the_file_and_shows_partial_downloads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "converted"  # a checksum no manifest knows: the file's own "trained: false" counts
+    assert main(["weights", "convert", str(FIXTURE), str(target)]) == 0
+    (target / "CARZero_best_model.ckpt.part").write_bytes(b"x" * 1234)
+    monkeypatch.setenv(paths.WEIGHTS_ENV, str(target))
+    capsys.readouterr()
+    assert main(["weights", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "UNTRAINED (the file says so)" in out
+    assert "CARZero_best_model.ckpt.part: partial download, 1,234 bytes" in out
