@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -20,40 +19,29 @@ STOP_AT = 420  # of 1000: an obviously unfinished bar
 
 
 def main() -> None:
-    from huggingface_hub import constants
+    import pytest
     from PySide6.QtWidgets import QApplication
 
     from carzero_viewer.ui.download_dialog import DownloadDialog
-    from tests.unit.weights_download.conftest import FIXTURE, Script, _Handler, _QuietServer
+    from tests.weights_server import serve_mirror
 
     scratch = Path(tempfile.mkdtemp(prefix="carzero-shot-"))
     os.environ.setdefault("CARZERO_DATA_DIR", str(scratch / "data"))
-    files = {"/files/CARZero_best_model.ckpt": (FIXTURE / "checkpoint.ckpt").read_bytes() * 40}
-    for name in ("config.json", "vocab.txt"):
-        files[f"/Laihaoran/BioClinicalMPBERT/resolve/main/{name}"] = (FIXTURE / "bert" / name).read_bytes()
-    server = _QuietServer(
-        ("127.0.0.1", 0), type("Handler", (_Handler,), {"script": Script(files, pause_s=0.02)})
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    os.environ["HF_ENDPOINT"] = url
-    constants.HF_HUB_OFFLINE = False
-    constants.HF_HUB_CACHE = str(scratch / "hf-cache")
-
     app = QApplication([])
-    dialog = DownloadDialog(
-        destination=scratch / "weights", checkpoint_url=f"{url}/files/CARZero_best_model.ckpt"
-    )
-    dialog.show()
-    dialog.start()
-    deadline = time.monotonic() + 60
-    while dialog.bar.value() < STOP_AT and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
-    out = ROOT / "docs" / "screenshots" / "download_dialog.png"
-    dialog.grab().save(str(out))
-    print(f"wrote {out} at {dialog.bar.value() / 10:.0f}%: {dialog.status.text()}")
-    dialog.reject()
+    with pytest.MonkeyPatch.context() as patch, serve_mirror(patch, scratch) as mirror:
+        mirror.script.files["/files/CARZero_best_model.ckpt"] = mirror.checkpoint * 40  # big enough to watch
+        mirror.script.pause_s = 0.02
+        dialog = DownloadDialog(destination=scratch / "weights", checkpoint_url=mirror.checkpoint_url)
+        dialog.show()
+        dialog.start()
+        deadline = time.monotonic() + 60
+        while dialog.bar.value() < STOP_AT and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.01)
+        out = ROOT / "docs" / "screenshots" / "download_dialog.png"
+        dialog.grab().save(str(out))
+        print(f"wrote {out} at {dialog.bar.value() / 10:.0f}%: {dialog.status.text()}")
+        dialog.reject()
 
 
 if __name__ == "__main__":

@@ -122,7 +122,9 @@ class DownloadDialog(QDialog):
         self.mirror.setPlaceholderText(
             "optional: a mirror URL of CARZero_best_model.ckpt (else Google Drive)"
         )
-        self.size_label = QLabel(f"about {_size_text(RELEASE_SIZE_ESTIMATE)} (checkpoint) + 2 small BERT files")
+        self.size_label = QLabel(
+            f"about {_size_text(RELEASE_SIZE_ESTIMATE)} (checkpoint) + 2 small BERT files"
+        )
         self.bar = QProgressBar()
         self.bar.setRange(0, PROGRESS_STEPS)
         self.status = QLabel("Not started.")

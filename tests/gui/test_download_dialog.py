@@ -3,19 +3,26 @@ Resume continues it with a Range request, and ``downloaded`` carries the folder 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from carzero_viewer.paths import find_weights
 from carzero_viewer.ui.download_dialog import PROGRESS_STEPS, DownloadDialog
-from tests.unit.weights_download.conftest import Mirror, mirror  # noqa: F401 (the fixture)
+from tests.weights_server import Mirror, serve_mirror
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def dialog(qtbot, mirror: Mirror, tmp_path: Path) -> DownloadDialog:  # noqa: F811
+def mirror(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Mirror]:
+    with serve_mirror(monkeypatch, tmp_path) as served:
+        yield served
+
+
+@pytest.fixture
+def dialog(qtbot, mirror: Mirror, tmp_path: Path) -> DownloadDialog:
     widget = DownloadDialog(destination=tmp_path / "w", checkpoint_url=mirror.checkpoint_url)
     qtbot.addWidget(widget)
     widget.show()
@@ -26,7 +33,7 @@ def test_progress_cancel_resume_and_downloaded(
     qtbot,
     dialog: DownloadDialog,
     mirror: Mirror,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     mirror.script.pause_s = 0.05  # ~5 MB/s: slow enough to see progress and cancel mid-way
     values: list[int] = []
@@ -55,7 +62,7 @@ def test_progress_cancel_resume_and_downloaded(
 def test_failure_is_one_sentence_and_offers_resume(
     qtbot,
     dialog: DownloadDialog,
-    mirror: Mirror,  # noqa: F811
+    mirror: Mirror,
 ) -> None:
     mirror.script.status["/files/CARZero_best_model.ckpt"] = 404
     dialog.start_button.click()

@@ -18,7 +18,7 @@ from carzero_viewer.weights_download.errors import DownloadError
 from carzero_viewer.weights_download.http_transfer import RetryPolicy, download_resumable
 from carzero_viewer.weights_download.pipeline import DownloadRequest, download_weights
 from carzero_viewer.weights_download.sources import DRIVE_FILE_ID, drive_download_url, drive_view_url
-from tests.unit.weights_download.conftest import Mirror
+from tests.weights_server import Mirror
 
 
 def test_drive_urls() -> None:
