@@ -215,6 +215,7 @@ def _convert_downloaded(location: WeightsLocation, trained: bool, force: bool, d
 def _list(args: argparse.Namespace) -> int:
     from carzero_viewer.checksums import sha256_file
     from carzero_viewer.paths import resolve_weights_folder, weights_candidates
+    from carzero_viewer.weights_download.space import human_size
 
     for source, folder in weights_candidates():
         partial = sorted(p for p in folder.glob("*.part") if p.is_file()) if folder.is_dir() else []
@@ -229,7 +230,7 @@ def _list(args: argparse.Namespace) -> int:
             continue
         sha = sha256_file(location.checkpoint)
         size = location.checkpoint.stat().st_size
-        print(f"{source}: {location.checkpoint} ({size / 1e9:.2f} GB)")
+        print(f"{source}: {location.checkpoint} ({human_size(size)})")
         print(f"    sha256 {sha}; {_provenance(location, sha)}; bert {location.bert_dir}")
     return 0
 

@@ -43,6 +43,7 @@ from carzero_viewer.weights_download.pipeline import (
     download_weights,
 )
 from carzero_viewer.weights_download.sources import RELEASE_SIZE_ESTIMATE
+from carzero_viewer.weights_download.space import human_size
 
 LOG = logging.getLogger(__name__)
 STAGE_TEXT = {
@@ -58,10 +59,6 @@ def load_and_check(location: WeightsLocation) -> bool:
     from carzero_viewer.model.loader import load_model
 
     return not load_model(location).info.is_untrained
-
-
-def _size_text(size: int) -> str:
-    return f"{size / 1e9:.2f} GB" if size >= 10**9 else f"{size / 1e6:.1f} MB"
 
 
 class DownloadWorker(QObject):
@@ -123,7 +120,7 @@ class DownloadDialog(QDialog):
             "optional: a mirror URL of CARZero_best_model.ckpt (else Google Drive)"
         )
         self.size_label = QLabel(
-            f"about {_size_text(RELEASE_SIZE_ESTIMATE)} (checkpoint) + 2 small BERT files"
+            f"about {human_size(RELEASE_SIZE_ESTIMATE)} (checkpoint) + 2 small BERT files"
         )
         self.bar = QProgressBar()
         self.bar.setRange(0, PROGRESS_STEPS)
@@ -209,9 +206,9 @@ class DownloadDialog(QDialog):
     @Slot(str, object, object)
     def _on_progress(self, stage: str, done: int, total: int | None) -> None:
         if stage == "checkpoint" and total:
-            self.size_label.setText(f"{_size_text(total)} (checkpoint) + 2 small BERT files")
+            self.size_label.setText(f"{human_size(total)} (checkpoint) + 2 small BERT files")
             self.bar.setValue(int(PROGRESS_STEPS * done / total))
-            self.status.setText(f"Downloading the checkpoint: {_size_text(done)} of {_size_text(total)}")
+            self.status.setText(f"Downloading the checkpoint: {human_size(done)} of {human_size(total)}")
         else:
             self.status.setText(STAGE_TEXT.get(stage, stage))
             if stage == "check":

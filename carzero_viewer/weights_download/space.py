@@ -16,12 +16,13 @@ def require_free_space(folder: Path, needed: int) -> None:
     free = shutil.disk_usage(folder).free
     if free < needed + SPACE_MARGIN:
         raise DownloadError(
-            f"not enough free space: the download needs {_gb(needed)} and {_gb(free)} is free; free some "
-            "space or choose another folder (--to DIR)",
+            f"not enough free space: the download needs {human_size(needed)} and {human_size(free)} is free; "
+            "free some space or choose another folder (--to DIR)",
             folder,
             "no_space",
         )
 
 
-def _gb(size: int) -> str:
+def human_size(size: int) -> str:
+    """``2.60 GB`` or ``2.4 MB``: what the user compares with a file manager's numbers (decimal units)."""
     return f"{size / 1e9:.2f} GB" if size >= 10**9 else f"{size / 1e6:.1f} MB"
