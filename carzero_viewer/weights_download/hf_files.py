@@ -104,7 +104,11 @@ def _hub_file(name: str, cache_dir: Path | None) -> Path:
     except (LocalEntryNotFoundError, OfflineModeIsEnabled, FileMetadataError) as exc:
         if hub != DEFAULT_ENDPOINT and _caused_by(exc, FileMetadataError):
             raise _NotHubLike from exc
-        offline = " (HF_HUB_OFFLINE is set: unset it)" if constants.HF_HUB_OFFLINE else ""
+        offline = (
+            " (offline mode: unset HF_HUB_OFFLINE and TRANSFORMERS_OFFLINE)"
+            if constants.HF_HUB_OFFLINE
+            else ""
+        )
         raise DownloadError(
             f"cannot reach {hub} and the file is not in the Hugging Face cache{offline}; check the network "
             f"connection or proxy, or point {ENDPOINT_ENV} at a reachable mirror",

@@ -22,6 +22,7 @@ HEADLESS_MODULES = [
     "carzero_viewer.findings",
     "carzero_viewer.model",
     "carzero_viewer.model.preprocessing",
+    "carzero_viewer.weights_download.pipeline",
 ]
 HEAVY_MODULES = ["torch", "transformers", "PySide6", "pyqtgraph", "superqt"]
 

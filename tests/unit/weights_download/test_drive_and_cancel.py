@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -121,3 +124,27 @@ def test_ctrl_c_keeps_the_part_file_and_no_final_file(mirror: Mirror, tmp_path: 
         )
     assert (tmp_path / "CARZero_best_model.ckpt.part").stat().st_size > 0
     assert not (tmp_path / "CARZero_best_model.ckpt").exists()
+
+
+def test_the_download_itself_imports_neither_torch_nor_qt(mirror: Mirror, tmp_path: Path) -> None:
+    """Only the structural check (handed in) may load torch; here it is a stub, in a fresh interpreter."""
+    probe = (
+        "import pathlib, sys\n"
+        "from carzero_viewer.weights_download.pipeline import DownloadRequest, download_weights\n"
+        "download_weights(DownloadRequest(pathlib.Path(sys.argv[1]), checkpoint_url=sys.argv[2]), bool)\n"
+        "print(sorted(m for m in ('torch', 'PySide6', 'transformers') if m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    env["HF_HOME"] = str(tmp_path / "hf-home")
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[3])
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "w"), mirror.checkpoint_url],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert (tmp_path / "w" / "CARZero_best_model.ckpt").read_bytes() == mirror.checkpoint
