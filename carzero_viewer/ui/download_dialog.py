@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from carzero_viewer.errors import Cancelled, CarzeroError
 from carzero_viewer.paths import WeightsLocation
+from carzero_viewer.weights_download.errors import DownloadError
 from carzero_viewer.weights_download.pipeline import (
     NO_PUBLISHED_CHECKSUM,
     DownloadRequest,
@@ -66,7 +67,7 @@ class DownloadWorker(QObject):
 
     progress = Signal(str, object, object)  # stage, bytes done, bytes total or None (Python ints: > 2**31)
     succeeded = Signal(object)  # DownloadResult
-    failed = Signal(str)  # one sentence with what to do
+    failed = Signal(str, str)  # one sentence with what to do, DownloadError.kind ("other" for the rest)
     cancelled = Signal()
 
     def __init__(self, request: DownloadRequest, check: StructuralCheck) -> None:
@@ -86,10 +87,10 @@ class DownloadWorker(QObject):
         except Cancelled:
             self.cancelled.emit()
         except CarzeroError as exc:
-            self.failed.emit(exc.message)
+            self.failed.emit(exc.message, exc.kind if isinstance(exc, DownloadError) else "other")
         except Exception as exc:  # never let a worker die silently: the dialog shows it, the log has it
             LOG.exception("weights download failed")
-            self.failed.emit(f"unexpected {type(exc).__name__}: {exc} (details in the log file)")
+            self.failed.emit(f"unexpected {type(exc).__name__}: {exc} (details in the log file)", "other")
         else:
             self.succeeded.emit(result)
 
@@ -224,11 +225,17 @@ class DownloadDialog(QDialog):
         )
         self.downloaded.emit(result.location.checkpoint.parent)
 
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
+    @Slot(str, str)
+    def _on_failed(self, message: str, kind: str) -> None:
         self._stop_thread()
         self.start_button.setText("Resume")
         self.status.setText(message)
+        # Put the cursor where the fix goes: another folder for a full disk, a mirror when Drive refuses.
+        if kind == "no_space":
+            self.destination.setFocus()
+            self.destination.selectAll()
+        elif kind in ("refused", "http"):
+            self.mirror.setFocus()
 
     @Slot()
     def _on_cancelled(self) -> None:

@@ -127,11 +127,11 @@ def download_weights(
     stage("check")(0, 1)
     trained = _checked(check, WeightsLocation(staged, bert), delete_when_refused=ours)
     stage("check")(1, 1)
+    sha = sha256_file(staged)  # of the bytes the check accepted (cached by a check that hashed them already)
     if ours:
         move_into_place(staged, target, request.force)
     else:
         _copy_or_link(staged, target, request.force)
-    sha = sha256_file(target)
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
     record_checksum(
         ManifestEntry(

@@ -69,3 +69,4 @@ def test_failure_is_one_sentence_and_offers_resume(
     qtbot.waitUntil(lambda: not dialog.running, timeout=10_000)
     assert "HTTP 404" in dialog.status.text() and "\n" not in dialog.status.text()
     assert dialog.start_button.text() == "Resume" and dialog.start_button.isEnabled()
+    assert dialog.focusWidget() is dialog.mirror  # where the fix goes: another mirror
