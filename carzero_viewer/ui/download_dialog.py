@@ -99,7 +99,11 @@ class DownloadWorker(QObject):
 
 
 class DownloadDialog(QDialog):
-    """Size, destination, optional mirror, a progress bar, Cancel and Resume."""
+    """Size, destination, optional mirror URL or local file, a progress bar, Cancel and Resume.
+
+    The source field takes a URL (a mirror, resumable) or the path of a checkpoint the user already has (what
+    they do when Google Drive refuses automated downloads: save it with a browser, then pick it here).
+    """
 
     downloaded = Signal(Path)  # the weights folder, ready for the lookup
 
@@ -118,7 +122,7 @@ class DownloadDialog(QDialog):
         self.destination = QLineEdit(str(destination or default_destination()))
         self.mirror = QLineEdit(checkpoint_url)
         self.mirror.setPlaceholderText(
-            "optional: a mirror URL of CARZero_best_model.ckpt (else Google Drive)"
+            "optional: a mirror URL or a saved copy of CARZero_best_model.ckpt (else Google Drive)"
         )
         self.size_label = QLabel(
             f"about {human_size(RELEASE_SIZE_ESTIMATE)} (checkpoint) + 2 small BERT files"
@@ -130,10 +134,12 @@ class DownloadDialog(QDialog):
         self.start_button = QPushButton("Download")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
+        self._browse_folder = QPushButton("Choose…")
+        self._browse_file = QPushButton("File…")
         self._build()
 
     def _build(self) -> None:
-        browse = QPushButton("Choose…")
+        browse = self._browse_folder
         browse.clicked.connect(self._choose_folder)
         where = QHBoxLayout()
         where.addWidget(self.destination, 1)
@@ -141,7 +147,12 @@ class DownloadDialog(QDialog):
         form = QFormLayout()
         form.addRow("Size:", self.size_label)
         form.addRow("Destination:", where)
-        form.addRow("Mirror:", self.mirror)
+        pick = self._browse_file
+        pick.clicked.connect(self._choose_file)
+        source = QHBoxLayout()
+        source.addWidget(self.mirror, 1)
+        source.addWidget(pick)
+        form.addRow("Mirror or file:", source)
         intro = QLabel(
             "The released CARZero checkpoint (Lai et al., CVPR 2024) from the authors' Google Drive, and the "
             "text model's config.json and vocab.txt from Hugging Face. An interrupted download resumes."
@@ -167,6 +178,23 @@ class DownloadDialog(QDialog):
         if chosen:
             self.destination.setText(chosen)
 
+    @Slot()
+    def _choose_file(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "CARZero checkpoint", "", "Checkpoints (*.ckpt *.safetensors);;All files (*)"
+        )
+        if chosen:
+            self.mirror.setText(chosen)
+
+    def _request(self) -> DownloadRequest:
+        source = self.mirror.text().strip()
+        is_url = "://" in source
+        return DownloadRequest(
+            destination=Path(self.destination.text()).expanduser(),
+            checkpoint_url=source if is_url else None,
+            checkpoint_file=Path(source).expanduser() if source and not is_url else None,
+        )
+
     @property
     def running(self) -> bool:
         return self._thread is not None
@@ -176,11 +204,7 @@ class DownloadDialog(QDialog):
         """Start (or resume: the pipeline continues any ``.part`` file) the download in a worker thread."""
         if self.running:
             return
-        request = DownloadRequest(
-            destination=Path(self.destination.text()).expanduser(),
-            checkpoint_url=self.mirror.text().strip() or None,
-        )
-        self._worker = DownloadWorker(request, self._check)
+        self._worker = DownloadWorker(self._request(), self._check)
         self._thread = QThread(self)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
@@ -201,8 +225,8 @@ class DownloadDialog(QDialog):
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
-        self.destination.setEnabled(not running)
-        self.mirror.setEnabled(not running)
+        for widget in (self.destination, self.mirror, self._browse_folder, self._browse_file):
+            widget.setEnabled(not running)
 
     @Slot(str, object, object)
     def _on_progress(self, stage: str, done: int, total: int | None) -> None:

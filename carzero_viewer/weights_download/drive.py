@@ -61,8 +61,8 @@ def download_from_drive(
     except FileURLRetrievalError as exc:
         raise DownloadError(
             "Google Drive refused the automated download (its daily download quota for the file is used up, "
-            f"or the sharing changed); open {view} in a browser, save the file and run again with "
-            "--checkpoint-file PATH, or use --checkpoint-url with a mirror",
+            f"or the sharing changed); open {view} in a browser, save the file and give it as the checkpoint "
+            "file (--checkpoint-file PATH; in the viewer: Mirror or file), or use a mirror (--checkpoint-url)",
             view,
             "refused",
         ) from exc

@@ -10,7 +10,7 @@ import pytest
 
 from carzero_viewer.paths import find_weights
 from carzero_viewer.ui.download_dialog import PROGRESS_STEPS, DownloadDialog
-from tests.weights_server import Mirror, serve_mirror
+from tests.weights_server import FIXTURE, Mirror, serve_mirror
 
 pytestmark = pytest.mark.gui
 
@@ -70,3 +70,13 @@ def test_failure_is_one_sentence_and_offers_resume(
     assert "HTTP 404" in dialog.status.text() and "\n" not in dialog.status.text()
     assert dialog.start_button.text() == "Resume" and dialog.start_button.isEnabled()
     assert dialog.focusWidget() is dialog.mirror  # where the fix goes: another mirror
+
+
+def test_a_saved_copy_is_checked_and_installed(qtbot, dialog: DownloadDialog, tmp_path: Path) -> None:
+    saved = tmp_path / "Downloads" / "CARZero_best_model.ckpt"  # what a browser saved when Drive refused
+    saved.parent.mkdir()
+    saved.write_bytes((FIXTURE / "checkpoint.ckpt").read_bytes())
+    dialog.mirror.setText(str(saved))
+    with qtbot.waitSignal(dialog.downloaded, timeout=30_000):
+        dialog.start_button.click()
+    assert find_weights(tmp_path / "w").checkpoint.read_bytes() == saved.read_bytes()
