@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
+import socket
 from collections import namedtuple
 from pathlib import Path
 
@@ -35,11 +37,17 @@ def _score(weights: Path, out: Path) -> dict[str, np.ndarray]:
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries without the real backoff waits (the policy is what is tested, not the clock)."""
+    from huggingface_hub import file_download
+
     from carzero_viewer.weights_download import pipeline
 
     monkeypatch.setattr(pipeline, "DEFAULT_RETRY", RetryPolicy(retries=2, backoff_s=0.01, timeout_s=10))
+    # huggingface_hub's own policy waits 1+2+4+8+8 s before it gives up on an unreachable Hub.
+    hub_backoff = functools.partial(file_download.http_backoff, max_retries=1, base_wait_time=0.01)
+    monkeypatch.setattr(file_download, "http_backoff", hub_backoff)
 
 
+@pytest.mark.slow  # two scoring runs and a verify: about 5 s on a 2-core machine
 def test_download_then_verify_and_score_like_the_served_files(
     mirror: Mirror, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -213,3 +221,36 @@ def test_list_reads_provenance_from_the_file_and_shows_partial_downloads(
     out = capsys.readouterr().out
     assert "UNTRAINED (the file says so)" in out
     assert "CARZero_best_model.ckpt.part: partial download, 1,234 bytes" in out
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as probe:  # bound then closed: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("unreachable", ["hub", "mirror"])
+def test_no_network_is_one_line_with_advice(
+    mirror: Mirror,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    unreachable: str,
+) -> None:
+    url = mirror.checkpoint_url
+    if unreachable == "hub":
+        monkeypatch.setenv("HF_ENDPOINT", _closed_port_url())
+    else:
+        url = _closed_port_url() + "/CARZero_best_model.ckpt"
+    assert _download(tmp_path / "w", "--checkpoint-url", url) == 1
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "network connection" in error
+    assert not (tmp_path / "w" / "CARZero_best_model.ckpt").exists()
+
+
+def test_delete_pickle_needs_convert(
+    mirror: Mirror, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _download(tmp_path / "w", "--checkpoint-url", mirror.checkpoint_url, "--delete-pickle") == 1
+    assert "--delete-pickle only makes sense with --convert" in capsys.readouterr().err
+    assert not mirror.script.requests  # refused before anything was fetched
