@@ -33,13 +33,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="fetch the released CARZero weights (BERT files from Hugging Face, checkpoint from Google Drive)",
     )
     download.add_argument(
-        "--to", type=Path, help="weights folder (default: the first writable place of the weights lookup)"
+        "--to",
+        type=Path,
+        metavar="DIR",
+        help="weights folder (default: the first writable place of the weights lookup)",
     )
     source = download.add_mutually_exclusive_group()
     source.add_argument(
         "--checkpoint-url", help="a mirror of CARZero_best_model.ckpt (http/https, resumable)"
     )
-    source.add_argument("--checkpoint-file", type=Path, help="a copy of the checkpoint you already have")
+    source.add_argument(
+        "--checkpoint-file", type=Path, metavar="PATH", help="a copy of the checkpoint you already have"
+    )
     download.add_argument("--convert", action="store_true", help="also write the pickle-free .safetensors")
     download.add_argument("--delete-pickle", action="store_true", help="with --convert: remove the .ckpt")
     download.add_argument("--force", action="store_true", help="replace existing files")
