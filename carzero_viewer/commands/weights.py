@@ -40,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     source = download.add_mutually_exclusive_group()
     source.add_argument(
-        "--checkpoint-url", help="a mirror of CARZero_best_model.ckpt (http/https, resumable)"
+        "--checkpoint-url", metavar="URL", help="a mirror of CARZero_best_model.ckpt (http/https, resumable)"
     )
     source.add_argument(
         "--checkpoint-file", type=Path, metavar="PATH", help="a copy of the checkpoint you already have"
