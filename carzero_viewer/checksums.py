@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from carzero_viewer.files import ensure_directory, write_json_atomic
 from carzero_viewer.paths import app_root, resources_dir, user_data_dir
 
 LOG = logging.getLogger(__name__)
@@ -68,14 +69,28 @@ class ManifestEntry:
     description: str
 
 
+def user_manifest_path() -> Path:
+    """The user's own manifest in the user data folder: checksums recorded by ``weights download``.
+
+    The released checkpoint has no published checksum, so the first download records what it got; later
+    ``weights verify`` runs then catch a file that changed since (and colleagues compare the printed value).
+    It lives outside the application folder, which may be read-only or replaced by an update.
+    """
+    return user_data_dir() / MANIFEST_NAME
+
+
 def manifest_paths() -> list[Path]:
-    """``weights/manifest.json`` next to the application, then the copy inside a frozen bundle.
+    """``weights/manifest.json`` next to the application, the user's manifest, then the bundle's copy.
 
     A bundle keeps its data inside itself while ``weights/`` beside the executable belongs to the user, so the
     project's reference checksums ship as a resource (without them the demo model would not be recognised as
     untrained). The manifest beside the application comes first, so entries a user adds there win.
     """
-    return [app_root() / "weights" / MANIFEST_NAME, resources_dir() / "weights" / MANIFEST_NAME]
+    return [
+        app_root() / "weights" / MANIFEST_NAME,
+        user_manifest_path(),
+        resources_dir() / "weights" / MANIFEST_NAME,
+    ]
 
 
 def load_manifest(path: Path | None = None) -> list[ManifestEntry]:
@@ -103,6 +118,26 @@ def _read_manifest(path: Path) -> list[ManifestEntry]:
                 )
             )
     return entries
+
+
+def record_checksum(entry: ManifestEntry) -> Path:
+    """Add ``entry`` to the user's manifest, replacing an entry of the same name (a re-download).
+
+    Returns:
+        The manifest written.
+
+    Raises:
+        WriteError: the user data folder cannot be written.
+    """
+    path = user_manifest_path()
+    kept = [e for e in _read_manifest(path) if e.name != entry.name]
+    document = {
+        "about": "Checksums recorded by `carzero-viewer weights download` on this computer (no published "
+        "reference exists: compare them with colleagues who downloaded the same file).",
+        "files": [asdict(e) for e in [*kept, entry]],
+    }
+    ensure_directory(path.parent)
+    return write_json_atomic(path, document, force=True)
 
 
 def lookup(sha256: str, manifest: list[ManifestEntry] | None = None) -> ManifestEntry | None:

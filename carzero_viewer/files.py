@@ -202,6 +202,24 @@ def write_atomic_with(path: str | Path, write: Callable[[IO[bytes]], object], fo
     return target
 
 
+def move_into_place(source: str | Path, path: str | Path, force: bool = False) -> Path:
+    """Give a complete file written elsewhere in the target's folder (a finished download) its final name.
+
+    The same policy as the writers: one atomic step, never replacing an existing file without ``force``, and
+    failures as :class:`WriteError`; ``source`` is left where it was when the move fails.
+
+    Returns:
+        The path written.
+    """
+    target = Path(path)
+    check_target(target, force)
+    try:
+        _place(Path(source), target, force)
+    except OSError as exc:
+        raise os_error(exc, target) from exc
+    return target
+
+
 def write_bytes_atomic(path: str | Path, data: bytes, force: bool = False) -> Path:
     """Write ``data`` to ``path`` atomically (:func:`write_atomic_with`); no overwrite without ``force``."""
     return write_atomic_with(path, lambda handle: handle.write(data), force)

@@ -44,6 +44,8 @@ class ModelInfo:
     status: WeightsStatus
     status_detail: str
     config: CarzeroConfig
+    tensor_count: int = 0
+    """Tensors in the file, all accounted for by the strict load (434 in the release, used and unused)."""
 
     @property
     def short_checksum(self) -> str:
@@ -102,5 +104,6 @@ def load_model(location: WeightsLocation, device: str | torch.device = "cpu") ->
         status=status,
         status_detail=detail,
         config=config,
+        tensor_count=len(raw.tensors),
     )
     return LoadedModel(model=model, tokenizer=tokenizer, info=info)

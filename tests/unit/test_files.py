@@ -211,3 +211,16 @@ def test_npz_is_atomic_and_refuses_objects(tmp_path: Path, monkeypatch: pytest.M
         files.save_npz(folder / "new.npz", arrays)
     assert info.value.kind == "no_space"
     assert sorted(p.name for p in folder.iterdir()) == ["out.npz"]
+
+
+def test_move_into_place_publishes_a_finished_file_without_overwriting(tmp_path: Path) -> None:
+    staged = tmp_path / "model.ckpt.part"
+    staged.write_bytes(b"new")
+    target = tmp_path / "model.ckpt"
+    target.write_bytes(b"old")
+    with pytest.raises(WriteError) as caught:
+        files.move_into_place(staged, target)
+    assert caught.value.kind == "exists"
+    assert target.read_bytes() == b"old" and staged.read_bytes() == b"new"
+    files.move_into_place(staged, target, force=True)
+    assert target.read_bytes() == b"new" and not staged.exists()

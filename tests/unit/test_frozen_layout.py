@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from carzero_viewer.checksums import load_manifest, lookup, manifest_paths
+from carzero_viewer.checksums import load_manifest, lookup, manifest_paths, user_manifest_path
 from carzero_viewer.paths import (
     app_root,
     demo_model_dir,
@@ -61,6 +61,7 @@ def test_bundle_data_inside_weights_beside_the_executable(bundle: Path) -> None:
     assert ("application folder", bundle / "weights") in weights_candidates()
     assert manifest_paths() == [
         bundle / "weights" / "manifest.json",
+        user_manifest_path(),
         internal / "resources" / "weights" / "manifest.json",
     ]
 

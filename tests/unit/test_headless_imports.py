@@ -24,6 +24,7 @@ HEADLESS_MODULES = [
     "carzero_viewer.model",
     "carzero_viewer.model.preprocessing",
     "carzero_viewer.viewer_model",
+    "carzero_viewer.weights_download.pipeline",
 ]
 HEAVY_MODULES = ["torch", "transformers", "PySide6", "pyqtgraph", "superqt"]
 

@@ -55,6 +55,7 @@ def test_official_layout_has_every_released_key(official_folder: Path) -> None:
 
 def test_full_size_loads_strictly_and_counts_parameters(official_folder: Path) -> None:
     loaded = load_model(resolve_weights_folder(official_folder))
+    assert loaded.info.tensor_count == RELEASED_KEY_COUNT  # what `weights verify`/`download` report
     unique = sum(p.numel() for p in loaded.model.parameters())
     unused = 10_046_209  # fusion self-attention + norm1, logit_scale and the BERT pooler (spec section 2)
     assert unique == RELEASED_PARAMETERS - unused
