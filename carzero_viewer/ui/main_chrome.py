@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMenuBar,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -36,6 +37,7 @@ from carzero_viewer.paths import demo_model_dir
 from carzero_viewer.ui import file_dialogs
 from carzero_viewer.ui.canvas import ImageCanvas
 from carzero_viewer.ui.compare_view import COMPARE_CHANNEL, CompareImages
+from carzero_viewer.ui.download_dialog import DownloadDialog
 from carzero_viewer.ui.export_actions import ExportActions
 from carzero_viewer.ui.file_dialogs import SettingsOwner
 from carzero_viewer.ui.ground_truth_panel import GroundTruthPanel
@@ -209,12 +211,16 @@ class MainChrome(QObject):
         self.no_weights_label = QLabel("")
         self.no_weights_label.setWordWrap(True)
         self.no_weights_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        download = QPushButton("Download the CARZero weights…")
+        download.setObjectName("downloadWeights")
+        download.clicked.connect(self.download_weights)
         demo = QPushButton("Use the demo model (untrained)")
         demo.setObjectName("useDemoModel")
         demo.clicked.connect(self.use_demo_model)
         choose = QPushButton("Choose weights folder…")
         choose.clicked.connect(self.edit_model_settings)
         row.addWidget(self.no_weights_label, 1)
+        row.addWidget(download)
         row.addWidget(demo)
         row.addWidget(choose)
         self.no_weights.setVisible(False)
@@ -272,15 +278,19 @@ class MainChrome(QObject):
         view.addSeparator()
         for dock in self.docks:
             view.addAction(dock.toggleViewAction())
-        settings = bar.addMenu("&Settings")
-        self._action(settings, "Model…", self.edit_model_settings)
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "shortcuts")
-        self._action(help_menu, "About", self.show_about)
+        self._add_settings_and_help(bar)
         cancel = QAction("Cancel inference", w)
         cancel.setShortcut(QKeySequence(SHORTCUTS["cancel"][0]))
         cancel.triggered.connect(self.cancel_inference)
         w.addAction(cancel)
+
+    def _add_settings_and_help(self, bar: QMenuBar) -> None:
+        settings = bar.addMenu("&Settings")
+        self._action(settings, "Model…", self.edit_model_settings)
+        self._action(settings, "Download the CARZero weights…", self.download_weights)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "shortcuts")
+        self._action(help_menu, "About", self.show_about)
 
     def _add_compare_actions(self, view: QMenu) -> None:
         """The compare windows: every prompt's map on this image, and this image next to another."""
@@ -429,6 +439,17 @@ class MainChrome(QObject):
     @Slot()
     def use_demo_model(self) -> None:
         self.model_requested.emit([demo_model_dir()], self.owner.settings.device)
+
+    @Slot()
+    def download_weights(self) -> None:
+        """The download dialog; the weights it installs are loaded as soon as they pass their check."""
+        dialog = DownloadDialog(self.window)
+        dialog.downloaded.connect(self._on_weights_downloaded)
+        dialog.show()
+
+    @Slot(Path)
+    def _on_weights_downloaded(self, folder: Path) -> None:
+        self.model_requested.emit([folder], self.owner.settings.device)
 
     @Slot()
     def edit_model_settings(self) -> None:

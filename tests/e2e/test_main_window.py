@@ -12,9 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
+from carzero_viewer.paths import demo_model_dir
 from carzero_viewer.settings import load_settings
 from carzero_viewer.ui.app import create_application
+from carzero_viewer.ui.download_dialog import DownloadDialog
 from carzero_viewer.ui.main_window import MainWindow
 from carzero_viewer.ui.untrained_banner import UNTRAINED_TEXT
 from carzero_viewer.ui.weights_choice import searched_locations
@@ -149,6 +152,20 @@ def test_no_weights_state_offers_the_demo(window, qtbot) -> None:
         window.chrome.use_demo_model()
     assert not window.chrome.no_weights.isVisible()
     assert window.banner.isVisible()
+
+
+def test_no_weights_notice_offers_the_download_and_loads_what_it_installed(window, qtbot) -> None:
+    """The notice's download button opens the dialog; a finished download is loaded like a chosen folder."""
+    window.show_missing_weights(searched_locations())
+    button = window.chrome.no_weights.findChild(QPushButton, "downloadWeights")
+    assert button is not None and button.isVisible()
+    button.click()
+    dialog = window.findChild(DownloadDialog)
+    assert dialog is not None and dialog.isVisible()
+    with qtbot.waitSignal(window.bridge.model_ready, timeout=TIMEOUT_MS):
+        dialog.downloaded.emit(demo_model_dir())
+    assert not window.chrome.no_weights.isVisible()
+    dialog.close()
 
 
 def test_typing_previews_the_draft_before_enter(ready, qtbot, test_data_dir: Path) -> None:
