@@ -1,9 +1,13 @@
-"""Regenerate docs/screenshots/ from the real window (run under a real X display, e.g. Xvfb).
+"""Regenerate docs/screenshots/ from the real window (run under a real X display, e.g. Xvfb), once per size.
 
-    Xvfb :99 -screen 0 1600x1000x24 & DISPLAY=:99 .venv/bin/python scripts/take_screenshots.py
+    for size in 1600x1000 1024x700; do
+        xvfb-run -s "-screen 0 ${size}x24" .venv/bin/python scripts/take_screenshots.py
+    done
 
-Each shot drives the real MainWindow with the bundled untrained demo model and grabs the screen (what a
-person would see), not a widget rendering.
+Each shot drives the real MainWindow with the bundled untrained demo model, fills the screen with the window
+(or the compare window) and grabs the screen (what a person would see), not a widget rendering. Every file is
+named after the screen size (``NAME_1600x1000.png``), so a shot at one size never overwrites the other; the two
+renderings of the exports are the same at every size and keep their plain names.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from carzero_viewer.ui.weights_choice import searched_locations
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
+SAMPLES = ROOT / "resources" / "samples"
+DICOMS = ROOT / "tests" / "data" / "dicom"
 
 
 def wait(app: QApplication, condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -59,91 +65,117 @@ def dispose(app: QApplication, window: MainWindow) -> None:
     gc.collect()
 
 
-def fresh_window(app: QApplication) -> MainWindow:
+def screen_size(app: QApplication) -> tuple[int, int]:
+    geometry = app.primaryScreen().geometry()
+    return geometry.width(), geometry.height()
+
+
+def shoot_sized(app: QApplication, name: str) -> None:
+    width, height = screen_size(app)
+    shoot(app, f"{name}_{width}x{height}.png")
+
+
+def fresh_window(app: QApplication, demo: bool = True) -> MainWindow:
+    """A window filling the screen, with the demo model loaded unless ``demo`` is False."""
     window = MainWindow(Settings())
-    window.setGeometry(0, 0, 1600, 1000)
+    window.setGeometry(0, 0, *screen_size(app))
     window.show()
     wait(app, window.isVisible)
+    if demo:
+        window.start_model([demo_model_dir()], "cpu")
+        wait(app, lambda: window.model_state is not None)
     return window
 
 
-def shoot_prompt_grid(app: QApplication) -> None:
-    """Compare prompts on the sample study, filling the screen (named by size unless it is 1600x1000)."""
-    window = fresh_window(app)
-    window.start_model([demo_model_dir()], "cpu")
-    wait(app, lambda: window.model_state is not None)
-    window.open_paths([ROOT / "resources" / "samples"])
+def open_and_wait(app: QApplication, window: MainWindow, path: Path) -> None:
+    window.open_paths([path])
+    wait(app, lambda: window.record is not None and window.record.path.name == path.name)
     wait(app, lambda: window.map_view is not None)
-    window.chrome.show_prompt_grid()
-    grid = window.chrome.prompt_grid
-    assert grid is not None
-    size = app.primaryScreen().geometry()
-    window.setGeometry(0, 0, size.width(), size.height())
-    grid.setGeometry(0, 0, size.width(), size.height())
-    wait(app, lambda: len(grid.tiles()) == len(window.prompt_panel.enabled_prompts()))
-    suffix = "" if (size.width(), size.height()) == (1600, 1000) else f"_{size.width()}x{size.height()}"
-    shoot(app, f"compare_prompts_grid{suffix}.png")
-    dispose(app, window)
 
 
-def shoot_compare_images(app: QApplication) -> None:
-    """Compare images on the sample study: the main window with the compare window over its right part."""
+def shoot_sample_study(app: QApplication) -> None:
+    """The sample study on the image with an NIH expert box, its label's prompt selected; then a word map."""
     window = fresh_window(app)
-    size = app.primaryScreen().geometry()
-    width, height = size.width(), size.height()
-    window.setGeometry(0, 0, width, height)
-    window.start_model([demo_model_dir()], "cpu")
-    wait(app, lambda: window.model_state is not None)
-    window.open_paths([ROOT / "resources" / "samples"])
+    window.open_paths([SAMPLES])
     wait(app, lambda: window.map_view is not None)
-    first = window.record
-    window.study_panel.select_next()
-    wait(app, lambda: window.record is not first and window.map_view is not None)
-    window.chrome.show_compare_images()
-    compare = window.chrome.compare_images
-    assert compare is not None
-    compare.setGeometry(int(width * 0.3), int(height * 0.08), int(width * 0.7), int(height * 0.92))
-    typed = window.scores_panel.selected_prompt() or ""
-    wait(app, lambda: typed in compare.left.caption_text() and typed in compare.right.caption_text())
-    shoot(app, f"compare-images-{width}x{height}.png")
-    dispose(app, window)
-
-
-def main() -> int:
-    app = create_application()
-    OUT.mkdir(parents=True, exist_ok=True)
-
-    window = fresh_window(app)
-    window.show_missing_weights(searched_locations())
-    wait(app, window.chrome.no_weights.isVisible)
-    shoot(app, "no_weights.png")
-    dispose(app, window)
-
-    window = fresh_window(app)
-    window.start_model([demo_model_dir()], "cpu")
-    wait(app, lambda: window.model_state is not None)
-    window.open_paths([ROOT / "resources" / "samples" / "00000398_003.png"])
-    wait(app, lambda: window.map_view is not None)
+    while window.record is None or window.record.path.name != "00000398_003.png":
+        window.chrome.next_image()
+        wait(app, lambda: window.map_view is not None)
     window.scores_panel.select_prompt("There is cardiomegaly.")
     wait(app, lambda: window.map_view is not None and "cardiomegaly" in window.map_view.caption)
-    shoot(app, "sample_prompt_map_boxes.png")
+    shoot_sized(app, "sample_study")
     for name, rgb in (
         ("export_view.png", window.chrome.exports.view_figure()),
         ("export_full_resolution.png", window.chrome.exports.full_resolution()),
     ):
         write_bytes_atomic(OUT / name, encode_image(rgb, "PNG"), force=True)
         print(f"wrote {OUT / name}")
-
     slots = window.word_panel.chip_slots()
-    window.word_panel.chip(slots[-1]).click()
+    chip = window.word_panel.chip(slots[-1])
+    assert chip is not None
+    chip.click()
     wait(app, lambda: window.map_view is not None and "word" in window.map_view.caption)
-    shoot(app, "word_map.png")
-
-    window.open_paths([ROOT / "tests" / "data" / "dicom" / "966_fixed.dcm"])
-    wait(app, lambda: window.record is not None and window.record.path.name == "966_fixed.dcm")
-    wait(app, lambda: window.map_view is not None)
-    shoot(app, "dicom_monochrome1.png")
+    shoot_sized(app, "word_map")
     dispose(app, window)
+
+
+def shoot_dicoms(app: QApplication) -> None:
+    """A chest DICOM with its corner overlays and orientation letters; an MR with the applicability warning."""
+    window = fresh_window(app)
+    open_and_wait(app, window, DICOMS / "966_fixed.dcm")
+    shoot_sized(app, "dicom_corner_overlays")
+    open_and_wait(app, window, DICOMS / "emri_small.dcm")
+    wait(app, window.applicability_banner.isVisible)
+    shoot_sized(app, "non_chest_warning")
+    dispose(app, window)
+
+
+def shoot_no_weights(app: QApplication) -> None:
+    window = fresh_window(app, demo=False)
+    window.show_missing_weights(searched_locations())
+    wait(app, window.chrome.no_weights.isVisible)
+    shoot_sized(app, "no_weights")
+    dispose(app, window)
+
+
+def shoot_prompt_grid(app: QApplication) -> None:
+    """Compare prompts on the sample study, the grid filling the screen."""
+    window = fresh_window(app)
+    window.open_paths([SAMPLES])
+    wait(app, lambda: window.map_view is not None)
+    window.chrome.show_prompt_grid()
+    grid = window.chrome.prompt_grid
+    assert grid is not None
+    grid.setGeometry(0, 0, *screen_size(app))
+    wait(app, lambda: len(grid.tiles()) == len(window.prompt_panel.enabled_prompts()))
+    shoot_sized(app, "compare_prompts_grid")
+    dispose(app, window)
+
+
+def shoot_compare_images(app: QApplication) -> None:
+    """Compare images on the sample study: the second image next to the first, filling the screen."""
+    window = fresh_window(app)
+    window.open_paths([SAMPLES])
+    wait(app, lambda: window.map_view is not None)
+    first = window.record
+    window.chrome.next_image()
+    wait(app, lambda: window.record is not first and window.map_view is not None)
+    window.chrome.show_compare_images()
+    compare = window.chrome.compare_images
+    assert compare is not None
+    compare.setGeometry(0, 0, *screen_size(app))
+    typed = window.model.selection.shown[0] or ""
+    wait(app, lambda: typed in compare.left.caption_text() and typed in compare.right.caption_text())
+    shoot_sized(app, "compare_images")
+    dispose(app, window)
+
+
+def main() -> int:
+    app = create_application()
+    OUT.mkdir(parents=True, exist_ok=True)
+    shoot_no_weights(app)
+    shoot_sample_study(app)
+    shoot_dicoms(app)
     shoot_prompt_grid(app)
     shoot_compare_images(app)
     return 0
