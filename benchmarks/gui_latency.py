@@ -133,7 +133,7 @@ class Session:
         timer.setTimerType(Qt.TimerType.PreciseTimer)
         timer.timeout.connect(tick)
         timer.start(5)
-        window.prompt_panel.set_prompts([f"There is finding {i} in the lung." for i in range(10)], [])
+        window.model.prompts.set_prompts([f"There is finding {i} in the lung." for i in range(10)], [])
         window.open_paths([SECOND])
 
         def second_image_scored() -> bool:
