@@ -47,6 +47,7 @@ from carzero_viewer.export.dicom_study import (
     SourceStudy,
     declare_private_scheme,
     encoded,
+    library_errors,
     private_code,
     quiet_library,
 )
@@ -114,6 +115,15 @@ def structured_report(
     """
     if not prompts:
         raise ValueError("a report needs at least one prompt")
+    with quiet_library(), library_errors("Structured Report"):
+        sr = _build(source, prompts, now or _dt.datetime.now())
+    declare_private_scheme(sr)
+    return sr
+
+
+def _build(
+    source: SourceStudy, prompts: Sequence[ReportedPrompt], stamp: _dt.datetime
+) -> hd.sr.ComprehensiveSR:
     provenance = prompts[0].row.provenance
     untrained = provenance.model_status == "untrained"
     observer = hd.sr.ObserverContext(
@@ -127,8 +137,7 @@ def structured_report(
     )
     groups: list[
         hd.sr.MeasurementsAndQualitativeEvaluations | hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations
-    ]
-    groups = []
+    ] = []
     for prompt in prompts:
         groups.append(_prompt_group(prompt, _algorithm(prompt.row)))
         groups.extend(_box_groups(source, prompt))
@@ -138,23 +147,19 @@ def structured_report(
         imaging_measurements=groups,
     )
     description = f"{APP_NAME} results{' ' + UNTRAINED if untrained else ''} (not for diagnostic use)"
-    stamp = now or _dt.datetime.now()
-    with quiet_library():
-        sr = hd.sr.ComprehensiveSR(
-            evidence=[source.dataset],
-            content=report,
-            series_instance_uid=hd.UID(),
-            series_number=source.series_number(SR_SERIES_OFFSET),
-            sop_instance_uid=hd.UID(),
-            instance_number=1,
-            manufacturer=APP_NAME,
-            is_complete=True,
-            series_description=clip_text(description, SERIES_DESCRIPTION_BYTES),
-            content_date=stamp.date(),
-            content_time=stamp.time().replace(microsecond=0),
-        )
-    declare_private_scheme(sr)
-    return sr
+    return hd.sr.ComprehensiveSR(
+        evidence=[source.dataset],
+        content=report,
+        series_instance_uid=hd.UID(),
+        series_number=source.series_number(SR_SERIES_OFFSET),
+        sop_instance_uid=hd.UID(),
+        instance_number=1,
+        manufacturer=APP_NAME,
+        is_complete=True,
+        series_description=clip_text(description, SERIES_DESCRIPTION_BYTES),
+        content_date=stamp.date(),
+        content_time=stamp.time().replace(microsecond=0),
+    )
 
 
 def _algorithm(row: ReportRow) -> hd.sr.AlgorithmIdentification:

@@ -46,6 +46,16 @@ PRIVATE_SCHEME = "99CARZERO"  # private coding scheme designators start with "99
 PRIVATE_SCHEME_NAME = f"{APP_NAME} codes for zero-shot vision-language results"
 UCUM_NO_UNIT = Code("1", "UCUM", "no units")
 IMAGE_KEYWORDS = ("Modality", "PatientOrientation", "ImageLaterality", "Laterality", "BodyPartExamined")
+# Frame of Reference and plane geometry of a cross-sectional source (CT, MR): a segmentation of an image with
+# a frame of reference must give its plane in that frame. Radiographs have none of these.
+GEOMETRY_KEYWORDS = (
+    "FrameOfReferenceUID",
+    "PositionReferenceIndicator",
+    "ImagePositionPatient",
+    "ImageOrientationPatient",
+    "PixelSpacing",
+    "SliceThickness",
+)
 REQUIRED_UIDS = ("SOPClassUID", "SOPInstanceUID", "SeriesInstanceUID")
 US_MAX = 65535
 
@@ -61,7 +71,8 @@ class SourceStudy:
 
     Attributes:
         dataset: Patient, Patient Study and General Study attributes (validated), the source image's SOP
-            Class, SOP Instance, Series and Study Instance UIDs, Modality and Rows/Columns.
+            Class, SOP Instance, Series and Study Instance UIDs, Modality, Rows/Columns, Number of Frames (1
+            when absent) and, for a cross-sectional image, its frame of reference and plane geometry.
         notes: source attributes fixed, dropped or replaced (keyword and reason, never the value).
         attributes: the checked source values (series number, laterality, orientation).
     """
@@ -103,11 +114,15 @@ def source_study(source_path: str | Path) -> SourceStudy:
             f"the source has no valid {', '.join(missing)}: a derived object cannot reference it", source_path
         )
     attributes.copy_to(ds, (*REQUIRED_UIDS, *IMAGE_KEYWORDS))
+    if attributes.get("FrameOfReferenceUID"):  # a radiograph's Pixel Spacing (0\\0 in some) must not be copied
+        attributes.copy_to(ds, GEOMETRY_KEYWORDS)
     ds.Modality = attributes.get("Modality") or "OT"
     rows, columns = source.get("Rows"), source.get("Columns")
     if not all(isinstance(n, int) and 0 < n <= US_MAX for n in (rows, columns)):
         raise DicomExportError("the source has no valid Rows and Columns (image size)", source_path)
     ds.Rows, ds.Columns = rows, columns
+    frames = attributes.get("NumberOfFrames")
+    ds.NumberOfFrames = int(frames) if frames else 1
     return SourceStudy(ds, tuple(attributes.notes), attributes)
 
 
@@ -119,6 +134,18 @@ def quiet_library() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
+
+
+@contextmanager
+def library_errors(what: str) -> Iterator[None]:
+    """Turn highdicom's refusal to build an object into a :class:`DicomExportError` naming the object and the
+    exception type only (its message may quote a source value)."""
+    try:
+        yield
+    except (ValueError, TypeError, AttributeError, KeyError, RuntimeError) as exc:
+        raise DicomExportError(
+            f"highdicom cannot build the {what} from this source ({type(exc).__name__})"
+        ) from exc
 
 
 def declare_private_scheme(ds: Dataset) -> None:
