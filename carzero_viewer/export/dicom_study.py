@@ -114,7 +114,7 @@ def source_study(source_path: str | Path) -> SourceStudy:
             f"the source has no valid {', '.join(missing)}: a derived object cannot reference it", source_path
         )
     attributes.copy_to(ds, (*REQUIRED_UIDS, *IMAGE_KEYWORDS))
-    if attributes.get("FrameOfReferenceUID"):  # a radiograph's Pixel Spacing (0\\0 in some) must not be copied
+    if attributes.get("FrameOfReferenceUID"):  # radiographs have none (and some a Pixel Spacing of 0)
         attributes.copy_to(ds, GEOMETRY_KEYWORDS)
     ds.Modality = attributes.get("Modality") or "OT"
     rows, columns = source.get("Rows"), source.get("Columns")
