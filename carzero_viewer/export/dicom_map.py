@@ -23,9 +23,10 @@ parametric map and no presentation state.
 
 The map is the one the figures show (original pixels, NaN outside the model's field of view, normalised by
 :func:`~carzero_viewer.export.heatmap_style.normalise` with the export's style). Pixels at or above the
-style's threshold fall into :data:`BANDS` equal bands between the threshold and the map's maximum; band ``k``
-is segment ``k`` (non-overlapping, so a viewer's stacking order does not matter), labelled with its range of
-the normalised map and coloured with the colormap at the band's centre. No-data pixels belong to no segment.
+style's threshold fall into :data:`BANDS` equal bands between the threshold and 1 (the top of the normalised
+range: the map's maximum with the default min-max normalisation); band ``k`` is segment ``k``
+(non-overlapping, so a viewer's stacking order does not matter), labelled with its range of the normalised
+map and coloured with the colormap at the band's centre. No-data pixels belong to no segment.
 A binary segmentation stores one bit per pixel and band, so the object stays small (a 3000 x 3000 radiograph:
 4 bands x 1.1 MB).
 
@@ -122,7 +123,7 @@ def segmentation(
     if shown.values.shape != source.shape:
         raise ValueError(f"map {shown.values.shape} does not match the source image {source.shape}")
     provenance = shown.provenance
-    untrained = provenance.model_status == "untrained"
+    untrained = provenance.is_untrained
     status = "UNTRAINED" if untrained else provenance.model_status
     algorithm = hd.AlgorithmIdentificationSequence(
         name="CARZero",

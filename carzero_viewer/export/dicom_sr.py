@@ -125,10 +125,11 @@ def _build(
     source: SourceStudy, prompts: Sequence[ReportedPrompt], stamp: _dt.datetime
 ) -> hd.sr.ComprehensiveSR:
     provenance = prompts[0].row.provenance
-    untrained = provenance.model_status == "untrained"
+    untrained = provenance.is_untrained
     observer = hd.sr.ObserverContext(
         observer_type=codes.DCM.Device,
         observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
+            # the same weights and application version are the same device, in every report
             uid=generate_uid(entropy_srcs=[provenance.weights_checksum, provenance.app_version]),
             name="CARZero",
             manufacturer_name=APP_NAME,
@@ -166,7 +167,7 @@ def _algorithm(row: ReportRow) -> hd.sr.AlgorithmIdentification:
     p = row.provenance
     parameters = [f"model {p.model_id}", f"model status {p.model_status}", f"{APP_NAME} {p.app_version}"]
     parameters.append(f"template {p.template}" if p.template is not None else "raw prompt (no template)")
-    if p.model_status == "untrained":
+    if p.is_untrained:
         parameters.insert(0, UNTRAINED)
     return hd.sr.AlgorithmIdentification(name="CARZero", version=p.weights_checksum, parameters=parameters)
 
@@ -197,7 +198,7 @@ def _prompt_group(
         measurements=measurements,
         qualitative_evaluations=evaluations or None,
     )
-    status = UNTRAINED_TEXT if row.provenance.model_status == "untrained" else row.provenance.model_status
+    status = UNTRAINED_TEXT if row.provenance.is_untrained else row.provenance.model_status
     texts = [
         (TYPED_PROMPT, row.typed_prompt),
         (PROCESSED_PROMPT, row.processed_prompt),
