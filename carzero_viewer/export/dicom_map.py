@@ -10,12 +10,15 @@ parametric map and no presentation state.
   (``RuntimeError``: the dimension index values of the per-frame functional groups do not match), because
   its map is organised by plane position. OHIF's parametric-map support (OHIF #4105, PR #4284,
   ``cornerstone-dicom-pmap``) loads maps as volumes over the source's frame of reference for the same reason.
-- **Segmentation: displayed by both viewers as a toggleable overlay.** The Segmentation IOD needs a frame of
+- **Segmentation: the overlay both viewers list and toggle.** The Segmentation IOD needs a frame of
   reference only when the source has one (Frame of Reference module "C"); for a radiograph highdicom
-  references the source image through the Derivation Image and Source Image sequences instead. OHIF renders
-  DICOM SEG as a labelmap overlay on the referenced image (``cornerstone-dicom-seg``) with per-segment
-  visibility and opacity in its segmentation panel; Weasis lists a SEG under its source and draws it over the
-  image with per-segment visibility (weasis.org, "AI DICOM objects" and "DICOM SEG").
+  references the source image through the per-frame Derivation Image / Source Image sequences and the
+  top-level Referenced Series Sequence, both of which OHIF needs to attach a SEG to its image (OHIF #3936,
+  #4030). OHIF draws DICOM SEG as a labelmap overlay (``cornerstone-dicom-seg``) with per-segment visibility
+  and opacity; Weasis lists a SEG under its source and draws it over the image with per-segment visibility
+  (weasis.org, "AI DICOM objects"). Not checked here: no viewer runs in this environment, and SEG of
+  projection images is a less travelled path in viewers and converters (highdicom #159, dcmqi #319), so the
+  first real viewer test belongs in the release check.
 - **Pseudo-colour presentation state: left out.** A Pseudo-Color Softcopy Presentation State applies a
   palette to the referenced image's own grey levels: it would colour the radiograph, not a separate map, so
   it cannot show the heatmap. OHIF does not render presentation states yet (OHIF #4106, open), so a PR would
