@@ -243,18 +243,30 @@ def test_band_edges() -> None:
     np.testing.assert_array_equal(band_labels(flat, HeatmapStyle()), np.ones((2, 2)))
 
 
-def test_same_patient_and_study_modules_as_the_secondary_capture() -> None:
-    capture = secondary_capture(IDENTIFIED, np.zeros((8, 8, 3), np.uint8), "x").dataset
+def test_invalid_source_values_are_dropped_with_notes() -> None:
     study = source_study(IDENTIFIED)
     assert [(n.keyword, n.action) for n in study.notes] == [
         ("PatientBirthDate", "dropped"),
         ("AccessionNumber", "dropped"),
     ]
-    sr = structured_report(study, [ReportedPrompt(_row())])
-    seg = segmentation(study, MapSource(_map(study.shape), "a", "a", 0.0, _row().provenance), HeatmapStyle())
-    for made in (sr, seg):
-        for keyword in (*PATIENT_STUDY_KEYWORDS, "StudyInstanceUID"):
-            assert made.get(keyword) == capture.get(keyword), keyword
+    assert study.dataset.PatientBirthDate == "" and study.dataset.AccessionNumber == ""  # Type 2: empty
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda path: path.name)
+def test_same_patient_and_study_modules_as_the_secondary_capture(source: Path) -> None:
+    capture = secondary_capture(source, np.zeros((8, 8, 3), np.uint8), "x").dataset
+    study = source_study(source)
+    made = [structured_report(study, [ReportedPrompt(_row())])]
+    if source.name not in MULTI_FRAME:
+        shown = MapSource(_map(study.shape), "a", "a", 0.0, _row().provenance)
+        made.append(segmentation(study, shown, HeatmapStyle()))
+    present = [k for k in (*PATIENT_STUDY_KEYWORDS, "StudyInstanceUID") if capture.get(k) not in (None, "")]
+    assert "StudyInstanceUID" in present
+    for dataset in made:
+        assert [dataset.get(k) for k in present] == [capture.get(k) for k in present]
+        assert not [
+            k for k in PATIENT_STUDY_KEYWORDS if k not in capture and dataset.get(k) not in (None, "")
+        ]
 
 
 def test_nothing_of_the_patient_is_printed_or_warned(capsys: pytest.CaptureFixture[str]) -> None:
