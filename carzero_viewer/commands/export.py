@@ -13,16 +13,22 @@ reasons when the image is outside what the model was trained on; the image is sc
 Outputs in ``--out`` (names sanitised; ``<stem>`` = image file stem, ``<prompt>`` = prompt slug):
 ``<stem>__<prompt>.png`` / ``.dcm`` (DICOM inputs only: a Secondary Capture in the source's study) and, with
 ``--map words``, ``<stem>__<prompt>__w<i>-<word>.*``; ``<stem>__report.pdf`` (one page per image);
-``scores.csv`` and ``scores.json`` (all images x prompts). Nothing is overwritten without ``--force``: every
+``scores.csv`` and ``scores.json`` (all images x prompts). For DICOM inputs only (like ``dcm``: the objects
+join the source's study, which a PNG does not have; a PNG input gets its other formats and one note):
+``sr`` writes ``<stem>__sr.dcm``, the image's Structured Report (:mod:`carzero_viewer.export.dicom_sr`), and
+``dcm-map`` writes ``<stem>__<prompt>__map.dcm``, each prompt map as a Segmentation a PACS viewer overlays
+(:mod:`carzero_viewer.export.dicom_map`; the prompt map only, also with ``--map words``). With
+``--calibration PROFILE.json`` (as for ``score``) the report holds each calibrated prompt's probability and
+operating-point call. Nothing is overwritten without ``--force``: every
 target is checked before the model runs, and an existing one stops the command with a one-line message.
 
 A failing image does not stop the run: an image that cannot be read or scored is skipped, and a format that
 cannot be written for an image (say its Secondary Capture) is skipped for that image while its other formats
 are written. Each failure is printed on stderr when it happens as ``failed: <image>: <what>: <reason>``
 (:data:`FAILURE_PREFIX`; the viewer's *Export study* collects these lines), and the command ends with one
-error line listing them all and exit code 1. Source attributes that a Secondary Capture could not copy as
-they were (invalid for their VR: fixed or dropped) are printed once per image as ``note: <image>: ...``,
-naming the attribute and the reason, never the value.
+error line listing them all and exit code 1. Source attributes that a DICOM object could not copy as they
+were (invalid for their VR: fixed or dropped) are printed once per image as ``note: <image>: ...``, naming
+the attribute and the reason, never the value.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from typing import TYPE_CHECKING
 
 from carzero_viewer import __version__
 from carzero_viewer.commands.common import add_model_options, build_engine
+from carzero_viewer.commands.export_dicom import ImageObjects
+from carzero_viewer.commands.score_calibration import ScoreCalibration, add_calibration_options
 from carzero_viewer.errors import CarzeroError
 
 if TYPE_CHECKING:
@@ -45,6 +53,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from carzero_viewer.annotations import AnnotationSet, Box
+    from carzero_viewer.export.dicom_source import SourceNote
     from carzero_viewer.export.heatmap_style import HeatmapStyle
     from carzero_viewer.export.render import BoxSpec
     from carzero_viewer.export.reports import Provenance, ReportRow
@@ -53,7 +62,8 @@ if TYPE_CHECKING:
     from carzero_viewer.inference.features import PromptFeatures
     from carzero_viewer.types import PromptResult
 
-FORMATS = ("png", "pdf", "csv", "json", "dcm")
+FORMATS = ("png", "pdf", "csv", "json", "dcm", "sr", "dcm-map")
+DICOM_FORMATS = ("dcm", "sr", "dcm-map")  # written for DICOM inputs only: they go into the source's study
 FAILURE_PREFIX = "failed: "
 LOG = logging.getLogger(__name__)
 SPECIAL_WORDS = frozenset({"[CLS]", "[SEP]"})
@@ -95,7 +105,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created)")
     parser.add_argument(
-        "--format", type=_formats, default=("png",), metavar="LIST", help="comma list of png,pdf,csv,json,dcm"
+        "--format",
+        type=_formats,
+        default=("png",),
+        metavar="LIST",
+        help="comma list of png,pdf,csv,json,dcm,sr,dcm-map (dcm, sr and dcm-map: DICOM inputs only)",
     )
     parser.add_argument(
         "--map", choices=("prompt", "words"), default="prompt", help="prompt map or word maps"
@@ -109,6 +123,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--template", default=None, help="template for bare findings (default 'There is {}.')"
     )
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
+    add_calibration_options(parser)
     add_model_options(parser)
 
 
@@ -123,8 +138,9 @@ class _Image:
     boxes: tuple[Box, ...]
     reasons: tuple[str, ...]  # the applicability check's reasons (empty: the model can read the image)
     png_targets: list[list[tuple[Path, int | None]]] = field(default_factory=list)  # per prompt: (stem, word)
+    map_targets: list[Path] = field(default_factory=list)  # per prompt, with dcm-map for a DICOM image
     failed_formats: set[str] = field(default_factory=set)
-    captured: bool = False  # a Secondary Capture was written (its source notes are printed once)
+    noted: bool = False  # the notes on its source attributes were printed (once per image)
 
 
 @dataclass
@@ -203,6 +219,7 @@ def run(args: argparse.Namespace) -> int:
     from carzero_viewer.imaging import SourceFormat, load_image
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 
+    calibration = ScoreCalibration.from_args(args)  # a bad profile fails before any work
     out = ensure_directory(args.out)
     failures = _Failures()
     records = []
@@ -213,14 +230,18 @@ def run(args: argparse.Namespace) -> int:
             failures.add(Path(name), "read", exc)
     if records:
         engine = build_engine(args)
+        calibration.check_weights(engine.info.sha256)
         template = args.template or DEFAULT_TEMPLATE
         prompts = engine.encode_prompts([engine.process(t, template, args.raw) for t in args.prompt])
         images, planned = _plan(args, out, records, prompts)
         for path in planned:  # an existing file stops the run before any work or any write
             check_target(path, args.force)
-        if "dcm" in args.format and any(r.source_format is not SourceFormat.DICOM for r in records):
-            print("note: dcm output is written for DICOM inputs only", file=sys.stderr)
-        rows = _export_all(args, engine, images, prompts, None if args.raw else template, failures)
+        dicom = [f for f in DICOM_FORMATS if f in args.format]
+        if dicom and any(r.source_format is not SourceFormat.DICOM for r in records):
+            print(f"note: {', '.join(dicom)} output is written for DICOM inputs only", file=sys.stderr)
+        rows = _export_all(
+            args, engine, images, prompts, None if args.raw else template, calibration, failures
+        )
         for fmt, writer in (("csv", write_csv), ("json", write_json)):
             if fmt in args.format:
                 try:
@@ -250,7 +271,8 @@ def _plan(
         reasons = check_applicability(record).reasons
         item = _Image(record, stem, _find_boxes(record, cache), reasons)
         extensions = [".png"] if "png" in formats else []
-        if "dcm" in formats and record.source_format is SourceFormat.DICOM:
+        is_dicom = record.source_format is SourceFormat.DICOM
+        if "dcm" in formats and is_dicom:
             extensions.append(".dcm")
         for feature, prompt_slug in zip(prompts, prompt_slugs, strict=True):
             if args.map == "prompt":
@@ -263,11 +285,26 @@ def _plan(
                 ]
             item.png_targets.append(targets)
             planned += [base.with_name(base.name + ext) for base, _ in targets for ext in extensions]
+            if "dcm-map" in formats and is_dicom:
+                item.map_targets.append(_map_path(out, stem, prompt_slug))
+                planned.append(item.map_targets[-1])
         if "pdf" in formats:
             planned.append(out / f"{stem}__report.pdf")
+        if "sr" in formats and is_dicom:
+            planned.append(_sr_path(out, stem))
         images.append(item)
     planned += [out / f"scores.{fmt}" for fmt in ("csv", "json") if fmt in formats]
     return images, planned
+
+
+def _map_path(out: Path, stem: str, prompt_slug: str) -> Path:
+    """``<stem>__<prompt>__map.dcm``: the prompt map's Segmentation."""
+    return out / f"{stem}__{prompt_slug}__map.dcm"
+
+
+def _sr_path(out: Path, stem: str) -> Path:
+    """``<stem>__sr.dcm``: the image's Structured Report."""
+    return out / f"{stem}__sr.dcm"
 
 
 def _provenance(engine: InferenceEngine, template: str | None, created: str) -> Provenance:
@@ -290,6 +327,7 @@ def _export_all(
     images: list[_Image],
     prompts: list[PromptFeatures],
     template: str | None,
+    calibration: ScoreCalibration,
     failures: _Failures,
 ) -> list[ReportRow]:
     """Every image's figures, PDF and report rows; a failing image or format is recorded and skipped."""
@@ -298,7 +336,7 @@ def _export_all(
     rows: list[ReportRow] = []
     for item in images:
         try:
-            rows.extend(_export_image(args, engine, item, prompts, provenance, now, failures))
+            rows.extend(_export_image(args, engine, item, prompts, provenance, now, calibration, failures))
         except Exception as exc:  # one image's failure, whatever its kind, must not stop the others
             failures.add(item.record.path, "score and render", exc)
     return rows
@@ -311,9 +349,11 @@ def _export_image(
     prompts: list[PromptFeatures],
     provenance: Provenance,
     now: _dt.datetime,
+    calibration: ScoreCalibration,
     failures: _Failures,
 ) -> list[ReportRow]:
-    """One image: its rows, and every figure and its PDF (a format that fails is skipped for this image)."""
+    """One image: its rows, every figure, its PDF, its map Segmentations and its Structured Report (a format
+    that fails is skipped for this image)."""
     from carzero_viewer.annotations import labels_match
     from carzero_viewer.export.pdf import write_pdf
     from carzero_viewer.export.reports import grounding_metrics, row_from_result
@@ -321,12 +361,13 @@ def _export_image(
 
     style = _style(args)
     record = item.record
+    objects = _objects(args, item, calibration)
     features = engine.encode_image(record.model_input)
     results = engine.score(features, prompts, word_maps=args.map == "words")
     display = record.display()
     image_rows: list[ReportRow] = []
     first_figure = None
-    for result, targets in zip(results, item.png_targets, strict=True):
+    for index, (result, targets) in enumerate(zip(results, item.png_targets, strict=True)):
         prompt_map = map_to_original(result.grounding_map, result.geometry, style.interpolation)
         matching = [b for b in item.boxes if labels_match(b.label, result.prompt.text)]
         metrics = grounding_metrics(prompt_map, matching)
@@ -334,6 +375,10 @@ def _export_image(
             result, record.path.name, record.content_hash, provenance, metrics, len(matching), item.reasons
         )
         image_rows.append(row)
+        if objects is not None:
+            objects.add(row, matching)
+            if item.map_targets:
+                _write_map(item, objects, item.map_targets[index], row, prompt_map, style, failures)
         for base, word_index in targets:
             values = (
                 prompt_map
@@ -359,7 +404,42 @@ def _export_image(
             )
         except CarzeroError as exc:
             failures.add(record.path, "pdf", exc)
+    if objects is not None and "sr" in args.format and "sr" not in item.failed_formats:
+        try:
+            print(objects.write_report(_sr_path(Path(args.out), item.stem)))
+            _print_notes(item, "Structured Report", objects.notes())
+        except Exception as exc:  # as for the Secondary Capture: the image's other formats are kept
+            _dicom_failed(item, "sr", "Structured Report", exc, failures)
     return image_rows
+
+
+def _objects(args: argparse.Namespace, item: _Image, calibration: ScoreCalibration) -> ImageObjects | None:
+    """The image's SR and map writer when ``sr`` or ``dcm-map`` is asked for and the image is DICOM."""
+    from carzero_viewer.imaging import SourceFormat
+
+    wanted = "sr" in args.format or "dcm-map" in args.format
+    if not wanted or item.record.source_format is not SourceFormat.DICOM:
+        return None
+    return ImageObjects(item.record.path, calibration, args.force)
+
+
+def _write_map(
+    item: _Image,
+    objects: ImageObjects,
+    target: Path,
+    row: ReportRow,
+    prompt_map: npt.NDArray[np.float32],
+    style: HeatmapStyle,
+    failures: _Failures,
+) -> None:
+    """Write one prompt's map Segmentation (after the first failure, none for this image)."""
+    if "dcm-map" in item.failed_formats:
+        return
+    try:
+        print(objects.write_map(target, row, prompt_map, style))
+        _print_notes(item, "map Segmentation", objects.notes())
+    except Exception as exc:
+        _dicom_failed(item, "dcm-map", "map Segmentation", exc, failures)
 
 
 def _caption(result: PromptResult, word_index: int | None, style: HeatmapStyle) -> str:
@@ -447,10 +527,26 @@ def _write_figure(
         try:
             _write_capture(args, item, base, figure, description)
         except Exception as exc:  # pydicom may still object to a source; the image's other formats are kept
-            item.failed_formats.add("dcm")
-            if not isinstance(exc, CarzeroError):  # a library message may quote a patient value: never shown
-                exc = CarzeroError(f"unexpected {type(exc).__name__} while building it")
-            failures.add(item.record.path, "dcm (Secondary Capture)", exc)
+            _dicom_failed(item, "dcm", "Secondary Capture", exc, failures)
+
+
+def _dicom_failed(item: _Image, fmt: str, what: str, exc: Exception, failures: _Failures) -> None:
+    """Record a DICOM format that failed for ``item``; it is not tried again for this image."""
+    item.failed_formats.add(fmt)
+    if not isinstance(exc, CarzeroError):  # a library message may quote a patient value: never shown
+        exc = CarzeroError(f"unexpected {type(exc).__name__} while building it")
+    failures.add(item.record.path, f"{fmt} ({what})", exc)
+
+
+def _print_notes(item: _Image, what: str, notes: Sequence[SourceNote]) -> None:
+    """The notes on the image's source attributes, printed for its first DICOM object only (all its objects
+    copy the same attributes, so the notes are the same)."""
+    if item.noted:
+        return
+    item.noted = True
+    for note in notes:
+        print(f"note: {item.record.path}: {what}: {note}", file=sys.stderr)
+        LOG.info("%s: %s: %s", item.record.path, what, note)
 
 
 def _write_capture(
@@ -461,8 +557,4 @@ def _write_capture(
 
     capture = secondary_capture(item.record.path, figure, description)
     print(write_secondary_capture(base.with_name(base.name + ".dcm"), capture.dataset, args.force))
-    if not item.captured:
-        item.captured = True
-        for note in capture.notes:
-            print(f"note: {item.record.path}: Secondary Capture: {note}", file=sys.stderr)
-            LOG.info("%s: Secondary Capture: %s", item.record.path, note)
+    _print_notes(item, "Secondary Capture", capture.notes)

@@ -107,7 +107,7 @@ class SecondaryCapture:
     notes: tuple[SourceNote, ...]
 
 
-def _read_source(source_path: Path) -> Dataset:
+def read_source(source_path: Path) -> Dataset:
     """The source dataset, read the way the viewer opens DICOM (by content, with or without preamble)."""
     require_regular_file(source_path, DicomExportError, "source DICOM")
     try:
@@ -119,7 +119,7 @@ def _read_source(source_path: Path) -> Dataset:
         raise DicomExportError(f"cannot read the source DICOM: {exc.reason}", source_path) from exc
 
 
-def _clip(text: str, max_bytes: int) -> str:
+def clip_text(text: str, max_bytes: int) -> str:
     """``text`` cut to at most ``max_bytes`` UTF-8 bytes, never inside a character (DICOM limits count bytes)."""
     return text.encode(OUTPUT_ENCODING)[:max_bytes].decode(OUTPUT_ENCODING, errors="ignore")
 
@@ -144,17 +144,17 @@ def secondary_capture(
     image = np.ascontiguousarray(rgb, dtype=np.uint8)
     if image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"expected (H, W, 3) uint8, got {image.shape}")
-    attributes = SourceAttributes(_read_source(source_path))
+    attributes = SourceAttributes(read_source(source_path))
     stamp = now or _dt.datetime.now()
 
     ds = Dataset()
     ds.SpecificCharacterSet = "ISO_IR 192"
-    _copy_patient_and_study(attributes, ds)
+    copy_patient_and_study(attributes, ds)
     sop_uid = generate_uid()
     _set_series_and_capture(
-        attributes, ds, sop_uid, _clip(series_description, SERIES_DESCRIPTION_BYTES), stamp
+        attributes, ds, sop_uid, clip_text(series_description, SERIES_DESCRIPTION_BYTES), stamp
     )
-    ds.DerivationDescription = _clip(description, DERIVATION_DESCRIPTION_BYTES)
+    ds.DerivationDescription = clip_text(description, DERIVATION_DESCRIPTION_BYTES)
     _set_pixels(ds, image)
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
@@ -166,7 +166,7 @@ def secondary_capture(
     return SecondaryCapture(ds, tuple(attributes.notes))
 
 
-def _copy_patient_and_study(attributes: SourceAttributes, ds: Dataset) -> None:
+def copy_patient_and_study(attributes: SourceAttributes, ds: Dataset) -> None:
     """Patient and General Study modules from the source; Type 2 attributes present, empty when unknown."""
     attributes.copy_to(ds, PATIENT_STUDY_KEYWORDS)
     for keyword in TYPE_2_KEYWORDS:
@@ -180,11 +180,14 @@ def _copy_patient_and_study(attributes: SourceAttributes, ds: Dataset) -> None:
     ds.StudyInstanceUID = study_uid
 
 
-def _series_number(attributes: SourceAttributes) -> int:
-    """The source's series number plus :data:`SERIES_NUMBER_OFFSET` (just the offset when that overflows IS)."""
+def series_number(attributes: SourceAttributes, offset: int = SERIES_NUMBER_OFFSET) -> int:
+    """The source's series number plus ``offset`` (just the offset when that overflows IS).
+
+    Each kind of derived object has its own offset, so its series sorts apart from the source's.
+    """
     source = attributes.get("SeriesNumber")
-    number = (int(source) if source else 0) + SERIES_NUMBER_OFFSET
-    return number if IS_RANGE[0] <= number <= IS_RANGE[1] else SERIES_NUMBER_OFFSET
+    number = (int(source) if source else 0) + offset
+    return number if IS_RANGE[0] <= number <= IS_RANGE[1] else offset
 
 
 def _set_series_and_capture(
@@ -196,7 +199,7 @@ def _set_series_and_capture(
     ds.SOPInstanceUID = sop_uid
     ds.Modality = attributes.get("Modality") or "OT"
     ds.SeriesInstanceUID = generate_uid()
-    ds.SeriesNumber = _series_number(attributes)
+    ds.SeriesNumber = series_number(attributes)
     ds.SeriesDescription = series_description
     ds.SeriesDate, ds.SeriesTime = date, time
     attributes.copy_to(ds, ("BodyPartExamined",))

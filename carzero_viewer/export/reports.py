@@ -47,6 +47,11 @@ class Provenance:
     app_version: str = __version__
     created: str = ""
 
+    @property
+    def is_untrained(self) -> bool:
+        """The weights are a known untrained checkpoint: every number of the run is meaningless."""
+        return self.model_status == "untrained"
+
 
 @dataclass(frozen=True)
 class ReportRow:
