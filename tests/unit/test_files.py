@@ -211,3 +211,9 @@ def test_npz_is_atomic_and_refuses_objects(tmp_path: Path, monkeypatch: pytest.M
         files.save_npz(folder / "new.npz", arrays)
     assert info.value.kind == "no_space"
     assert sorted(p.name for p in folder.iterdir()) == ["out.npz"]
+
+
+def test_a_file_written_with_an_owner_only_mode_has_it_under_its_name(tmp_path: Path) -> None:
+    target = write_bytes_atomic(tmp_path / "private.dcm", b"data", mode=0o600)
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert (write_bytes_atomic(tmp_path / "public.png", b"data").stat().st_mode & 0o777) == 0o644
