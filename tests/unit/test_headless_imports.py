@@ -23,6 +23,9 @@ HEADLESS_MODULES = [
     "carzero_viewer.findings",
     "carzero_viewer.model",
     "carzero_viewer.model.preprocessing",
+    "carzero_viewer.pacs.dimse",
+    "carzero_viewer.pacs.dicomweb",
+    "carzero_viewer.imaging.source",
 ]
 HEAVY_MODULES = ["torch", "transformers", "PySide6", "pyqtgraph", "superqt"]
 
