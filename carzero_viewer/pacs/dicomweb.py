@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from carzero_viewer.errors import Cancelled
 from carzero_viewer.files import write_bytes_atomic
 from carzero_viewer.pacs.cache import cache_root, folder_for
 from carzero_viewer.pacs.errors import PacsError
@@ -133,16 +132,15 @@ def _encode(dataset: Any, where: str) -> bytes:
 def retrieve(
     ref: DicomWebRef,
     on_instance: Callable[[int], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
     timeout: tuple[float, float] = TIMEOUT,
 ) -> Retrieved:
     """Retrieve ``ref``'s images into the cache, replacing an earlier retrieval of the same study/series.
 
     Args:
         ref: the study or series.
-        on_instance: called with the count of instances received so far, after each one.
-        cancelled: polled after each instance; when it returns True, :class:`Cancelled` is raised and the
-            earlier cached copy, if any, is left as it was.
+        on_instance: called with the count of instances received so far, after each one; it may raise
+            :class:`~carzero_viewer.errors.Cancelled` to stop (the earlier cached copy, if any, is left as
+            it was).
         timeout: (connect, read) seconds.
 
     Raises:
@@ -170,8 +168,6 @@ def retrieve(
                     skipped += 1
                 if on_instance is not None:
                     on_instance(count)
-                if cancelled is not None and cancelled():
-                    raise Cancelled("retrieval cancelled")
         if count == skipped:
             what = "series" if ref.series_uid else "study"
             raise PacsError(f"{where}: the {what} holds no image ({skipped} other objects)")
