@@ -129,15 +129,8 @@ def _wait_until_up(process: subprocess.Popen[bytes], server: Orthanc) -> None:
     raise RuntimeError(f"Orthanc did not answer /system within {START_TIMEOUT_S:g} s; see {server.log}")
 
 
-@pytest.fixture(scope="session")
-def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orthanc]:
-    """A real Orthanc with DICOMweb on free ports, stopped at the end of the session."""
-    if not ORTHANC.is_file() or not DICOMWEB_PLUGIN.is_file():
-        message = f"Orthanc is not installed ({ORTHANC}, {DICOMWEB_PLUGIN}); run `make sysdeps`"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    folder = tmp_path_factory.mktemp("orthanc")
+def start_orthanc(folder: Path) -> tuple[Orthanc, subprocess.Popen[bytes]]:
+    """Start Orthanc with its configuration, storage and log in ``folder``; returns once /system answers."""
     http_port, dicom_port = free_port(), free_port()
     config = folder / "orthanc.json"
     config.write_text(json.dumps(_configuration(folder, http_port, dicom_port), indent=2))
@@ -146,11 +139,31 @@ def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orthanc]:
         process = subprocess.Popen([str(ORTHANC), str(config)], stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_up(process, server)
+    except BaseException:
+        stop_orthanc(process)
+        raise
+    return server, process
+
+
+def stop_orthanc(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orthanc]:
+    """A real Orthanc with DICOMweb on free ports, stopped at the end of the session."""
+    if not ORTHANC.is_file() or not DICOMWEB_PLUGIN.is_file():
+        message = f"Orthanc is not installed ({ORTHANC}, {DICOMWEB_PLUGIN}); run `make sysdeps`"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    server, process = start_orthanc(tmp_path_factory.mktemp("orthanc"))
+    try:
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_orthanc(process)

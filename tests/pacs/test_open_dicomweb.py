@@ -14,6 +14,7 @@ from carzero_viewer.pacs.cache import cache_root, clear_cache
 from carzero_viewer.pacs.dicomweb import search_studies
 from carzero_viewer.paths import user_cache_dir
 from tests.orthanc_server import Orthanc, free_port
+from tests.pacs.identity import assert_no_identity_logged
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 WEIGHTS = DATA / "carzero-tiny"
@@ -29,8 +30,8 @@ def _url(orthanc: Orthanc, path: Path, series: bool = False) -> str:
     return f"dicomweb+{orthanc.dicomweb}/studies/{ds.StudyInstanceUID}{tail}"
 
 
-def _scores(image: str, out: Path) -> list[float]:
-    args = ["score", image, "--weights", str(WEIGHTS), "--device", "cpu", "--json", str(out)]
+def _scores(image: str, out: Path, *debug: str) -> list[float]:
+    args = [*debug, "score", image, "--weights", str(WEIGHTS), "--device", "cpu", "--json", str(out)]
     assert main([*args, "--prompt", "effusion", "--prompt", "There is cardiomegaly."]) == 0
     document = json.loads(out.read_text())
     return [r["score"] for image in document["images"] for r in image["prompts"]]
@@ -41,12 +42,14 @@ def test_scoring_a_study_url_gives_the_scores_of_the_file_on_disk(
     orthanc: Orthanc, tmp_path: Path, capsys: pytest.CaptureFixture[str], path: Path
 ) -> None:
     orthanc.upload(path)
-    remote = _scores(_url(orthanc, path), tmp_path / "remote.json")
+    # --debug: every library's debug records (dicomweb-client's requests included) go to the log file too.
+    remote = _scores(_url(orthanc, path), tmp_path / "remote.json", "--debug")
     assert "1 image(s) retrieved into the cache" in capsys.readouterr().err
     local = _scores(str(path), tmp_path / "local.json")
     # Same bytes decoded by the same code on the same machine: any difference beyond float round-off (1e-6
     # relative, far below the fixture's 1e-5 policy) would mean the retrieved pixels differ.
     assert remote == pytest.approx(local, rel=1e-6, abs=1e-6)
+    assert_no_identity_logged(path)
 
 
 def test_inspect_takes_a_series_url(orthanc: Orthanc, capsys: pytest.CaptureFixture[str]) -> None:

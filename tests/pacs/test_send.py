@@ -14,6 +14,7 @@ from carzero_viewer.cli import main
 from carzero_viewer.pacs import PacsError, parse_node
 from carzero_viewer.pacs.dimse import Timeouts, echo, store
 from tests.orthanc_server import Orthanc, free_port
+from tests.pacs.identity import assert_no_identity_logged
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 WEIGHTS = DATA / "carzero-tiny"
@@ -61,6 +62,7 @@ def test_send_stores_the_capture_and_the_original_in_the_source_study(
         assert by_sop[uid]["PatientID"] == str(dataset.get("PatientID", ""))
         assert by_sop[uid]["Modality"] == dataset.Modality
     assert by_sop[pydicom.dcmread(capture).SOPInstanceUID]["SOPClassUID"] == "1.2.840.10008.5.1.4.1.1.7"
+    assert_no_identity_logged(DICOM)
 
 
 def _instances(orthanc: Orthanc, series: str) -> list[str]:
