@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -26,7 +27,7 @@ from typing import Any
 from carzero_viewer.files import write_bytes_atomic
 from carzero_viewer.pacs.cache import cache_root, folder_for
 from carzero_viewer.pacs.errors import PacsError
-from carzero_viewer.pacs.url import DicomWebRef
+from carzero_viewer.pacs.url import MAX_UID_LENGTH, UID_PATTERN, DicomWebRef
 
 MAX_INSTANCES = 1000
 MAX_STUDIES = 500
@@ -116,6 +117,16 @@ def _is_image(dataset: Any) -> bool:
     return "PixelData" in dataset and str(dataset.get("SOPClassUID", "")) not in _NOT_IMAGES
 
 
+def _file_name(dataset: Any, count: int, folder: Path) -> str:
+    """``<SOP Instance UID>.dcm`` (exports made from the file are then named after the instance, and a UID
+    identifies no patient); the retrieval count when the UID is not a valid UID or is already taken."""
+    uid = str(dataset.get("SOPInstanceUID", ""))
+    name = f"{uid}.dcm"
+    if re.fullmatch(UID_PATTERN, uid) and len(uid) <= MAX_UID_LENGTH and not (folder / name).exists():
+        return name
+    return f"instance-{count:05d}.dcm"
+
+
 def _encode(dataset: Any, where: str) -> bytes:
     import pydicom
 
@@ -163,7 +174,8 @@ def retrieve(
                 if count > MAX_INSTANCES:
                     raise PacsError(f"{where}: more than {MAX_INSTANCES} instances; open one series instead")
                 if _is_image(dataset):
-                    write_bytes_atomic(staging / f"{count:05d}.dcm", _encode(dataset, where), mode=0o600)
+                    name = _file_name(dataset, count, staging)
+                    write_bytes_atomic(staging / name, _encode(dataset, where), mode=0o600)
                 else:
                     skipped += 1
                 if on_instance is not None:

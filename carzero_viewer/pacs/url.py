@@ -18,8 +18,10 @@ from carzero_viewer.pacs.errors import PacsError
 SCHEME_PREFIX = "dicomweb+"
 _SCHEMES = ("dicomweb+http://", "dicomweb+https://")
 # PS3.5 9.1: at most 64 characters, components of digits without leading zeros, separated by dots.
-_UID = r"(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*"
-_PATH = re.compile(rf"(?P<prefix>.*)/studies/(?P<study>{_UID})(?:/series/(?P<series>{_UID}))?/?")
+UID_PATTERN = r"(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*"
+_PATH = re.compile(
+    rf"(?P<prefix>.*)/studies/(?P<study>{UID_PATTERN})(?:/series/(?P<series>{UID_PATTERN}))?/?"
+)
 MAX_UID_LENGTH = 64
 
 

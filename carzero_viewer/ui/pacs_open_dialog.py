@@ -1,8 +1,8 @@
 """File > Open from PACS: find a study in a PACS's list (QIDO-RS) and retrieve it (WADO-RS) to open it.
 
 The list has the columns a radiologist finds a study by: patient name and ID as the PACS returns them, study
-date, modalities, description and number of images, newest first, filtered by patient name or ID (the
-server's matching, ``*`` wildcards added around the text). Identity is shown here on screen only: rows carry
+date, modalities, description and number of images, newest first, filtered by part of a patient name or ID
+(:func:`_search`). Identity is shown here on screen only: rows carry
 no identity in their ``repr`` and nothing of them is logged.
 
 The list and the retrieval run in the background (:class:`~carzero_viewer.ui.pacs_task.PacsTask`): the
@@ -49,12 +49,24 @@ def _date(value: str) -> str:
 
 
 def _search(service: str, text: str) -> list[StudySummary]:
-    """The study list, filtered by patient name or ID when ``text`` is given (two queries, merged)."""
+    """The study list; with ``text``, the studies whose patient name or ID contains it (any case), and those
+    the server matches to it as an exact Patient ID.
+
+    Wildcards cannot be sent: dicomweb-client percent-encodes ``*`` and Orthanc (1.10) then matches it
+    literally. So part of a name or ID is looked for in the list the server returns (its newest
+    :data:`~carzero_viewer.pacs.dicomweb.MAX_STUDIES`), and an exact Patient ID is also asked of the server,
+    which finds a patient's studies however old they are.
+    """
+    studies = search_studies(service)
     if not text:
-        return search_studies(service)
-    pattern = f"*{text}*"
-    found = {s.study_uid: s for s in search_studies(service, {"PatientName": pattern})}
-    found.update((s.study_uid, s) for s in search_studies(service, {"PatientID": pattern}))
+        return studies
+    folded = text.casefold()
+    found = {
+        s.study_uid: s
+        for s in studies
+        if folded in s.patient_name.casefold() or folded in s.patient_id.casefold()
+    }
+    found.update((s.study_uid, s) for s in search_studies(service, {"PatientID": text}))
     return sorted(found.values(), key=lambda s: s.study_date, reverse=True)
 
 

@@ -108,3 +108,15 @@ def test_the_study_list_shows_what_a_radiologist_finds_a_study_by(orthanc: Ortha
     assert study.modalities == source.Modality
     assert study.images >= 1
     assert source.PatientID not in repr(study)
+
+
+def test_export_of_a_study_url_names_outputs_after_the_instance_and_files_them_in_its_study(
+    orthanc: Orthanc, tmp_path: Path
+) -> None:
+    orthanc.upload(DICOM)
+    source = pydicom.dcmread(DICOM, stop_before_pixels=True)
+    args = ["export", _url(orthanc, DICOM), "--weights", str(WEIGHTS), "--prompt", "effusion"]
+    assert main([*args, "--out", str(tmp_path), "--format", "dcm", "--device", "cpu"]) == 0
+    capture = pydicom.dcmread(tmp_path / f"{source.SOPInstanceUID}__effusion.dcm")
+    assert capture.StudyInstanceUID == source.StudyInstanceUID
+    assert capture.SourceImageSequence[0].ReferencedSOPInstanceUID == source.SOPInstanceUID

@@ -84,6 +84,20 @@ def test_open_from_pacs_lists_the_study_and_retrieves_it(qtbot, orthanc: Orthanc
     assert retrieved.is_file()
 
 
+def test_the_study_list_filters_by_patient_id_or_name(qtbot, orthanc: Orthanc) -> None:
+    orthanc.upload(DICOM)
+    source = pydicom.dcmread(DICOM, stop_before_pixels=True)
+    dialog = PacsOpenDialog([_saved(orthanc)])
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.status.text().endswith(("study", "studies")), timeout=TIMEOUT_MS)
+    for text, expected in ((source.PatientID[1:-1], 1), (str(source.PatientName)[:5], 1), ("NO SUCH", 0)):
+        dialog.filter_edit.setText(text)
+        dialog.search_button.click()
+        qtbot.waitUntil(lambda: not dialog.search_task.running, timeout=TIMEOUT_MS)
+        found = [s for s in dialog.studies() if s.study_uid == source.StudyInstanceUID]
+        assert len(found) == expected, text
+
+
 def test_open_from_pacs_shows_why_the_list_is_empty(qtbot, orthanc: Orthanc) -> None:
     unreachable = SavedNode(
         "Gone", PacsNode("X", "127.0.0.1", 104), "CARZERO", f"http://127.0.0.1:{free_port()}"
