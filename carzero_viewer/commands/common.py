@@ -89,8 +89,6 @@ def resolve_sources(args: argparse.Namespace) -> None:
         if isinstance(value, list):
             setattr(args, name, expanded)
         elif len(expanded) != 1:
-            raise ImageLoadError(
-                f"{value}: stands for {len(expanded)} images; give the URL of a series of one"
-            )
+            raise ImageLoadError(f"{value}: stands for {len(expanded)} images where one is expected")
         else:
             setattr(args, name, expanded[0])

@@ -120,3 +120,16 @@ def test_export_of_a_study_url_names_outputs_after_the_instance_and_files_them_i
     capture = pydicom.dcmread(tmp_path / f"{source.SOPInstanceUID}__effusion.dcm")
     assert capture.StudyInstanceUID == source.StudyInstanceUID
     assert capture.SourceImageSequence[0].ReferencedSOPInstanceUID == source.SOPInstanceUID
+
+
+def test_inspect_of_a_study_of_two_images_asks_for_a_series(
+    orthanc: Orthanc, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pair = [DATA / "dicom" / "RG2_JPLL.dcm", DATA / "dicom" / "RG2_JPLY_fixed.dcm"]  # one series of two
+    for path in pair:
+        orthanc.upload(path)
+    for series in (False, True):
+        assert main(["inspect", _url(orthanc, pair[0], series)]) == 1
+        line = capsys.readouterr().err.strip().splitlines()[-1]
+        assert line.startswith("carzero-viewer inspect: error: dicomweb+http://")
+        assert line.endswith("stands for 2 images where one is expected")

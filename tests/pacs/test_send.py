@@ -156,3 +156,15 @@ def test_store_reports_each_file_in_order(orthanc: Orthanc, tmp_path: Path) -> N
     assert [(r.path, r.ok) for r in results] == [(missing, False), (DICOM, True)]
     assert results[0].detail == "file does not exist"
     assert seen == [0, 1]
+
+
+def test_a_folder_is_sent_file_by_file(
+    orthanc: Orthanc, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "results"
+    (folder / "series").mkdir(parents=True)
+    (folder / "series" / "image.dcm").write_bytes(DICOM.read_bytes())
+    assert main(["send", str(folder), "--to", orthanc.node]) == 0
+    out = capsys.readouterr().out
+    assert f"{folder / 'series' / 'image.dcm'}: stored: stored" in out
+    assert "1 of 1 file(s) stored" in out
