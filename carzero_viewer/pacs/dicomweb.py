@@ -1,5 +1,5 @@
-"""DICOMweb with dicomweb-client: the study list (QIDO-RS) and the retrieval of a study or series (WADO-RS)
-into the owner-only cache (:mod:`carzero_viewer.pacs.cache`).
+"""DICOMweb: the study list (QIDO-RS, :func:`search_studies`) and the retrieval of a study or series with
+dicomweb-client (WADO-RS, :func:`retrieve`) into the owner-only cache (:mod:`carzero_viewer.pacs.cache`).
 
 Instances are requested in the transfer syntax they are stored in (``application/dicom; transfer-syntax=*``),
 so a compressed image is decoded by the same code as the file it was uploaded from and scores the same. Only
@@ -8,8 +8,10 @@ the study is counted in :attr:`Retrieved.skipped`, since none can be opened as a
 
 Bounds: each HTTP request has a connect and a read timeout (no automatic retries, which would multiply them),
 a retrieval stops after :data:`MAX_INSTANCES` instances (a chest X-ray study has a handful; more is a CT or
-a wrong UID) and a study list after :data:`MAX_STUDIES` studies. The server's answers are checked here
-(:func:`_texts`): a malformed QIDO answer is a :class:`PacsError`, not a crash in the list.
+a wrong UID) and a study list after :data:`MAX_STUDIES` studies and :data:`MAX_ANSWER_BYTES`. A study list
+is parsed by the untrusted-JSON boundary (:func:`carzero_viewer.untrusted.parse_json`: depth and value
+limits, no NaN) and each value checked here (:func:`_texts`): a malformed answer is a :class:`PacsError`, not
+a crash in the list.
 """
 
 from __future__ import annotations
@@ -23,14 +25,18 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from carzero_viewer.files import write_bytes_atomic
 from carzero_viewer.pacs.cache import cache_root, folder_for
 from carzero_viewer.pacs.errors import PacsError
 from carzero_viewer.pacs.url import MAX_UID_LENGTH, UID_PATTERN, DicomWebRef
+from carzero_viewer.untrusted import parse_json
 
 MAX_INSTANCES = 1000
 MAX_STUDIES = 500
+# 500 studies of DICOM JSON take about 1 MiB; a larger answer is not a study list.
+MAX_ANSWER_BYTES = 16 * 2**20
 # Seconds to connect, and to wait for each piece of an answer (not for the whole transfer).
 TIMEOUT = (5.0, 60.0)
 _ANY_TRANSFER_SYNTAX = (("application/dicom", "*"),)
@@ -228,6 +234,38 @@ def _summary(item: object, where: str) -> StudySummary:
     )
 
 
+def _get_json(
+    service: str, resource: str, params: list[tuple[str, str]], timeout: tuple[float, float]
+) -> object:
+    """GET a DICOM JSON answer of at most :data:`MAX_ANSWER_BYTES`, parsed at the untrusted boundary.
+
+    Query values keep ``*`` and ``?`` as they are: they are QIDO-RS wildcards, and a server may take a
+    percent-encoded ``%2A`` literally (Orthanc 1.10 does, which is why the study list is not asked through
+    dicomweb-client, which encodes them).
+    """
+    import requests
+
+    query = "&".join(f"{quote(key)}={quote(value, safe='*?,')}" for key, value in params)
+    body = bytearray()
+    with _network_errors(service, timeout):
+        headers = {"Accept": "application/dicom+json"}
+        with requests.get(
+            f"{service}/{resource}?{query}", headers=headers, timeout=timeout, stream=True
+        ) as answer:
+            answer.raise_for_status()
+            for chunk in answer.iter_content(64 * 1024):
+                body += chunk
+                if len(body) > MAX_ANSWER_BYTES:
+                    raise PacsError(f"{service}: the answer is larger than {MAX_ANSWER_BYTES // 2**20} MiB")
+    if not body.strip():  # 204 No Content: nothing matched
+        return []
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PacsError(f"{service}: the answer is not UTF-8 text") from None
+    return parse_json(text, None, PacsError, f"{service}: the study list")
+
+
 def search_studies(
     service: str, filters: Mapping[str, str] | None = None, timeout: tuple[float, float] = TIMEOUT
 ) -> list[StudySummary]:
@@ -235,17 +273,13 @@ def search_studies(
 
     Args:
         service: DICOMweb service root, e.g. ``http://127.0.0.1:8042/dicom-web``.
-        filters: QIDO-RS matching keys, e.g. ``{"PatientID": "123*"}`` (wildcards as the server supports).
+        filters: QIDO-RS matching keys, e.g. ``{"PatientID": "123*"}`` (``*``/``?`` wildcards, as the server
+            supports them).
         timeout: (connect, read) seconds.
     """
-    client = _client(service, timeout)
-    with _network_errors(service, timeout):
-        try:
-            items = client.search_for_studies(
-                fields=list(_STUDY_FIELDS), search_filters=dict(filters or {}), limit=MAX_STUDIES
-            )
-        except ValueError:
-            raise PacsError(f"{service}: the answer is not DICOM JSON") from None
+    params = [("includefield", tag) for tag in _STUDY_FIELDS.values()]
+    params += [*dict(filters or {}).items(), ("limit", str(MAX_STUDIES))]
+    items = _get_json(service, "studies", params, timeout)
     if not isinstance(items, list):
         raise PacsError(f"{service}: the answer is not a list of studies")
     studies = [_summary(item, service) for item in items[:MAX_STUDIES]]

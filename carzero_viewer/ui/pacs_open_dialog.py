@@ -49,24 +49,13 @@ def _date(value: str) -> str:
 
 
 def _search(service: str, text: str) -> list[StudySummary]:
-    """The study list; with ``text``, the studies whose patient name or ID contains it (any case), and those
-    the server matches to it as an exact Patient ID.
-
-    Wildcards cannot be sent: dicomweb-client percent-encodes ``*`` and Orthanc (1.10) then matches it
-    literally. So part of a name or ID is looked for in the list the server returns (its newest
-    :data:`~carzero_viewer.pacs.dicomweb.MAX_STUDIES`), and an exact Patient ID is also asked of the server,
-    which finds a patient's studies however old they are.
-    """
-    studies = search_studies(service)
+    """The study list; with ``text``, the studies whose patient name or ID contains it (two queries, merged;
+    the server decides on case, Orthanc ignores it for names)."""
     if not text:
-        return studies
-    folded = text.casefold()
-    found = {
-        s.study_uid: s
-        for s in studies
-        if folded in s.patient_name.casefold() or folded in s.patient_id.casefold()
-    }
-    found.update((s.study_uid, s) for s in search_studies(service, {"PatientID": text}))
+        return search_studies(service)
+    pattern = f"*{text}*"
+    found = {s.study_uid: s for s in search_studies(service, {"PatientName": pattern})}
+    found.update((s.study_uid, s) for s in search_studies(service, {"PatientID": pattern}))
     return sorted(found.values(), key=lambda s: s.study_date, reverse=True)
 
 
