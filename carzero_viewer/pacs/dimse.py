@@ -109,20 +109,22 @@ def _association(
     ae.network_timeout = timeouts.dimse
     for abstract, syntaxes in contexts:
         ae.add_requested_context(abstract, list(syntaxes))
-    assoc = ae.associate(node.host, node.port, ae_title=node.aet)
-    if assoc.is_rejected:
-        answer = assoc.acceptor.primitive
-        reason = answer.reason_str if answer is not None else "no reason given"
-        raise PacsError(f"{node}: association rejected as {calling}: {reason}")
-    if not assoc.is_established:
-        raise PacsError(
-            f"{node}: association aborted (no answer within {timeouts.acse:g} s, or not a DICOM node)"
-        )
     try:
-        yield assoc
+        assoc = ae.associate(node.host, node.port, ae_title=node.aet)
+        if assoc.is_rejected:
+            answer = assoc.acceptor.primitive
+            reason = answer.reason_str if answer is not None else "no reason given"
+            raise PacsError(f"{node}: association rejected as {calling}: {reason}")
+        if not assoc.is_established:
+            raise PacsError(
+                f"{node}: association aborted (no answer within {timeouts.acse:g} s, or not a DICOM node)"
+            )
+        try:
+            yield assoc
+        finally:
+            if assoc.is_established:
+                assoc.release()
     finally:
-        if assoc.is_established:
-            assoc.release()
         ae.shutdown()
 
 
