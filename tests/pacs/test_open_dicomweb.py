@@ -9,12 +9,16 @@ from pathlib import Path
 import pydicom
 import pytest
 
-from carzero_viewer.cli import main
+from carzero_viewer.cli import build_parser, main
+from carzero_viewer.commands.common import resolve_sources
 from carzero_viewer.pacs.cache import cache_root, clear_cache
 from carzero_viewer.pacs.dicomweb import search_studies
 from carzero_viewer.paths import user_cache_dir
 from tests.orthanc_server import Orthanc, free_port
 from tests.pacs.identity import assert_no_identity_logged
+
+# A real PACS on the network stack, and the tiny model for exports and scores: seconds, not milliseconds.
+pytestmark = pytest.mark.slow
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 WEIGHTS = DATA / "carzero-tiny"
@@ -133,3 +137,14 @@ def test_inspect_of_a_study_of_two_images_asks_for_a_series(
         line = capsys.readouterr().err.strip().splitlines()[-1]
         assert line.startswith("carzero-viewer inspect: error: dicomweb+http://")
         assert line.endswith("stands for 2 images where one is expected")
+
+
+def test_the_viewer_command_gets_the_retrieved_files_as_paths(orthanc: Orthanc) -> None:
+    orthanc.upload(DICOM)
+    local = Path("some/local/folder")
+    args = build_parser().parse_args(["gui", str(local), _url(orthanc, DICOM)])
+    resolve_sources(args)
+    assert args.paths[0] == local
+    (retrieved,) = args.paths[1:]
+    assert isinstance(retrieved, Path)
+    assert pydicom.dcmread(retrieved).SOPInstanceUID == pydicom.dcmread(DICOM).SOPInstanceUID

@@ -16,6 +16,9 @@ from carzero_viewer.pacs.dimse import Timeouts, echo, store
 from tests.orthanc_server import Orthanc, free_port
 from tests.pacs.identity import assert_no_identity_logged
 
+# A real PACS on the network stack, and the tiny model for exports and scores: seconds, not milliseconds.
+pytestmark = pytest.mark.slow
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 WEIGHTS = DATA / "carzero-tiny"
 DICOM = DATA / "dicom" / "RG1_J2KI.dcm"
