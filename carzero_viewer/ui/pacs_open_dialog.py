@@ -14,6 +14,7 @@ which the window opens like local files, and the dialog closes. "Clear cache" de
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -36,8 +37,9 @@ from PySide6.QtWidgets import (
 
 from carzero_viewer.errors import Cancelled, CarzeroError
 from carzero_viewer.pacs.dicomweb import StudySummary, search_studies
-from carzero_viewer.pacs.saved_nodes import SavedNode
+from carzero_viewer.pacs.saved_nodes import SavedNode, load_nodes
 from carzero_viewer.pacs.url import DicomWebRef
+from carzero_viewer.ui.file_dialogs import SettingsOwner
 from carzero_viewer.ui.pacs_task import PacsTask
 
 COLUMNS = ("Patient name", "Patient ID", "Study date", "Modality", "Description", "Images")
@@ -249,3 +251,17 @@ class PacsOpenDialog(QDialog):
     def done(self, result: int) -> None:
         self.retrieve_task.cancel()  # a retrieval still running stops at its next instance
         super().done(result)
+
+
+def open_from_pacs(
+    owner: SettingsOwner, open_paths: Callable[[list[Path]], None], parent: QWidget | None = None
+) -> PacsOpenDialog:
+    """File > Open from PACS…: the dialog (window-modal, not blocking) for the saved nodes; the retrieved
+    files go to ``open_paths`` (the window's method that opens files), and the dialog deletes itself when
+    closed."""
+    nodes, _problems = load_nodes(owner.settings)  # Settings > PACS nodes shows the problems
+    dialog = PacsOpenDialog(nodes, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.opened.connect(open_paths)
+    dialog.open()
+    return dialog

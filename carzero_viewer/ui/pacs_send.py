@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from carzero_viewer.errors import CarzeroError
 from carzero_viewer.pacs.dimse import StoreResult, echo, store
 from carzero_viewer.pacs.saved_nodes import SavedNode, load_nodes
-from carzero_viewer.settings import Settings
+from carzero_viewer.ui.file_dialogs import EXPORT_STUDY, SettingsOwner, open_file_names
 from carzero_viewer.ui.pacs_task import PacsTask
 
 FAILED_COLOUR = QColor(200, 40, 40)
@@ -144,9 +144,18 @@ class PacsSendDialog(QDialog):
         self.node_combo.setEnabled(not busy)
 
 
-def send_to_pacs(settings: Settings, files: list[Path], parent: QWidget | None = None) -> PacsSendDialog:
-    """ "Send results to PACS…": open the send dialog (window-modal, not blocking) for ``files``."""
-    nodes, _problems = load_nodes(settings)  # the Settings dialog shows the problems
-    dialog = PacsSendDialog([Path(f) for f in files], nodes, parent)
+def send_to_pacs(owner: SettingsOwner, files: list[Path], parent: QWidget | None = None) -> PacsSendDialog:
+    """Open the send dialog (window-modal, not blocking) for ``files``; it deletes itself when closed."""
+    nodes, _problems = load_nodes(owner.settings)  # Settings > PACS nodes shows the problems
+    dialog = PacsSendDialog(files, nodes, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
+
+
+def choose_and_send_to_pacs(owner: SettingsOwner, parent: QWidget) -> PacsSendDialog | None:
+    """File > Send results to PACS…: choose DICOM files (starting where studies were last exported), then
+    :func:`send_to_pacs`; None when no file was chosen."""
+    caption = "Send DICOM results to PACS"
+    files = open_file_names(owner, parent, EXPORT_STUDY, caption, "DICOM files (*.dcm);;All files (*)")
+    return send_to_pacs(owner, files, parent) if files else None

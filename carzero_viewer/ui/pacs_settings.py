@@ -1,7 +1,7 @@
 """Settings > PACS nodes: the archives results are sent to and studies opened from, with an Echo button.
 
 The nodes are kept in the settings (:mod:`carzero_viewer.pacs.saved_nodes`, checked at the boundary when
-read); this dialog edits a copy and the caller stores it on OK (:func:`edit_pacs_nodes`). Echo runs in the
+read); this dialog edits a copy, stored on OK by :func:`edit_pacs_nodes` (the Settings menu's entry). Echo runs in the
 background (:class:`~carzero_viewer.ui.latest_job.LatestJob`, so the dialog never freezes on a silent PACS:
 the C-ECHO has bounded timeouts) and shows "Echo OK" or the one-line reason in the dialog.
 """
@@ -32,7 +32,7 @@ from carzero_viewer.errors import CarzeroError
 from carzero_viewer.pacs import DEFAULT_CALLING_AET, PacsError
 from carzero_viewer.pacs.node import check_aet, make_node
 from carzero_viewer.pacs.saved_nodes import SavedNode, check_service, load_nodes, store_nodes
-from carzero_viewer.settings import Settings, save_settings
+from carzero_viewer.ui.file_dialogs import SettingsOwner
 from carzero_viewer.ui.latest_job import LatestJob
 
 COLUMNS = ("Name", "AE title", "Host", "Port", "Calling AE title", "DICOMweb address")
@@ -189,16 +189,17 @@ class PacsSettingsDialog(QDialog):
         super().done(result)
 
 
-def edit_pacs_nodes(settings: Settings, parent: QWidget | None = None) -> bool:
-    """Settings > PACS nodes…: run the dialog; on OK store the nodes and save the settings file.
+def edit_pacs_nodes(owner: SettingsOwner, parent: QWidget | None = None) -> bool:
+    """Settings > PACS nodes…: run the dialog; on OK store the nodes and save the settings (the owner reports
+    a failed save).
 
     Returns:
-        Whether the nodes were changed and saved.
+        Whether the nodes were changed.
     """
-    nodes, problems = load_nodes(settings)
+    nodes, problems = load_nodes(owner.settings)
     dialog = PacsSettingsDialog(nodes, problems, parent)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return False
-    store_nodes(settings, dialog.nodes())
-    save_settings(settings)
+    store_nodes(owner.settings, dialog.nodes())
+    owner.save_settings()
     return True

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from PySide6.QtWidgets import QDialog
 
 from carzero_viewer.pacs import PacsNode
-from carzero_viewer.pacs.saved_nodes import SavedNode
-from carzero_viewer.ui.pacs_open_dialog import COLUMNS, PacsOpenDialog
-from carzero_viewer.ui.pacs_send import PacsSendDialog
-from carzero_viewer.ui.pacs_settings import PacsSettingsDialog
+from carzero_viewer.pacs.saved_nodes import SavedNode, load_nodes, store_nodes
+from carzero_viewer.settings import Settings, load_settings, save_settings
+from carzero_viewer.ui.pacs_open_dialog import COLUMNS, PacsOpenDialog, open_from_pacs
+from carzero_viewer.ui.pacs_send import PacsSendDialog, send_to_pacs
+from carzero_viewer.ui.pacs_settings import PacsSettingsDialog, edit_pacs_nodes
 from tests.orthanc_server import Orthanc, free_port
 
 pytestmark = pytest.mark.gui
@@ -130,3 +132,61 @@ def test_send_to_an_unknown_called_aet_sends_nothing_and_says_why(qtbot, orthanc
     assert "Called AE title not recognised" in dialog.status.text()
     assert dialog.table.item(0, 1).text() == "waiting"
     qtbot.waitUntil(dialog.send_button.isEnabled)
+
+
+class _Owner:
+    """What the window gives the PACS menu entries: its settings and the save that reports failures."""
+
+    def __init__(self) -> None:
+        self.settings = Settings()
+        self.saves = 0
+
+    def save_settings(self) -> None:
+        self.saves += 1
+        save_settings(self.settings)
+
+
+def test_the_settings_entry_stores_the_nodes_on_ok(
+    qtbot, orthanc: Orthanc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = _Owner()
+
+    def accept_with_a_node(dialog: PacsSettingsDialog) -> int:
+        qtbot.addWidget(dialog)
+        dialog.aet_edit.setText(orthanc.aet)
+        dialog.port_spin.setValue(orthanc.dicom_port)
+        dialog.add_button.click()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(PacsSettingsDialog, "exec", accept_with_a_node)
+    assert edit_pacs_nodes(owner)
+    assert owner.saves == 1
+    (saved,) = load_nodes(load_settings())[0]
+    assert (saved.name, saved.node.aet, saved.node.port) == (orthanc.aet, orthanc.aet, orthanc.dicom_port)
+
+
+def test_the_open_entry_hands_the_retrieved_files_to_the_window(qtbot, orthanc: Orthanc) -> None:
+    orthanc.upload(DICOM)
+    owner = _Owner()
+    store_nodes(owner.settings, [_saved(orthanc)])
+    opened: list[list[Path]] = []
+    dialog = open_from_pacs(owner, opened.append)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() > 0, timeout=TIMEOUT_MS)
+    source = pydicom.dcmread(DICOM, stop_before_pixels=True)
+    dialog.table.selectRow(
+        next(i for i, s in enumerate(dialog.studies()) if s.study_uid == source.StudyInstanceUID)
+    )
+    dialog.open_button.click()
+    qtbot.waitUntil(lambda: bool(opened), timeout=TIMEOUT_MS)
+    assert all(path.is_file() for path in opened[0])
+
+
+def test_the_send_entry_offers_the_saved_nodes(qtbot, orthanc: Orthanc) -> None:
+    owner = _Owner()
+    store_nodes(owner.settings, [_saved(orthanc)])
+    dialog = send_to_pacs(owner, [DICOM])
+    qtbot.addWidget(dialog)
+    assert dialog.node_combo.currentText() == f"Test Orthanc ({orthanc.node})"
+    with qtbot.waitSignal(dialog.sent, timeout=TIMEOUT_MS) as sent:
+        dialog.send_button.click()
+    assert sent.args == [1, 0]
