@@ -21,6 +21,7 @@ from pathlib import Path
 from types import ModuleType
 
 from carzero_viewer import APP_ID, __version__
+from carzero_viewer.commands.common import resolve_sources
 from carzero_viewer.errors import CarzeroError
 from carzero_viewer.logs import native_stderr_to_log, setup_logging, warnings_to_log
 from carzero_viewer.paths import user_log_dir
@@ -35,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "eval": "carzero_viewer.commands.eval",
     "export": "carzero_viewer.commands.export",
     "calibrate": "carzero_viewer.commands.calibrate",
+    "send": "carzero_viewer.commands.send",
 }
 DEFAULT_COMMAND = "gui"
 
@@ -87,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings_to_log(), contextlib.ExitStack() as native:
             if not args.debug:
                 native.enter_context(native_stderr_to_log())
+            resolve_sources(args)
             code: int = _load(args.command).run(args)
     except KeyboardInterrupt:
         LOG.info("%s interrupted", args.command)

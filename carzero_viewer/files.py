@@ -168,10 +168,14 @@ def _place(temp: Path, target: Path, force: bool) -> None:
     temp.unlink()
 
 
-def write_atomic_with(path: str | Path, write: Callable[[IO[bytes]], object], force: bool = False) -> Path:
+def write_atomic_with(
+    path: str | Path, write: Callable[[IO[bytes]], object], force: bool = False, mode: int = 0o644
+) -> Path:
     """Write ``path`` atomically through ``write``, given an open binary temporary file; no silent overwrite.
 
     For writers that stream into a file object (``np.savez``), so large outputs need no second copy in memory.
+    ``mode`` is the file's permission bits, set before it gets its name (``0o600`` for owner-only data such as
+    the PACS cache), so the file is never visible under its name with wider permissions.
 
     Returns:
         The path written.
@@ -190,7 +194,7 @@ def write_atomic_with(path: str | Path, write: Callable[[IO[bytes]], object], fo
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        temp.chmod(0o644)
+        temp.chmod(mode)
         _place(temp, target, force)
         temp = None
     except OSError as exc:
@@ -220,9 +224,9 @@ def move_into_place(source: str | Path, path: str | Path, force: bool = False) -
     return target
 
 
-def write_bytes_atomic(path: str | Path, data: bytes, force: bool = False) -> Path:
+def write_bytes_atomic(path: str | Path, data: bytes, force: bool = False, mode: int = 0o644) -> Path:
     """Write ``data`` to ``path`` atomically (:func:`write_atomic_with`); no overwrite without ``force``."""
-    return write_atomic_with(path, lambda handle: handle.write(data), force)
+    return write_atomic_with(path, lambda handle: handle.write(data), force, mode)
 
 
 def write_text_atomic(path: str | Path, text: str, force: bool = False) -> Path:

@@ -71,6 +71,15 @@ def user_log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_ID, appauthor=False))
 
 
+def user_cache_dir() -> Path:
+    """Data that can be fetched again (the PACS retrieval cache); inside ``$CARZERO_DATA_DIR`` when that is
+    set, e.g. in tests, so a test never fills the user's own cache."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override) / "cache"
+    return Path(platformdirs.user_cache_dir(APP_ID, appauthor=False))
+
+
 def user_data_dir() -> Path:
     override = os.environ.get(DATA_DIR_ENV)
     return Path(override) if override else Path(platformdirs.user_data_dir(APP_ID, appauthor=False))

@@ -6,6 +6,8 @@
 #   - for a real X11 display: the xcb plugin's libraries (libxcb-cursor0 is the one most often missing)
 #   - dicom3tools: its dciodvfy validates every DICOM the app writes against the IOD (tests/unit/export;
 #     with CI=true a missing dciodvfy fails those tests instead of skipping them)
+#   - orthanc + orthanc-dicomweb: a real PACS the tests start on free ports with a temporary configuration
+#     (tests/pacs_server.py; send, open from PACS); the system service is never used
 #   - python3-venv when the system python3 cannot create a venv (Debian's python3 ships without ensurepip)
 #
 # Idempotent: does nothing when everything is installed. As root it installs with apt-get; otherwise it
@@ -17,6 +19,7 @@ PACKAGES=(
     libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
     libxcb-render-util0 libxcb-shape0 libxcb-xkb1
     dicom3tools
+    orthanc orthanc-dicomweb
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
+
+from carzero_viewer.commands.common import image_argument
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,7 +23,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="open the viewer (default command)",
         description="Open the CARZero viewer on image files and/or folders.",
     )
-    parser.add_argument("paths", nargs="*", type=Path, help="image files or folders to open")
+    parser.add_argument(
+        "paths", nargs="*", type=image_argument, help="image files or folders, or DICOMweb study/series URLs"
+    )
     parser.add_argument(
         "--weights",
         metavar="DIR",

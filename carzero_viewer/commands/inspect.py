@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from carzero_viewer.commands.common import image_argument
+
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``inspect`` subcommand."""
@@ -23,7 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Show the PHI-free metadata and the grey-level pipeline applied to an image file, and "
         "optionally write its default display rendering and the 8-bit model input.",
     )
-    parser.add_argument("path", type=Path, help="DICOM, PNG, JPEG, TIFF or BMP file")
+    parser.add_argument(
+        "path", type=image_argument, help="DICOM, PNG, JPEG, TIFF or BMP file, or a DICOMweb URL of one image"
+    )
     parser.add_argument("--frame", type=int, default=0, help="0-based frame of a multi-frame DICOM")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.add_argument(

@@ -224,3 +224,9 @@ def test_move_into_place_publishes_a_finished_file_without_overwriting(tmp_path:
     assert target.read_bytes() == b"old" and staged.read_bytes() == b"new"
     files.move_into_place(staged, target, force=True)
     assert target.read_bytes() == b"new" and not staged.exists()
+
+
+def test_a_file_written_with_an_owner_only_mode_has_it_under_its_name(tmp_path: Path) -> None:
+    target = write_bytes_atomic(tmp_path / "private.dcm", b"data", mode=0o600)
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert (write_bytes_atomic(tmp_path / "public.png", b"data").stat().st_mode & 0o777) == 0o644

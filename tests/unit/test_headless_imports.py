@@ -25,6 +25,9 @@ HEADLESS_MODULES = [
     "carzero_viewer.model.preprocessing",
     "carzero_viewer.viewer_model",
     "carzero_viewer.weights_download.pipeline",
+    "carzero_viewer.pacs.dimse",
+    "carzero_viewer.pacs.dicomweb",
+    "carzero_viewer.imaging.source",
 ]
 HEAVY_MODULES = ["torch", "transformers", "PySide6", "pyqtgraph", "superqt"]
 

@@ -6,10 +6,18 @@ import os
 import shutil
 from pathlib import Path
 
+import platformdirs
 import pytest
 
+from carzero_viewer import APP_ID
 from carzero_viewer.errors import WeightsError
-from carzero_viewer.paths import WEIGHTS_ENV, find_weights, resolve_weights_folder
+from carzero_viewer.paths import (
+    DATA_DIR_ENV,
+    WEIGHTS_ENV,
+    find_weights,
+    resolve_weights_folder,
+    user_cache_dir,
+)
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "carzero-tiny"
 
@@ -62,3 +70,12 @@ def test_special_files_are_found_so_their_reader_can_refuse_them(tmp_path: Path)
     assert location.checkpoint == tmp_path / "checkpoint.ckpt"
     assert location.bert_dir == tmp_path / "bert"
     assert resolve_weights_folder(tmp_path / "checkpoint.ckpt").checkpoint == tmp_path / "checkpoint.ckpt"
+
+
+def test_the_cache_follows_the_data_dir_override_and_the_platform_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
+    assert user_cache_dir() == tmp_path / "cache"
+    monkeypatch.delenv(DATA_DIR_ENV)
+    assert user_cache_dir() == Path(platformdirs.user_cache_dir(APP_ID, appauthor=False))
