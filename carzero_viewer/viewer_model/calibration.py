@@ -20,6 +20,7 @@ from carzero_viewer.calibration import (
     POINTS,
     CalibrationError,
     CalibrationProfile,
+    FindingCalibration,
     read_profile,
 )
 
@@ -131,6 +132,13 @@ class Calibration:
             profile.probability(name, raw_score),
             profile.above_operating_point(name, raw_score, self._point),
         )
+
+    def finding(self, name: str, phrasings: tuple[str, ...]) -> FindingCalibration | None:
+        """The stored calibration a row of ``name`` and ``phrasings`` uses (its plots), or None."""
+        profile = self._profile
+        if profile is None or not profile.calibrates(name, phrasings):
+            return None
+        return profile.finding(name)
 
     def provenance(self) -> str:
         """The profile's name and provenance, one item a line ("" without a profile)."""

@@ -22,6 +22,7 @@ from pathlib import Path
 from psygnal import Signal
 
 from carzero_viewer.annotations.labels import LabelMap
+from carzero_viewer.calibration import FindingCalibration
 from carzero_viewer.errors import CarzeroError
 from carzero_viewer.export.heatmap_style import HeatmapStyle
 from carzero_viewer.imaging import ImageRecord
@@ -215,9 +216,15 @@ class ViewerModel:
 
     def row_calibration(self, typed: str, raw_score: float) -> RowCalibration:
         """What the profile says of row ``typed`` (a finding by its name and phrasings, a prompt as typed)."""
+        return self.calibration.row(*self._row_phrasings(typed), raw_score)
+
+    def row_fit(self, typed: str) -> FindingCalibration | None:
+        """The profile's stored calibration of row ``typed`` (for its reliability plots), or None."""
+        return self.calibration.finding(*self._row_phrasings(typed))
+
+    def _row_phrasings(self, typed: str) -> tuple[str, tuple[str, ...]]:
         finding = self.prompts.finding(typed)
-        name, phrasings = (finding.name, finding.phrasings) if finding is not None else (typed, (typed,))
-        return self.calibration.row(name, phrasings, raw_score)
+        return (finding.name, finding.phrasings) if finding is not None else (typed, (typed,))
 
     def rank(self, typed: str) -> str:
         """``"2nd of 6"``: the row's place among the shown rows by raw score ("" when it is not shown)."""
