@@ -63,6 +63,7 @@ from carzero_viewer.ui.calibration_controls import (
     finding_tooltip,
     rank_cell,
 )
+from carzero_viewer.viewer_model import ScoreResponse
 from carzero_viewer.viewer_model.calibration import RowCalibration
 
 PROMPT_COLUMN, SCORE_COLUMN, BAR_COLUMN, NEGATION_COLUMN, CALIBRATED_COLUMN = range(5)
@@ -334,6 +335,12 @@ class ScoresPanel(QWidget):
         else:
             self._show_reading(None)
 
+    def show_response(
+        self, response: ScoreResponse, keep: str | None, calibration: dict[str, RowCalibration]
+    ) -> None:
+        """:meth:`set_results` of everything ``response`` holds (rows, negations, findings)."""
+        self.set_results(response.results, response.negations or None, keep, response.findings, calibration)
+
     def clear(self, message: str = "No scores yet") -> None:
         self._results = []
         self._negations = {}
@@ -364,9 +371,9 @@ class ScoresPanel(QWidget):
         """Show the loaded profile (``provenance`` "" when none) in the last column's header, the controls and
         the caption; the cells follow at the next :meth:`set_results`."""
         self.calibration.set_profile(provenance, point, untrained)
-        self.table.horizontalHeaderItem(CALIBRATED_COLUMN).setToolTip(
-            f"{PROBABILITY_TOOLTIP}\n\n{provenance}"
-        )
+        header = self.table.horizontalHeaderItem(CALIBRATED_COLUMN)
+        if header is not None:
+            header.setToolTip(f"{PROBABILITY_TOOLTIP}\n\n{provenance}")
         self.table.setColumnHidden(CALIBRATED_COLUMN, not provenance)
 
     def calibrated_text(self, typed: str) -> str:
