@@ -113,12 +113,14 @@ class CalibrationView(QObject):
             self.load_profile(paths[0])
 
     def load_profile(self, path: Path) -> bool:
-        """Use the profile at ``path`` and remember it; a bad one is a notification and is forgotten."""
+        """Use the profile at ``path`` and remember it; a bad one is a notification (the profile in use stays,
+        and a remembered path that went bad is forgotten)."""
         try:
             self.model.load_profile(path)
         except CalibrationError as exc:
             self.notifications.notify(exc.message, "error", topic=CALIBRATION_TOPIC)
-            self._remember_profile("")
+            if self.owner.settings.extra.get(PROFILE_KEY) == str(path):
+                self._remember_profile("")
             return False
         self.notifications.clear_topic(CALIBRATION_TOPIC)
         self._remember_profile(str(path))

@@ -131,6 +131,8 @@ def test_window_refuses_a_malformed_profile(open_window, tmp_path: Path) -> None
     window = open_window()
     path = tmp_path / "broken.json"
     path.write_text("{", encoding="utf-8")
+    window.settings.extra["calibration_profile"] = str(path)  # remembered, then damaged
     assert not window.calibration_view.load_profile(path)
     [message] = window.notifications.messages()
     assert "broken.json" in message
+    assert window.settings.extra["calibration_profile"] == ""
