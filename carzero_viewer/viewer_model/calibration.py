@@ -140,6 +140,23 @@ class Calibration:
             return None
         return profile.finding(name)
 
+    def summary(self, row: RowCalibration) -> str:
+        """One line for exports: the row's probability and call, or why it has none, with the profile's
+        provenance ("" without a profile, so figures without one keep their exact text)."""
+        profile = self._profile
+        if profile is None:
+            return ""
+        p = profile.provenance
+        name = profile.source.name if profile.source else "(unnamed)"
+        source = (
+            f"profile {name}: weights {p.weights_sha256[:12]}, labels {p.labels_file}, {p.images_scored} images, "
+            f"{p.created_utc}{'; UNTRAINED weights' if p.weights_untrained else ''}"
+        )
+        if row.probability is None:
+            return f"Calibrated probability: none ({row.reason}; {source})"
+        side = "at or above" if row.above else "below"
+        return f"Calibrated probability: {row.probability:.3f}, {side} the {self._point} operating point ({source})"
+
     def provenance(self) -> str:
         """The profile's name and provenance, one item a line ("" without a profile)."""
         profile = self._profile

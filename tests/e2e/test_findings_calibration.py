@@ -65,6 +65,10 @@ def test_finding_row_profile_and_reliability(window: MainWindow, qtbot, tmp_path
     assert "UNTRAINED" in window.scores_panel.calibration.caption.text()
 
     window.scores_panel.select_prompt(key)
+    legend = window.chrome.exports.legend(window.response.result_for(key), -1)  # type: ignore[union-attr]
+    assert legend.calibration.startswith(f"Calibrated probability: {probability:.3f}")
+    assert "profile tiny.json" in legend.calibration and "UNTRAINED" in legend.calibration
+    assert "Calibrated probability" in window.chrome.exports._description("prompt map")
     window.scores_panel.calibration.reliability_button.click()
     dialog = window.calibration_view.dialog
     assert dialog is not None and dialog.isVisible() and all(not p.isNull() for p in dialog.plots())
