@@ -1,11 +1,11 @@
 """The scores table's calibration parts: operating-point chooser, "Reliability…" button, caption and cells.
 
-The table's "Relative" column ranks each row among the image's rows ("2nd of 6", :data:`RANK_TOOLTIP`).
-Without a profile the caption under the table says what a raw logit means
+Without a profile the table's "Relative" column ranks each row among the image's rows ("2nd of 6",
+:data:`RANK_TOOLTIP`) and the caption over the table says what a raw logit means
 (:data:`~carzero_viewer.viewer_model.calibration.RAW_SCORE_MEANING`, visible, not only a tooltip). With a
-profile a probability column appears: the calibrated probability, ``▲`` when the raw score reaches the chosen
-operating point, or "not calibrated" with the reason; the caption names the profile (and UNTRAINED weights)
-and every cell's tooltip carries its provenance. Kept apart from
+profile a probability column takes the rank's place: the calibrated probability, ``▲`` when the raw score
+reaches the chosen operating point, or "not calibrated" with the reason; the caption names the profile (and
+UNTRAINED weights) and every cell's tooltip carries its provenance. Kept apart from
 :mod:`carzero_viewer.ui.scores_panel` so that module stays one table.
 """
 
@@ -21,7 +21,7 @@ from carzero_viewer.calibration import DEFAULT_POINT, POINTS
 from carzero_viewer.findings import FindingResult
 from carzero_viewer.viewer_model.calibration import RAW_SCORE_MEANING, RowCalibration, rank_text
 
-PROBABILITY_HEADER = "P (calibrated)"
+PROBABILITY_HEADER = "P calib."
 RANK_TOOLTIP = "Rank: the row's place among this image's rows by raw score (1st = highest)."
 PROBABILITY_TOOLTIP = (
     "Calibrated probability from the loaded profile: sigmoid(slope x raw score + intercept), fitted on the "
@@ -62,10 +62,11 @@ def calibrated_cell(score: float, calibrated: RowCalibration | None, provenance:
 
 
 def finding_cell_text(finding: FindingResult) -> str:
-    """The finding's name, then on a second line its phrasing count and spread (min–max raw score)."""
+    """The finding's name, then on a second line its phrasing count and their spread (min–max raw score):
+    ``"Effusion\u20282 phrasings: 0.50 to 1.50"`` (each phrasing's score to 3 decimals in the tooltip)."""
     count = len(finding.phrasing_scores)
-    spread = f"spread {finding.spread.min:.3f}\u2013{finding.spread.max:.3f}"
-    return f"{finding.name}\u2028mean of {count} phrasing{'s' if count != 1 else ''} \u00b7 {spread}"
+    spread = f"{finding.spread.min:.2f} to {finding.spread.max:.2f}"  # 2 decimals: fits a narrow dock
+    return f"{finding.name}\u2028{count} phrasing{'s' if count != 1 else ''}: {spread}"
 
 
 def finding_tooltip(finding: FindingResult) -> str:
@@ -74,7 +75,7 @@ def finding_tooltip(finding: FindingResult) -> str:
 
 
 class CalibrationControls(QWidget):
-    """The point chooser and "Reliability…" (shown with a profile), and the caption under the table."""
+    """The point chooser and "Reliability…" (shown with a profile), and the caption over the table."""
 
     point_changed = Signal(str)
     reliability_clicked = Signal()
@@ -112,10 +113,10 @@ class CalibrationControls(QWidget):
         self.point_combo.blockSignals(blocked)
         self.setVisible(bool(provenance))
         if provenance:
-            warning = " UNTRAINED weights: the probabilities mean nothing clinically." if untrained else ""
+            warning = " UNTRAINED weights: meaningless." if untrained else ""
             self.caption.setText(
-                f"{provenance.splitlines()[0]}. Probabilities are calibrated on the profile's labelled "
-                f"images; {ABOVE_MARK} = at or above the {point} operating point.{warning}"
+                f"{provenance.splitlines()[0]}: probabilities for data like its labelled images; "
+                f"{ABOVE_MARK} = at or above the {point} point.{warning}"
             )
         else:
             self.caption.setText(RAW_SCORE_MEANING)

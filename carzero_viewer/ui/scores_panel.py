@@ -13,11 +13,11 @@ reasons in short (:class:`~carzero_viewer.ui.applicability_banner.ApplicabilityB
 warning lists them in full): every score of the table is of that image.
 
 A finding's row shows the mean of its phrasings' scores and, on a second line, their count and spread
-(min–max), each phrasing's score on hover. The last column and the caption under the table come from
-:mod:`carzero_viewer.ui.calibration_controls`: the row's rank and what a raw logit means, or with a profile
-the calibrated probability and the operating-point chooser; "Reliability…" (button or context menu) asks
-for the selected calibrated row's plots. "Contrast with negation" carries :data:`NEGATION_CAVEAT` as its
-tooltip and, when ticked, as a visible note.
+(min–max), each phrasing's score on hover. The rank over the bar, the probability column and the caption over
+the table come from :mod:`carzero_viewer.ui.calibration_controls`: the row's rank and what a raw logit means,
+or with a profile the calibrated probability (in the rank's place) and the operating-point chooser;
+"Reliability…" (button or context menu) asks for the selected calibrated row's plots. "Contrast with negation"
+carries :data:`NEGATION_CAVEAT` as its tooltip and, when ticked, as a visible note.
 
 Sorting is numeric (items compare a sort key stored in ``SORT_ROLE``), and each row keeps its typed prompt in
 ``Qt.UserRole`` of the prompt cell, so selection survives any sort order.
@@ -96,9 +96,9 @@ UNTRAINED_COLOR = QColor(128, 128, 128)
 WARNING_COLOR = QColor(190, 90, 0)
 # Narrow value columns (pixels) leave the stretching prompt column ~200 px in the default 420 px dock, enough
 # for "There is pleural effusion." with the negation column shown; the header tooltips carry the long names.
-# The bar column holds the rank ("10th of 12") over the bar; the probability column ("not calibrated") shows
-# only with a profile.
-VALUE_COLUMN_WIDTHS = {SCORE_COLUMN: 62, BAR_COLUMN: 72, NEGATION_COLUMN: 100, CALIBRATED_COLUMN: 96}
+# The bar column holds the rank ("10th of 12") over the bar; with a profile the probability column ("not
+# calibrated") takes its place.
+VALUE_COLUMN_WIDTHS = {SCORE_COLUMN: 58, BAR_COLUMN: 66, NEGATION_COLUMN: 100, CALIBRATED_COLUMN: 96}
 _THERE_IS = re.compile(r"^\s*(there\s+(?:is|are))(\s+no\b)?\s*", re.IGNORECASE)
 _ARTICLE = re.compile(r"^(?:a|an|any)\s+", re.IGNORECASE)
 
@@ -239,9 +239,9 @@ class ScoresPanel(QWidget):
         for widget, stretch in (
             (self.negation_note, 0),
             (self.calibration, 0),
+            (self.calibration.caption, 0),  # above the table, so a short dock never scrolls it away
             (self.applicability, 0),
             (self.table, 1),
-            (self.calibration.caption, 0),
             (self.reading_label, 0),
             (self.status_label, 0),
         ):
@@ -368,13 +368,14 @@ class ScoresPanel(QWidget):
         self.applicability.show_reasons(reasons)
 
     def set_profile(self, provenance: str, point: str, untrained: bool) -> None:
-        """Show the loaded profile (``provenance`` "" when none) in the last column's header, the controls and
-        the caption; the cells follow at the next :meth:`set_results`."""
+        """Show the loaded profile (``provenance`` "" when none): the probability column replaces the rank
+        (bar) column, the controls and the caption say so; the cells follow at the next :meth:`set_results`."""
         self.calibration.set_profile(provenance, point, untrained)
         header = self.table.horizontalHeaderItem(CALIBRATED_COLUMN)
         if header is not None:
             header.setToolTip(f"{PROBABILITY_TOOLTIP}\n\n{provenance}")
         self.table.setColumnHidden(CALIBRATED_COLUMN, not provenance)
+        self.table.setColumnHidden(BAR_COLUMN, bool(provenance))  # the probability replaces the rank
 
     def calibrated_text(self, typed: str) -> str:
         """Row ``typed``'s probability cell ("0.731 ▲", "not calibrated") or, without a profile, its rank."""

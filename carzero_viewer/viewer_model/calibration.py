@@ -25,9 +25,8 @@ from carzero_viewer.calibration import (
 )
 
 RAW_SCORE_MEANING = (
-    "Raw score: CARZero's logit for the prompt on this image. Higher means the image matches that text "
-    "better than a lower-scored one; it is not a probability and has no fixed threshold. "
-    "Load a calibration profile (Settings) for probabilities."
+    "Raw score = CARZero's logit: higher means the image matches the text better than a lower-scored prompt; "
+    "not a probability, no fixed threshold (Settings > Calibration profile for probabilities)."
 )
 NOT_CALIBRATED = "not calibrated"
 

@@ -48,8 +48,7 @@ def test_a_finding_is_one_row_with_mean_and_spread(scores: ScoresPanel) -> None:
     scores.set_results([_result(key, 1.0), _result("Cardiomegaly", -1.0)], findings={key: aggregate})
     assert scores.shown_prompts() == [key, "Cardiomegaly"]
     cell = scores.table.item(0, PROMPT_COLUMN)
-    assert cell.text().startswith("Effusion") and "mean of 2 phrasings" in cell.text()
-    assert "spread 0.500\u20131.500" in cell.text()
+    assert cell.text() == "Effusion\u20282 phrasings: 0.50 to 1.50"
     assert EFFUSION.phrasings[1] in cell.toolTip() and "0.500" in cell.toolTip()
     assert scores.table.item(0, BAR_COLUMN).text() == "1st of 2"
     assert scores.calibration.caption.text() == RAW_SCORE_MEANING and scores.calibration.caption.isVisibleTo(
@@ -66,7 +65,7 @@ def test_profile_probabilities_are_in_0_1_and_rise_with_the_score(scores: Scores
     rows = {t: calibration.row("Effusion", EFFUSION.phrasings, s) for t, s in zip(typed, raw, strict=True)}
     scores.set_profile(calibration.provenance(), calibration.point, True)
     scores.set_results([_result(t, s) for t, s in zip(typed, raw, strict=True)], calibration=rows)
-    assert not scores.table.isColumnHidden(CALIBRATED_COLUMN)
+    assert not scores.table.isColumnHidden(CALIBRATED_COLUMN) and scores.table.isColumnHidden(BAR_COLUMN)
     texts = [scores.calibrated_text(t) for t in typed]
     probabilities = [float(text.split()[0]) for text in texts]
     assert all(0.0 <= p <= 1.0 for p in probabilities) and probabilities == sorted(probabilities)
