@@ -288,7 +288,8 @@ class ExportActions(QObject):
 
     @Slot()
     def export_study(self) -> None:
-        files, prompts, state = self.model.study.files, self.model.prompts.enabled, self.model.results.model
+        files, state = self.model.study.files, self.model.results.model
+        prompts = self.model.prompts.scored_texts(self.model.prompts.enabled)  # a finding: its phrasings
         if not files or not prompts or state is None or not state.weights_path:
             self._show_error("export study needs opened images, enabled prompts and a loaded model")
             return
@@ -307,6 +308,12 @@ class ExportActions(QObject):
         ]
         for prompt in prompts:
             arguments += ["--prompt", prompt]
+        if any(self.model.prompts.finding(typed) for typed in self.model.prompts.enabled):
+            self.notifications.notify(
+                "the study export writes each finding's phrasings as prompts of their own (the export command "
+                "has no findings or calibration yet)",
+                "info",
+            )
         style = self.model.display.style
         arguments += [
             "--out", str(folder), "--format", "png,pdf,csv,json,dcm", "--template", self.model.prompts.template,
