@@ -495,7 +495,12 @@ class ScoresPanel(QWidget):
         if negated is None:
             item.setText("—")
             item.setData(SORT_ROLE, math.nan)
-            item.setToolTip(f"{NEGATION_TOOLTIP}\nThe negation of this prompt has not been scored.")
+            why = (
+                "A finding is not contrasted with a negation: its phrasings are averaged instead."
+                if result.prompt.typed in self._findings
+                else "The negation of this prompt has not been scored."
+            )
+            item.setToolTip(f"{NEGATION_TOOLTIP}\n{why}")
             return item
         p = two_way_softmax(result.score, negated.score)
         item.setText(f"{100.0 * p:.1f} %" if math.isfinite(p) else "—")

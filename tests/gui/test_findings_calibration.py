@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from carzero_viewer.findings import Finding, FindingResult, PhrasingScore, Spread
+from carzero_viewer.settings import Settings
 from carzero_viewer.ui.calibration_controls import ABOVE_MARK
 from carzero_viewer.ui.calibration_dialog import ReliabilityDialog
 from carzero_viewer.ui.prompt_panel import PromptPanel
@@ -109,6 +110,29 @@ def test_reliability_dialog_draws_two_plots(qtbot) -> None:
     plots = dialog.plots()
     assert len(plots) == 2 and all(not p.isNull() and p.width() > 200 for p in plots)
     assert "sigmoid(" in dialog.details.text() and "youden" in dialog.details.text()
+
+
+def test_window_restores_listed_findings_and_the_profile(open_window, tmp_path: Path) -> None:
+    key = finding_key("Effusion")
+    path = write_test_profile(tmp_path / "kept.json", {"Effusion": EFFUSION.phrasings})
+    extra = {"findings": {"Effusion": list(EFFUSION.phrasings)}, "calibration_profile": str(path)}
+    window = open_window(
+        Settings(prompts=["Cardiomegaly", key], extra={**extra, "operating_point": "youden"})
+    )
+    assert window.model.prompts.finding(key) == EFFUSION
+    assert window.prompt_panel.reading(1) == "finding: mean of 2 phrasings"
+    assert window.model.calibration.profile is not None and window.scores_panel.calibration.isVisibleTo(
+        window
+    )
+    window.scores_panel.calibration.point_combo.setCurrentText("sensitivity_0.95")
+    assert window.model.calibration.point == "sensitivity_0.95"
+    assert window.settings.extra["operating_point"] == "sensitivity_0.95"
+    assert "sensitivity_0.95 point" in window.scores_panel.calibration.caption.text()
+
+
+def test_window_ignores_damaged_findings_in_the_settings(open_window) -> None:
+    window = open_window(Settings(prompts=["Finding: X"], extra={"findings": {"X": [1, 2]}}))
+    assert window.model.prompts.findings == {} and window.prompt_panel.all_prompts() == ["Finding: X"]
 
 
 def test_window_refuses_a_profile_of_other_weights(open_window, tmp_path: Path) -> None:
