@@ -9,24 +9,19 @@ person would see), not a widget rendering.
 from __future__ import annotations
 
 import gc
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from carzero_viewer.cli import main as cli_main
 from carzero_viewer.files import encode_image, write_bytes_atomic
-from carzero_viewer.findings import finding_for_label, library
 from carzero_viewer.paths import demo_model_dir
 from carzero_viewer.settings import Settings
 from carzero_viewer.ui.app import create_application
 from carzero_viewer.ui.main_window import MainWindow
 from carzero_viewer.ui.weights_choice import searched_locations
-from carzero_viewer.viewer_model.findings import finding_key
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
@@ -114,55 +109,6 @@ def shoot_compare_images(app: QApplication) -> None:
     dispose(app, window)
 
 
-def calibrate_demo(folder: Path) -> Path:
-    """A real profile of the demo (UNTRAINED) weights: ``calibrate`` on the NIH test images and their labels.
-
-    Only Atelectasis has 2 positives and 2 negatives among them, so it is the one finding calibrated (with
-    ``--min-cases 2``; the numbers mean nothing, the mechanics are real) and the others say why they are not.
-    """
-    images = folder / "nih"
-    images.mkdir()
-    data = ROOT / "tests" / "data"
-    for path in [*(data / "annotations" / "images").glob("*.png"), *(data / "cxr").glob("0000*.png")]:
-        shutil.copyfile(path, images / path.name)
-    out = folder / "demo_profile.json"
-    argv = ["calibrate", "--images", str(images), "--findings", "chestxray14", "--out", str(out)]
-    argv += ["--labels", str(data / "annotations" / "Data_Entry_2017.csv")]
-    argv += ["--weights", str(demo_model_dir()), "--device", "cpu", "--min-cases", "2"]
-    if cli_main(argv) != 0:
-        raise RuntimeError("calibrate failed")
-    return out
-
-
-def shoot_calibration(app: QApplication) -> None:
-    """Two findings and the prompts with a profile loaded (probability column), then the reliability dialog."""
-    window = fresh_window(app)
-    window.start_model([demo_model_dir()], "cpu")
-    wait(app, lambda: window.model_state is not None)
-    window.open_paths([ROOT / "resources" / "samples" / "00000344_003.png"])
-    wait(app, lambda: window.map_view is not None)
-    findings = library("chestxray14")
-    for label in ("Atelectasis", "Effusion"):
-        finding = finding_for_label(findings, label)
-        assert finding is not None
-        window.prompt_panel.add_finding(finding)
-    key = finding_key("Atelectasis")
-    wait(app, lambda: key in window.scores_panel.shown_prompts())
-    with tempfile.TemporaryDirectory() as folder:
-        assert window.calibration_view.load_profile(calibrate_demo(Path(folder)))
-        wait(app, lambda: window.scores_panel.calibrated_text(key).startswith(("0", "1")))
-        window.scores_panel.select_prompt(key)
-        wait(app, lambda: window.map_view is not None and window.map_view.prompt_text == "Atelectasis")
-        shoot(app, "calibrated_scores.png")
-        window.calibration_view.show_reliability(key)
-        dialog = window.calibration_view.dialog
-        assert dialog is not None
-        dialog.move(300, 150)
-        wait(app, dialog.isVisible)
-        shoot(app, "reliability_dialog.png")
-    dispose(app, window)
-
-
 def main() -> int:
     app = create_application()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -200,6 +146,8 @@ def main() -> int:
     dispose(app, window)
     shoot_prompt_grid(app)
     shoot_compare_images(app)
+    from screenshots_calibration import shoot_calibration  # it imports this module's helpers
+
     shoot_calibration(app)
     return 0
 
