@@ -93,7 +93,7 @@ class CalibrationControls(QWidget):
         self.caption.setStyleSheet("color: #555;")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Operating point:"))
+        row.addWidget(QLabel("Point:"))
         row.addWidget(self.point_combo)
         row.addStretch(1)
         row.addWidget(self.reliability_button)
@@ -113,11 +113,12 @@ class CalibrationControls(QWidget):
         self.point_combo.blockSignals(blocked)
         self.setVisible(bool(provenance))
         if provenance:
-            warning = " UNTRAINED weights: meaningless." if untrained else ""
-            self.caption.setText(
-                f"{provenance.splitlines()[0]}: probabilities for data like its labelled images; "
-                f"{ABOVE_MARK} = at or above the {point} point.{warning}"
-            )
+            name = provenance.splitlines()[0].removeprefix("Calibration profile: ")
+            warning = " \u00b7 UNTRAINED weights: meaningless" if untrained else ""
+            self.caption.setText(f"Profile {name} \u00b7 {ABOVE_MARK} = at or above {point}{warning}")
+            self.caption.setToolTip(f"{PROBABILITY_TOOLTIP}\n\n{provenance}")
         else:
             self.caption.setText(RAW_SCORE_MEANING)
-        self.caption.setToolTip(provenance)
+            self.caption.setToolTip(
+                f"{RAW_SCORE_MEANING} Settings > Calibration profile… gives probabilities."
+            )

@@ -89,6 +89,7 @@ NEGATION_TOOLTIP = (
 UNTRAINED_SUFFIX = "(UNTRAINED DEMO MODEL — outputs are meaningless)"
 NEGATION_TEMPLATE = "There is no {}."
 NO_EVIDENCE_PREFIX = "No evidence of: "
+MIN_TABLE_HEIGHT = 110  # px: a header and about four rows stay visible in a short dock (it scrolls instead)
 BAR_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 BAR_COLOR = QColor(70, 130, 200, 170)
@@ -289,6 +290,7 @@ class ScoresPanel(QWidget):
         table.sortByColumn(SCORE_COLUMN, Qt.SortOrder.DescendingOrder)
 
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.setMinimumHeight(MIN_TABLE_HEIGHT)
         return table
 
     # --- state -------------------------------------------------------------------------------------------

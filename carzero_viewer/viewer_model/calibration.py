@@ -25,8 +25,8 @@ from carzero_viewer.calibration import (
 )
 
 RAW_SCORE_MEANING = (
-    "Raw score = CARZero's logit: higher means the image matches the text better than a lower-scored prompt; "
-    "not a probability, no fixed threshold (Settings > Calibration profile for probabilities)."
+    "Raw score = CARZero's logit: higher = the image matches the text better than a lower-scored prompt; "
+    "not a probability, no threshold."
 )
 NOT_CALIBRATED = "not calibrated"
 

@@ -127,7 +127,7 @@ def test_window_restores_listed_findings_and_the_profile(open_window, tmp_path: 
     window.scores_panel.calibration.point_combo.setCurrentText("sensitivity_0.95")
     assert window.model.calibration.point == "sensitivity_0.95"
     assert window.settings.extra["operating_point"] == "sensitivity_0.95"
-    assert "sensitivity_0.95 point" in window.scores_panel.calibration.caption.text()
+    assert "at or above sensitivity_0.95" in window.scores_panel.calibration.caption.text()
 
 
 def test_window_ignores_damaged_findings_in_the_settings(open_window) -> None:
