@@ -178,6 +178,9 @@ def main() -> int:
     shoot_dicoms(app)
     shoot_prompt_grid(app)
     shoot_compare_images(app)
+    from screenshots_calibration import shoot_calibration  # it imports this module's helpers
+
+    shoot_calibration(app)
     return 0
 
 

@@ -95,6 +95,14 @@ class CalibrationProfile:
         """Calibrated names by canonical spelling, so ``Pleural_Thickening`` finds ``Pleural Thickening``."""
         return {canonical(name): name for name in self.findings}
 
+    def finding(self, name: str) -> FindingCalibration:
+        """The calibration of ``name`` (any spelling of a calibrated name), e.g. for its plots.
+
+        Raises:
+            CalibrationError: ``name`` is not calibrated in this profile.
+        """
+        return self._finding(name)
+
     def calibrates(self, finding: str, phrasings: tuple[str, ...] | None = None) -> bool:
         """Whether ``finding`` (any spelling of a calibrated name) has a calibration in this profile.
 

@@ -177,7 +177,12 @@ class EvalResult:
 
 def run(args: argparse.Namespace) -> int:
     from carzero_viewer.annotations import AnnotationSet, LabelMap, read_image_labels
-    from carzero_viewer.commands.eval_calibration import prepare_profile, write_eval_profile
+    from carzero_viewer.commands.eval_calibration import (
+        fit_eval_profile,
+        prepare_profile,
+        report_calibration,
+        write_eval_profile,
+    )
     from carzero_viewer.findings import Finding, all_phrasings, finding_for_label, load_findings
     from carzero_viewer.imaging import scan_folder
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
@@ -216,10 +221,11 @@ def run(args: argparse.Namespace) -> int:
     summary = summarise(result, label_map, image_labels, args.bootstrap, args.seed)
     runtime = time.perf_counter() - started
     document = _summary_document(args, engine, template, class_prompts.texts, result, summary, runtime)
-    _write_outputs(args.out, result, summary, document, engine.info.is_untrained, args.force)
-    # after eval's own outputs, so a profile that cannot be fitted loses none of them
-    if image_labels is not None:
-        write_eval_profile(args, engine, labelled_classes(result, label_map, image_labels), class_findings)
+    labelled = labelled_classes(result, label_map, image_labels) if image_labels is not None else []
+    fitted = fit_eval_profile(args, engine, labelled, class_findings)
+    calibration = report_calibration(args, fitted)
+    _write_outputs(args.out, result, summary, document, engine.info.is_untrained, args.force, calibration)
+    write_eval_profile(args, fitted)  # after eval's own outputs, so a failed fit loses none of them
     print(
         f"scored {result.scored} image(s), {len(result.box_rows)} box(es) in {runtime:.1f} s; "
         f"wrote {args.out / 'report.html'}",
@@ -569,8 +575,10 @@ def _write_outputs(
     document: dict[str, Any],
     untrained: bool,
     force: bool,
+    calibration: tuple[dict[str, Any], str] | None = None,
 ) -> None:
-    """Write :data:`OUTPUT_NAMES` (CSV cells neutralised against formulas, JSON with null for NaN)."""
+    """Write :data:`OUTPUT_NAMES` (CSV cells neutralised against formulas, JSON with null for NaN); the report
+    shows ``calibration`` (the ``--calibration-out`` profile's document and file name)."""
     from carzero_viewer.commands.eval_report import render_report
     from carzero_viewer.files import write_json_atomic, write_text_atomic
 
@@ -581,5 +589,5 @@ def _write_outputs(
     write_text_atomic(out / "summary.csv", _csv_text(SUMMARY_COLUMNS, summary), force)
     write_json_atomic(out / "summary.json", document, force)
     write_text_atomic(
-        out / "report.html", render_report(document, summary, result.examples, untrained), force
+        out / "report.html", render_report(document, summary, result.examples, untrained, calibration), force
     )

@@ -257,10 +257,62 @@ def _definitions(definitions: dict[str, Any]) -> str:
     )
 
 
+def calibration_section(profile: dict[str, Any], name: str) -> str:
+    """The ``--calibration-out`` profile's calibration of each class (its JSON document and file name):
+    counts, Platt map, ECE before/after, and the Youden operating point with its rates; the classes left out
+    with why; the provenance."""
+    rows = []
+    for finding in profile["findings"]:
+        youden = finding["operating_points"]["youden"]
+        rows.append(
+            {
+                "class": finding["name"],
+                "positives": finding["n_positive"],
+                "negatives": finding["n_negative"],
+                "map": f"sigmoid({finding['platt']['slope']:.4g} \u00d7 s + {finding['platt']['intercept']:.4g})",
+                "ece_before": finding["reliability_before"]["ece"],
+                "ece_after": finding["reliability_after"]["ece"],
+                "threshold": youden["threshold"],
+                "sensitivity": youden["sensitivity"],
+                "specificity": youden["specificity"],
+            }
+        )
+    provenance = profile["provenance"]
+    excluded = "".join(
+        f"<li>{html.escape(e['name'])}: {html.escape(e['reason'])}</li>" for e in profile["excluded"]
+    )
+    return (
+        f"<h2>Calibration profile {html.escape(name)}</h2>"
+        + _table(
+            rows,
+            [
+                ("class", "class"),
+                ("positives", "positives"),
+                ("negatives", "negatives"),
+                ("map", "probability (s = raw score)"),
+                ("ece_before", "ECE before (sigmoid of s)"),
+                ("ece_after", "ECE after (held out)"),
+                ("threshold", "Youden threshold on s"),
+                ("sensitivity", "sensitivity"),
+                ("specificity", "specificity"),
+            ],
+        )
+        + (f"<p class='note'>Not calibrated:</p><ul class='note'>{excluded}</ul>" if excluded else "")
+        + f"<p class='note'>Fitted on {html.escape(provenance['labels_file'])} "
+        f"({provenance['images_scored']} images), weights SHA-256 {html.escape(provenance['weights_sha256'])}, "
+        f"{html.escape(provenance['created_utc'])}. {html.escape(profile['method'])}.</p>"
+    )
+
+
 def render_report(
-    document: dict[str, Any], summary: Sequence[dict[str, Any]], examples: Sequence[Example], untrained: bool
+    document: dict[str, Any],
+    summary: Sequence[dict[str, Any]],
+    examples: Sequence[Example],
+    untrained: bool,
+    calibration: tuple[dict[str, Any], str] | None = None,
 ) -> str:
-    """The complete self-contained HTML page."""
+    """The complete self-contained HTML page (with ``calibration``, the profile's JSON document and file name:
+    its section after the classification table)."""
     stamp = f'<div class="stamp">{html.escape(UNTRAINED_STAMP)}</div>' if untrained else ""
     model = document["model"]
     parts = [
@@ -332,6 +384,8 @@ def render_report(
             )
         )
         parts.append(f"<img alt='AUROC bars' src='data:image/png;base64,{auroc_figure(rows, untrained)}'>")
+    if calibration is not None:
+        parts.append(calibration_section(*calibration))
     if examples:
         parts.append("<h2>Examples (prompt map over the image; green: ground-truth boxes)</h2>")
         parts.append(

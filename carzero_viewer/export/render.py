@@ -104,6 +104,7 @@ class LegendInfo:
         style_summary: the display settings in words ("" to let the renderer describe the style).
         applicability_reasons: why the image is outside what the model was trained on (the sentences of the
             applicability check); empty when it is within it.
+        calibration: the calibrated probability line with its profile's provenance ("" without a profile).
     """
 
     typed_prompt: str = ""
@@ -121,6 +122,7 @@ class LegendInfo:
     map_caption: str = ""
     style_summary: str = ""
     applicability_reasons: tuple[str, ...] = ()
+    calibration: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -367,6 +369,8 @@ def legend_lines(legend: LegendInfo, style: HeatmapStyle | None) -> list[tuple[s
         lines.append(
             (f"Score: {legend.score:+.4f}  (raw logit, higher = more likely; not a probability)", TEXT_COLOUR)
         )
+    if legend.calibration:
+        lines.append((legend.calibration, TEXT_COLOUR))
     lines.append((f"Image: {legend.image_name}", TEXT_COLOUR))
     if legend.applicability_reasons:
         lines.append((APPLICABILITY_TITLE, APPLICABILITY_COLOUR))
@@ -479,7 +483,13 @@ def with_legend(
 
 
 def describe_figure(
-    what: str, prompt: str, score: float | None, model: str, untrained: bool, reasons: Sequence[str] = ()
+    what: str,
+    prompt: str,
+    score: float | None,
+    model: str,
+    untrained: bool,
+    reasons: Sequence[str] = (),
+    calibration: str = "",
 ) -> str:
     """One-sentence provenance of an exported figure (PNG ``Description``, DICOM derivation text).
 
@@ -490,8 +500,10 @@ def describe_figure(
         model: the model's identity, e.g. ``"0123456789ab@cpu-fp32 (verified)"``.
         untrained: the demo model produced it.
         reasons: why the image is outside what the model was trained on (empty: it is within it).
+        calibration: the calibrated probability line (:attr:`LegendInfo.calibration`), "" without a profile.
     """
     scored = f" (score {score:+.4f}, raw logit)" if score is not None else ""
+    scored += f"; {calibration}" if calibration and prompt else ""
     subject = f" for the prompt '{prompt}'{scored}" if prompt else ""
     warning = f" {UNTRAINED_TEXT}." if untrained else ""
     if reasons:

@@ -22,6 +22,7 @@ from carzero_viewer.findings.library import (
     finding_for_label,
     library,
     load_findings,
+    parse_findings,
     read_findings_file,
 )
 
@@ -39,5 +40,6 @@ __all__ = [
     "library",
     "load_findings",
     "mean_map",
+    "parse_findings",
     "read_findings_file",
 ]

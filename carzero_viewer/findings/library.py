@@ -98,6 +98,18 @@ def read_findings_file(path: str | Path, label_map: LabelMap | None = None) -> t
     return _parse(data, path, label_map or LabelMap.builtin())
 
 
+def parse_findings(
+    data: object, source: str | Path, label_map: LabelMap | None = None
+) -> tuple[Finding, ...]:
+    """The findings of an already-parsed document of the finding-file form (e.g. kept in the settings file),
+    checked as a finding file is.
+
+    Raises:
+        FindingsError: not an object of lists, or a bad name or phrasing (``source`` named).
+    """
+    return _parse(data, source, label_map or LabelMap.builtin())
+
+
 def finding_for_label(
     findings: tuple[Finding, ...], label: str, label_map: LabelMap | None = None
 ) -> Finding | None:

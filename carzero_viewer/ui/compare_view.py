@@ -290,7 +290,7 @@ class CompareImages(QDialog):
         reference, response = self._reference, self._model.results.response
         if reference is None or response is None:
             return
-        prompts = [result.prompt.typed for result in response.results]
+        prompts = self._model.prompts.scored_texts(result.prompt.typed for result in response.results)
         template = self._model.prompts.template
         self._book.bind(reference.content_hash, template)
         missing, _ = self._book.missing(prompts, False)
@@ -330,7 +330,8 @@ class CompareImages(QDialog):
         current = response.result_for(typed) if typed is not None and response is not None else None
         reference = None
         if typed is not None and self._reference is not None:
-            reference = next(iter(self._book.collect([typed], False).results), None)
+            findings = self._model.prompts.findings  # a finding: the mean of its phrasings' results
+            reference = next(iter(self._book.collect([typed], False, findings).results), None)
         if model.record is None:
             no_prompt = "no image open"
         else:

@@ -139,7 +139,20 @@ class ExportActions(QObject):
             map_high=view.high if view else None,
             map_caption=view.caption if view else "",
             applicability_reasons=self._reasons(),
+            calibration=self._calibration(result),
         )
+
+    def _calibration(self, result: PromptResult | None) -> str:
+        """The calibrated-probability line of ``result`` with the profile's provenance ("" without a profile)."""
+        if result is None:
+            return ""
+        calibration = self.model.calibration
+        return calibration.summary(self.model.row_calibration(result.prompt.typed, result.score))
+
+    def _probability(self, result: PromptResult) -> str:
+        """`` P=0.731`` for a contact-sheet tile of a calibrated row, else ""."""
+        probability = self.model.row_calibration(result.prompt.typed, result.score).probability
+        return f"  P={probability:.3f}" if probability is not None else ""
 
     def _boxes(self) -> list[BoxSpec]:
         """The visible boxes as the canvas draws them: class colour, source line style, source in the label."""
@@ -164,6 +177,7 @@ class ExportActions(QObject):
             model,
             bool(state and state.is_untrained),
             self._reasons(),
+            self._calibration(result),
         )
 
     def view_figure(self) -> np.ndarray:
@@ -198,7 +212,7 @@ class ExportActions(QObject):
             tiles.append(
                 (
                     render_image(RenderRequest(display, view.values, style)),
-                    f"{result.score:+.3f} {result.prompt.text}",
+                    f"{result.score:+.3f} {result.prompt.text}{self._probability(result)}",
                 )
             )
         selected, _ = self._selected()
@@ -274,7 +288,8 @@ class ExportActions(QObject):
 
     @Slot()
     def export_study(self) -> None:
-        files, prompts, state = self.model.study.files, self.model.prompts.enabled, self.model.results.model
+        files, state = self.model.study.files, self.model.results.model
+        prompts = self.model.prompts.scored_texts(self.model.prompts.enabled)  # a finding: its phrasings
         if not files or not prompts or state is None or not state.weights_path:
             self._show_error("export study needs opened images, enabled prompts and a loaded model")
             return
@@ -293,6 +308,12 @@ class ExportActions(QObject):
         ]
         for prompt in prompts:
             arguments += ["--prompt", prompt]
+        if any(self.model.prompts.finding(typed) for typed in self.model.prompts.enabled):
+            self.notifications.notify(
+                "the study export writes each finding's phrasings as prompts of their own (the export command "
+                "has no findings or calibration yet)",
+                "info",
+            )
         style = self.model.display.style
         arguments += [
             "--out", str(folder), "--format", "png,pdf,csv,json,dcm", "--template", self.model.prompts.template,

@@ -109,6 +109,7 @@ class InferenceWorker(QObject):
                     checkpoint=info.checkpoint.name,
                     weights_path=str(info.checkpoint),
                     short_checksum=info.short_checksum,
+                    sha256=info.sha256,
                     status=info.status.value,
                     status_detail=info.status_detail,
                     device=spec.label,

@@ -92,6 +92,8 @@ class MainChrome(QObject):
     close_study_requested = Signal()
     model_requested = Signal(list, str)  # weights folders to try (Path), device
     cancel_requested = Signal()
+    profile_requested = Signal()  # Settings > Calibration profile…
+    profile_cleared = Signal()  # Settings > No calibration profile
     error = Signal(str)
 
     def __init__(
@@ -288,6 +290,9 @@ class MainChrome(QObject):
         settings = bar.addMenu("&Settings")
         self._action(settings, "Model…", self.edit_model_settings)
         self._action(settings, "Download the CARZero weights…", self.download_weights)
+        settings.addSeparator()
+        self._action(settings, "Calibration profile…", self.profile_requested.emit)
+        self._action(settings, "No calibration profile", self.profile_cleared.emit)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "shortcuts")
         self._action(help_menu, "About", self.show_about)

@@ -22,6 +22,7 @@ from carzero_viewer.files import WriteError
 from carzero_viewer.imaging import ImageRecord, check_applicability, model_view
 from carzero_viewer.settings import Settings, load_settings, save_settings
 from carzero_viewer.ui.applicability_banner import ApplicabilityBanner
+from carzero_viewer.ui.calibration_view import CalibrationView
 from carzero_viewer.ui.canvas import ImageCanvas
 from carzero_viewer.ui.grey_levels import chest_presets
 from carzero_viewer.ui.ground_truth_panel import GroundTruthPanel
@@ -84,6 +85,8 @@ class MainWindow(QMainWindow):
         self.ground_truth_panel.set_template(self.settings.prompt_template)
         self.bridge = InferenceBridge(self)
         self.chrome = MainChrome(self, self.model, self._chrome_views(), self, self.bridge)
+        self.calibration_view = CalibrationView(self.model, self, self.chrome)
+        self.calibration_view.restore()  # the listed findings before the list itself
 
         self.prompt_panel.set_template(self.settings.prompt_template)
         disabled = self.settings.extra.get(DISABLED_KEY, [])
@@ -434,7 +437,7 @@ class MainWindow(QMainWindow):
         """Show the known results and select the prompt the model picked (its map is drawn on selection)."""
         self._auto_selecting = True
         try:
-            self.scores_panel.set_results(response.results, response.negations or None, keep)  # emits
+            self.scores_panel.show_response(response, keep, self.calibration_view.rows(response))  # emits
             selected = self.scores_panel.selected_prompt()
             if selected is not None and self.model.results.map_view is None:  # selection unchanged: redraw
                 self._on_prompt_selected(selected)

@@ -10,6 +10,11 @@ Duplicates are refused (compared case- and whitespace-insensitively) so that one
 template for bare findings is editable here; an invalid template (not exactly one ``{}``) is shown in red and
 never applied, so the engine only ever receives a template it accepts.
 
+A whole finding (a name and its phrasings, :mod:`carzero_viewer.findings`) is added from the "Quick add"
+menu's built-in libraries or from a user's JSON file ("Findings from a file…", read by the window): it is
+one row, listed under its key ``"Finding: <name>"``, whose second line says how many phrasings are scored
+and whose tooltip lists them; it is not edited in place (its phrasings are its identity).
+
 Reordering by drag and drop uses ``InternalMove`` in a small :class:`QListWidget` subclass that reports the
 drop once it is complete, instead of watching the model's insert/remove signals (which fire half-way through
 a move with the list in an intermediate state).
@@ -36,12 +41,14 @@ from PySide6.QtWidgets import (
 )
 
 from carzero_viewer.errors import PromptError
+from carzero_viewer.findings import LIBRARIES, Finding, FindingsError, library
 from carzero_viewer.inference.prompts import (
     DEFAULT_TEMPLATE,
     explain_prompt,
     process_prompt,
     validate_template,
 )
+from carzero_viewer.viewer_model.findings import finding_key
 
 DEFAULT_PROMPTS = (
     "There is pneumothorax.",
@@ -144,12 +151,15 @@ class PromptPanel(QWidget):
 
     prompts_changed = Signal(list)  # enabled prompts, in list order
     template_changed = Signal(str)  # a new *valid* template
+    finding_added = Signal(object)  # a Finding about to be listed (the window registers it with the model)
+    findings_file_requested = Signal()  # "Findings from a file…": the window asks for the file
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("promptPanel")
         self._template = DEFAULT_TEMPLATE
         self._updating = False
+        self._findings: dict[str, Finding] = {}  # by row key
 
         self.list_widget = _PromptList()
         self.list_widget.setToolTip(
@@ -246,6 +256,24 @@ class PromptPanel(QWidget):
         finally:
             self._updating = False
         self._update_buttons()
+
+    def set_findings(self, findings: list[Finding]) -> None:
+        """Know ``findings`` (restored from the settings) so their rows show as findings; no signal."""
+        self._findings.update({finding_key(f.name): f for f in findings})
+        self._decorate_all()
+
+    def add_finding(self, finding: Finding) -> bool:
+        """List ``finding`` as one row (a newer one of the same name replaces its phrasings).
+
+        Returns whether a row was added; ``finding_added`` is emitted first so the model knows its phrasings.
+        """
+        key = finding_key(finding.name)
+        self._findings[key] = finding
+        self.finding_added.emit(finding)
+        if self._is_duplicate(key):
+            self._decorate_all()
+            return False
+        return self.add_prompt(key)
 
     def all_prompts(self) -> list[str]:
         return [self._text(self.list_widget.item(i)) for i in range(self.list_widget.count())]
@@ -352,7 +380,29 @@ class PromptPanel(QWidget):
                 action.setData(finding_text(label))
                 action.setToolTip(f"Adds {finding_text(label)!r}")
             submenu.triggered.connect(self._on_quick_add)
+        menu.addSeparator()
+        for name in LIBRARIES:
+            try:
+                findings = library(name)
+            except FindingsError as exc:  # pragma: no cover - package data, checked by the findings tests
+                menu.addAction(f"{name}: {exc.message}").setEnabled(False)
+                continue
+            submenu = menu.addMenu(f"Findings: {name}")
+            for finding in findings:
+                action = submenu.addAction(f"{finding.name} ({len(finding.phrasings)} phrasings)")
+                action.setData(finding)
+                action.setToolTip("\n".join(finding.phrasings))
+            submenu.addSeparator()
+            submenu.addAction(f"All {len(findings)}").setData(findings)
+            submenu.triggered.connect(self._on_add_findings)
+        menu.addAction("Findings from a file\u2026", self.findings_file_requested.emit)
         return menu
+
+    def _on_add_findings(self, action) -> None:
+        data = action.data()
+        for finding in data if isinstance(data, tuple) else (data,):
+            if isinstance(finding, Finding):
+                self.add_finding(finding)
 
     def _on_quick_add(self, action) -> None:
         data = action.data()
@@ -368,6 +418,8 @@ class PromptPanel(QWidget):
             | Qt.ItemFlag.ItemIsDragEnabled
         )
         item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
+        if text in self._findings:
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
         item.setData(Qt.ItemDataRole.UserRole, text)
         item.setCheckState(Qt.CheckState.Checked if enabled else Qt.CheckState.Unchecked)
         self._decorate(item)
@@ -391,6 +443,13 @@ class PromptPanel(QWidget):
         """Second line and tooltip with what the model reads; warning colour when it reads nothing or a
         truncated text (the CLI's flags)."""
         typed = self._text(item)
+        finding = self._findings.get(typed)
+        if finding is not None:
+            count = len(finding.phrasings)
+            item.setToolTip("The mean score and mean map of:\n" + "\n".join(finding.phrasings))
+            item.setData(READING_ROLE, f"finding: mean of {count} phrasing{'s' if count != 1 else ''}")
+            item.setForeground(QBrush())
+            return
         try:
             processed = process_prompt(typed, self._template)
         except PromptError as exc:

@@ -12,6 +12,13 @@ When the shown image is outside what the model was trained on, an orange warning
 reasons in short (:class:`~carzero_viewer.ui.applicability_banner.ApplicabilityBanner`, compact; the canvas's
 warning lists them in full): every score of the table is of that image.
 
+A finding's row shows the mean of its phrasings' scores and, on a second line, their count and spread
+(min–max), each phrasing's score on hover. The rank over the bar, the probability column and the caption over
+the table come from :mod:`carzero_viewer.ui.calibration_controls`: the row's rank and what a raw logit means,
+or with a profile the calibrated probability (in the rank's place) and the operating-point chooser;
+"Reliability…" (button or context menu) asks for the selected calibrated row's plots. "Contrast with negation"
+carries :data:`NEGATION_CAVEAT` as its tooltip and, when ticked, as a visible note.
+
 Sorting is numeric (items compare a sort key stored in ``SORT_ROLE``), and each row keeps its typed prompt in
 ``Qt.UserRole`` of the prompt cell, so selection survives any sort order.
 
@@ -26,7 +33,7 @@ from __future__ import annotations
 import math
 import re
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +41,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableWidget,
@@ -42,16 +50,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from carzero_viewer.findings import FindingResult
 from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE, explain_prompt, is_bare_finding
 from carzero_viewer.types import PromptReading, PromptResult
 from carzero_viewer.ui.applicability_banner import ApplicabilityBanner
+from carzero_viewer.ui.calibration_controls import (
+    PROBABILITY_HEADER,
+    PROBABILITY_TOOLTIP,
+    CalibrationControls,
+    calibrated_cell,
+    finding_cell_text,
+    finding_tooltip,
+    rank_cell,
+)
+from carzero_viewer.viewer_model import ScoreResponse
+from carzero_viewer.viewer_model.calibration import RowCalibration
 
-PROMPT_COLUMN, SCORE_COLUMN, BAR_COLUMN, NEGATION_COLUMN = range(4)
+PROMPT_COLUMN, SCORE_COLUMN, BAR_COLUMN, NEGATION_COLUMN, CALIBRATED_COLUMN = range(5)
+NEGATION_CAVEAT = (
+    "A published reproduction found CARZero's negated prompts ('There is no X') near chance on ChestX-ray14 "
+    "(AUROC 0.43), and positive-vs-negative pairing below positive prompts alone (AUROC 0.77 vs 0.81): read "
+    "this as a comparison aid, not as evidence of absence."
+)
 SCORE_TOOLTIP = (
     "Official CARZero score = (i2t + t2i) / 2: a raw logit, higher = more likely; not a calibrated "
     "probability. Compare prompts on the same image."
 )
-BAR_TOOLTIP = "Relative position of the score between the lowest and the highest score shown (a ranking aid)."
+BAR_TOOLTIP = (
+    "Relative position of the score between the lowest and the highest score shown (a ranking aid), and the "
+    "row's rank among them."
+)
 NEGATION_HEADER = "P(pos vs neg)"
 NEGATION_TOOLTIP = (
     "Two-way softmax of two raw scores: exp(s_pos) / (exp(s_pos) + exp(s_neg)), where s_pos is the prompt's "
@@ -61,6 +89,7 @@ NEGATION_TOOLTIP = (
 UNTRAINED_SUFFIX = "(UNTRAINED DEMO MODEL — outputs are meaningless)"
 NEGATION_TEMPLATE = "There is no {}."
 NO_EVIDENCE_PREFIX = "No evidence of: "
+MIN_TABLE_HEIGHT = 110  # px: a header and about four rows stay visible in a short dock (it scrolls instead)
 BAR_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 BAR_COLOR = QColor(70, 130, 200, 170)
@@ -68,7 +97,9 @@ UNTRAINED_COLOR = QColor(128, 128, 128)
 WARNING_COLOR = QColor(190, 90, 0)
 # Narrow value columns (pixels) leave the stretching prompt column ~200 px in the default 420 px dock, enough
 # for "There is pleural effusion." with the negation column shown; the header tooltips carry the long names.
-VALUE_COLUMN_WIDTHS = {SCORE_COLUMN: 62, BAR_COLUMN: 56, NEGATION_COLUMN: 100}
+# The bar column holds the rank ("10th of 12") over the bar; with a profile the probability column ("not
+# calibrated") takes its place.
+VALUE_COLUMN_WIDTHS = {SCORE_COLUMN: 58, BAR_COLUMN: 66, NEGATION_COLUMN: 100, CALIBRATED_COLUMN: 96}
 _THERE_IS = re.compile(r"^\s*(there\s+(?:is|are))(\s+no\b)?\s*", re.IGNORECASE)
 _ARTICLE = re.compile(r"^(?:a|an|any)\s+", re.IGNORECASE)
 
@@ -140,7 +171,8 @@ class _SortItem(QTableWidgetItem):
 
 
 class _BarDelegate(QStyledItemDelegate):
-    """Paints a horizontal bar whose length is the fraction in ``BAR_ROLE``."""
+    """Paints a horizontal bar whose length is the fraction in ``BAR_ROLE``, the cell's text (the rank) over
+    it."""
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -153,6 +185,11 @@ class _BarDelegate(QStyledItemDelegate):
         rect.setWidth(max(1, int(rect.width() * max(0.0, min(1.0, fraction)))))
         painter.save()
         painter.fillRect(rect, BAR_COLOR)
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        if isinstance(text, str) and text:  # again over the bar, which would dim it
+            painter.drawText(
+                option.rect.adjusted(3, 0, -3, 0), int(index.data(Qt.ItemDataRole.TextAlignmentRole)), text
+            )
         painter.restore()
 
 
@@ -161,12 +198,15 @@ class ScoresPanel(QWidget):
 
     prompt_selected = Signal(str)  # the typed prompt of the selected row
     negation_mode_changed = Signal(bool)
+    reliability_requested = Signal(str)  # the typed prompt (or finding key) whose plots to show
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("scoresPanel")
         self._results: list[PromptResult] = []
         self._negations: dict[str, PromptResult] = {}
+        self._findings: dict[str, FindingResult] = {}
+        self._calibration: dict[str, RowCalibration] = {}
         self._untrained = False
 
         self.title_label = QLabel()
@@ -181,10 +221,42 @@ class ScoresPanel(QWidget):
         self.negation_checkbox = QCheckBox("Contrast with negation")
         self.negation_checkbox.setToolTip(
             "Also score each prompt's negation (e.g. 'There is no pneumothorax.') and show the two-way "
-            "softmax of the two raw scores."
+            f"softmax of the two raw scores.\n\n{NEGATION_CAVEAT}"
         )
+        self.negation_note = QLabel(NEGATION_CAVEAT)
+        self.negation_note.setWordWrap(True)
+        self.negation_note.setStyleSheet(f"color: {WARNING_COLOR.name()};")
+        self.negation_note.hide()
+        self.calibration = CalibrationControls()
 
-        self.table = QTableWidget(0, 4)
+        self.table = self._build_table()
+
+        top = QHBoxLayout()
+        top.addWidget(self.title_label, 1)
+        top.addWidget(self.negation_checkbox)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        for widget, stretch in (
+            (self.negation_note, 0),
+            (self.calibration, 0),
+            (self.calibration.caption, 0),  # above the table, so a short dock never scrolls it away
+            (self.applicability, 0),
+            (self.table, 1),
+            (self.reading_label, 0),
+            (self.status_label, 0),
+        ):
+            layout.addWidget(widget, stretch)
+
+        self.table.itemSelectionChanged.connect(self._on_selection_changed)
+        self.table.customContextMenuRequested.connect(self._on_context_menu)
+        self.negation_checkbox.toggled.connect(self._on_negation_toggled)
+        self.calibration.reliability_clicked.connect(self._request_reliability)
+        self._update_title()
+
+    def _build_table(self) -> QTableWidget:
+        """The five columns with their header tooltips, sorted by score (descending)."""
+        table = QTableWidget(0, 5)
         for column, (title, tip) in enumerate(
             (
                 (
@@ -194,41 +266,32 @@ class ScoresPanel(QWidget):
                 ("Score", SCORE_TOOLTIP),
                 ("Relative", BAR_TOOLTIP),
                 (NEGATION_HEADER, NEGATION_TOOLTIP),
+                (PROBABILITY_HEADER, PROBABILITY_TOOLTIP),
             )
         ):
             header_item = QTableWidgetItem(title)
             header_item.setToolTip(tip)
-            self.table.setHorizontalHeaderItem(column, header_item)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
+            table.setHorizontalHeaderItem(column, header_item)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setWordWrap(False)
+        header = table.horizontalHeader()
         header.setSectionResizeMode(PROMPT_COLUMN, QHeaderView.ResizeMode.Stretch)
         for column, width in VALUE_COLUMN_WIDTHS.items():
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            self.table.setColumnWidth(column, width)
-        self.table.setItemDelegateForColumn(BAR_COLUMN, _BarDelegate(self.table))
-        self.table.setColumnHidden(NEGATION_COLUMN, True)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(SCORE_COLUMN, Qt.SortOrder.DescendingOrder)
+            table.setColumnWidth(column, width)
+        table.setItemDelegateForColumn(BAR_COLUMN, _BarDelegate(table))
+        table.setColumnHidden(NEGATION_COLUMN, True)
+        table.setColumnHidden(CALIBRATED_COLUMN, True)
+        table.setSortingEnabled(True)
+        table.sortByColumn(SCORE_COLUMN, Qt.SortOrder.DescendingOrder)
 
-        top = QHBoxLayout()
-        top.addWidget(self.title_label, 1)
-        top.addWidget(self.negation_checkbox)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(self.applicability)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.reading_label)
-        layout.addWidget(self.status_label)
-
-        self.table.itemSelectionChanged.connect(self._on_selection_changed)
-        self.negation_checkbox.toggled.connect(self._on_negation_toggled)
-        self._update_title()
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.setMinimumHeight(MIN_TABLE_HEIGHT)
+        return table
 
     # --- state -------------------------------------------------------------------------------------------
     def set_results(
@@ -236,16 +299,23 @@ class ScoresPanel(QWidget):
         results: list[PromptResult],
         negations: dict[str, PromptResult] | None = None,
         keep: str | None = None,
+        findings: dict[str, FindingResult] | None = None,
+        calibration: dict[str, RowCalibration] | None = None,
     ) -> None:
         """Fill the table and select ``keep`` if present, else the top row (emits ``prompt_selected``).
 
         Args:
-            results: one result per prompt.
+            results: one result per row (a typed prompt, or a finding's aggregate).
             negations: typed prompt -> result of its negated prompt (used when negation mode is on).
             keep: the typed prompt to keep selected.
+            findings: finding key -> its phrasings' scores and spread, for the finding rows.
+            calibration: typed prompt -> what the loaded profile says of it (used once
+                :meth:`set_profile` has shown a profile).
         """
         self._results = list(results)
         self._negations = dict(negations or {})
+        self._findings = dict(findings or {})
+        self._calibration = dict(calibration or {})
         scores = [r.score for r in self._results if math.isfinite(r.score)]
         low, high = (min(scores), max(scores)) if scores else (0.0, 0.0)
         header = self.table.horizontalHeader()
@@ -267,9 +337,16 @@ class ScoresPanel(QWidget):
         else:
             self._show_reading(None)
 
+    def show_response(
+        self, response: ScoreResponse, keep: str | None, calibration: dict[str, RowCalibration]
+    ) -> None:
+        """:meth:`set_results` of everything ``response`` holds (rows, negations, findings)."""
+        self.set_results(response.results, response.negations or None, keep, response.findings, calibration)
+
     def clear(self, message: str = "No scores yet") -> None:
         self._results = []
         self._negations = {}
+        self._findings = {}
         self.table.clearSelection()
         self.table.setRowCount(0)
         self.status_label.setText(message)
@@ -283,7 +360,7 @@ class ScoresPanel(QWidget):
         self._untrained = untrained
         self._update_title()
         for row in range(self.table.rowCount()):
-            for column in (SCORE_COLUMN, NEGATION_COLUMN):
+            for column in (SCORE_COLUMN, NEGATION_COLUMN, CALIBRATED_COLUMN):
                 item = self.table.item(row, column)
                 if item is not None:
                     self._style_value(item)
@@ -291,6 +368,23 @@ class ScoresPanel(QWidget):
     def set_applicability(self, reasons: tuple[str, ...]) -> None:
         """Warn that the scores are of an image outside what the model was trained on (hidden when empty)."""
         self.applicability.show_reasons(reasons)
+
+    def set_profile(self, provenance: str, point: str, untrained: bool) -> None:
+        """Show the loaded profile (``provenance`` "" when none): the probability column replaces the rank
+        (bar) column, the controls and the caption say so; the cells follow at the next :meth:`set_results`."""
+        self.calibration.set_profile(provenance, point, untrained)
+        header = self.table.horizontalHeaderItem(CALIBRATED_COLUMN)
+        if header is not None:
+            header.setToolTip(f"{PROBABILITY_TOOLTIP}\n\n{provenance}")
+        self.table.setColumnHidden(CALIBRATED_COLUMN, not provenance)
+        self.table.setColumnHidden(BAR_COLUMN, bool(provenance))  # the probability replaces the rank
+
+    def calibrated_text(self, typed: str) -> str:
+        """Row ``typed``'s probability cell ("0.731 ▲", "not calibrated") or, without a profile, its rank."""
+        rows = [row for row in range(self.table.rowCount()) if self._typed_at(row) == typed]
+        column = CALIBRATED_COLUMN if self.calibration.provenance else BAR_COLUMN
+        item = self.table.item(rows[0], column) if rows else None
+        return item.text() if item is not None else ""
 
     def is_untrained(self) -> bool:
         return self._untrained
@@ -332,35 +426,69 @@ class ScoresPanel(QWidget):
         self.reading_label.setText(summary)
         self.reading_label.setVisible(bool(summary))
 
-    def _fill_row(self, row: int, result: PromptResult, low: float, high: float) -> None:
+    def _name_item(self, result: PromptResult) -> QTableWidgetItem:
+        """The prompt cell: the typed prompt and what the model reads, or a finding and its spread."""
         typed = result.prompt.typed
-        reading = explain_prompt(result.prompt, result.truncated)
-        name = _SortItem(_prompt_cell_text(typed, reading))
-        name.setData(Qt.ItemDataRole.UserRole, typed)
-        if reading.flags:
-            name.setForeground(QBrush(WARNING_COLOR))
-        name.setToolTip(
-            "\n".join(
-                (f"Typed: {typed}", f"Model text: {result.prompt.text}", f"Cleaned: {result.prompt.cleaned}")
+        finding = self._findings.get(typed)
+        if finding is not None:
+            name = _SortItem(finding_cell_text(finding))
+            name.setToolTip(finding_tooltip(finding))
+        else:
+            reading = explain_prompt(result.prompt, result.truncated)
+            name = _SortItem(_prompt_cell_text(typed, reading))
+            if reading.flags:
+                name.setForeground(QBrush(WARNING_COLOR))
+            name.setToolTip(
+                "\n".join(
+                    (
+                        f"Typed: {typed}",
+                        f"Model text: {result.prompt.text}",
+                        f"Cleaned: {result.prompt.cleaned}",
+                    )
+                )
+                + (f"\n{reading.summary()}" if reading.altered else "")
             )
-            + (f"\n{reading.summary()}" if reading.altered else "")
-        )
+        name.setData(Qt.ItemDataRole.UserRole, typed)
+        return name
+
+    def _fill_row(self, row: int, result: PromptResult, low: float, high: float) -> None:
+        name = self._name_item(result)
+        finding = self._findings.get(result.prompt.typed)
         detail = f"{SCORE_TOOLTIP}\ni2t = {result.i2t:.3f}, t2i = {result.t2i:.3f}"
+        if finding is not None:
+            detail += f"\nmean of {len(finding.phrasing_scores)} phrasings:\n{finding_tooltip(finding)}"
         score = _SortItem(f"{result.score:.3f}")
         score.setData(SORT_ROLE, float(result.score))
         score.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         score.setToolTip(detail)
         self._style_value(score)
-        bar = _SortItem()
-        bar.setData(SORT_ROLE, float(result.score))
+        rank = rank_cell(result.score, [r.score for r in self._results])
+        bar = _SortItem(rank.text)
+        bar.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar.setData(SORT_ROLE, rank.sort)
         fraction = (result.score - low) / (high - low) if high > low else 1.0
         bar.setData(BAR_ROLE, float(fraction) if math.isfinite(result.score) else math.nan)
-        bar.setToolTip(f"{BAR_TOOLTIP}\n{detail}")
+        bar.setToolTip(f"{BAR_TOOLTIP}\n{rank.tooltip}\n\n{detail}")
         negation = self._negation_item(result)
         self.table.setItem(row, PROMPT_COLUMN, name)
         self.table.setItem(row, SCORE_COLUMN, score)
         self.table.setItem(row, BAR_COLUMN, bar)
         self.table.setItem(row, NEGATION_COLUMN, negation)
+        self.table.setItem(row, CALIBRATED_COLUMN, self._calibrated_item(result))
+
+    def _calibrated_item(self, result: PromptResult) -> QTableWidgetItem:
+        cell = calibrated_cell(
+            result.score,
+            self._calibration.get(result.prompt.typed),
+            self.calibration.provenance,
+            self.calibration.point,
+        )
+        item = _SortItem(cell.text)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        item.setData(SORT_ROLE, cell.sort)
+        item.setToolTip(cell.tooltip)
+        self._style_value(item)
+        return item
 
     def _negation_item(self, result: PromptResult) -> QTableWidgetItem:
         negated = self._negations.get(result.prompt.typed)
@@ -369,7 +497,12 @@ class ScoresPanel(QWidget):
         if negated is None:
             item.setText("—")
             item.setData(SORT_ROLE, math.nan)
-            item.setToolTip(f"{NEGATION_TOOLTIP}\nThe negation of this prompt has not been scored.")
+            why = (
+                "A finding is not contrasted with a negation: its phrasings are averaged instead."
+                if result.prompt.typed in self._findings
+                else "The negation of this prompt has not been scored."
+            )
+            item.setToolTip(f"{NEGATION_TOOLTIP}\n{why}")
             return item
         p = two_way_softmax(result.score, negated.score)
         item.setText(f"{100.0 * p:.1f} %" if math.isfinite(p) else "—")
@@ -402,13 +535,34 @@ class ScoresPanel(QWidget):
 
     def _on_negation_toggled(self, on: bool) -> None:
         self.table.setColumnHidden(NEGATION_COLUMN, not on)
+        self.negation_note.setVisible(on)
         self.negation_mode_changed.emit(on)
+
+    def _calibrated(self, typed: str | None) -> bool:
+        known = self._calibration.get(typed) if typed is not None else None
+        return bool(self.calibration.provenance) and known is not None and known.probability is not None
 
     def _on_selection_changed(self) -> None:
         typed = self.selected_prompt()
-        self._show_reading(self.result_for(typed) if typed is not None else None)
+        self._show_reading(
+            self.result_for(typed) if typed is not None and typed not in self._findings else None
+        )
+        self.calibration.reliability_button.setEnabled(self._calibrated(typed))
         if typed is not None:
             self.prompt_selected.emit(typed)
+
+    def _request_reliability(self) -> None:
+        typed = self.selected_prompt()
+        if typed is not None and self._calibrated(typed):
+            self.reliability_requested.emit(typed)
+
+    def _on_context_menu(self, position: QPoint) -> None:
+        typed = self._typed_at(self.table.rowAt(position.y()))
+        if typed is None or not self._calibrated(typed):
+            return
+        menu = QMenu(self)
+        menu.addAction("Reliability\u2026", lambda: self.reliability_requested.emit(typed))
+        menu.exec(self.table.viewport().mapToGlobal(position))
 
 
 def _prompt_cell_text(typed: str, reading: PromptReading) -> str:

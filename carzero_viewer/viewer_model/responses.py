@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from carzero_viewer.findings import FindingResult
 from carzero_viewer.types import PromptResult
 
 
@@ -20,11 +21,13 @@ class ScoreResponse:
         results: one result per scored typed prompt, in request order.
         negations: typed prompt -> result of its negation ("contrast with negation" mode).
         skipped: one message per prompt the engine refused (e.g. empty after cleaning).
+        findings: finding key -> its aggregate (phrasing scores, spread) for the finding rows of ``results``.
     """
 
     results: list[PromptResult]
     negations: dict[str, PromptResult] = field(default_factory=dict)
     skipped: tuple[str, ...] = ()
+    findings: dict[str, FindingResult] = field(default_factory=dict)
 
     def result_for(self, typed: str | None) -> PromptResult | None:
         """The result of the typed prompt ``typed``, or None when it was not scored."""
@@ -43,6 +46,7 @@ class ModelState:
     is_untrained: bool
     weights_path: str = ""
     note: str = ""
+    sha256: str = ""  # the checkpoint's full SHA-256 (hex), which a calibration profile must match
 
     @property
     def summary(self) -> str:

@@ -7,9 +7,11 @@ the other prompts come from here. Plain data only (no Qt); the view model owns o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from carzero_viewer.findings import Finding, FindingResult
 from carzero_viewer.types import PromptResult
+from carzero_viewer.viewer_model.findings import finding_prompt_result
 from carzero_viewer.viewer_model.responses import ScoreResponse
 
 
@@ -44,8 +46,27 @@ class ScoreBook:
         self._positive.update({result.prompt.typed: result for result in response.results})
         self._negative.update(response.negations)
 
-    def collect(self, prompts: Sequence[str], negations: bool) -> ScoreResponse:
-        """What is known for ``prompts``, in their order."""
-        results = [self._positive[p] for p in prompts if p in self._positive]
-        negative = {p: self._negative[p] for p in prompts if negations and p in self._negative}
-        return ScoreResponse(results=results, negations=negative)
+    def collect(
+        self, prompts: Sequence[str], negations: bool, findings: Mapping[str, Finding] | None = None
+    ) -> ScoreResponse:
+        """What is known for the rows ``prompts``, in their order.
+
+        Args:
+            findings: the rows that are findings (by key): each is shown once all its phrasings are known,
+                as their aggregate (:func:`~carzero_viewer.viewer_model.findings.finding_prompt_result`);
+                findings have no negation.
+        """
+        findings = findings or {}
+        results: list[PromptResult] = []
+        aggregates: dict[str, FindingResult] = {}
+        for typed in prompts:
+            finding = findings.get(typed)
+            if finding is None:
+                results.extend([self._positive[typed]] if typed in self._positive else [])
+            elif (known := finding_prompt_result(typed, finding, self._positive)) is not None:
+                results.append(known[0])
+                aggregates[typed] = known[1]
+        negative = {
+            p: self._negative[p] for p in prompts if negations and p not in findings and p in self._negative
+        }
+        return ScoreResponse(results=results, negations=negative, findings=aggregates)

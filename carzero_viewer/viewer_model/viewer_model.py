@@ -22,9 +22,11 @@ from pathlib import Path
 from psygnal import Signal
 
 from carzero_viewer.annotations.labels import LabelMap
+from carzero_viewer.calibration import FindingCalibration
 from carzero_viewer.errors import CarzeroError
 from carzero_viewer.export.heatmap_style import HeatmapStyle
 from carzero_viewer.imaging import ImageRecord
+from carzero_viewer.viewer_model.calibration import Calibration, RowCalibration, rank_text
 from carzero_viewer.viewer_model.display import Display
 from carzero_viewer.viewer_model.ground_truth import BoxSpec, GroundTruth
 from carzero_viewer.viewer_model.map_view import MapView, build_map_view
@@ -43,9 +45,11 @@ class ScoringNeed:
     """What the shown image needs scored.
 
     Attributes:
-        wanted: the prompts to show, in display order (enabled prompts, then a new draft); empty when none.
-        positive: the wanted prompts without a result yet.
-        negative: the wanted prompts without a negation result (only in "contrast with negation" mode).
+        wanted: the rows to show, in display order (enabled prompts and findings, then a new draft); empty
+            when none.
+        positive: the texts to score for them without a result yet (a finding's phrasings, each once).
+        negative: the wanted typed prompts without a negation result (only in "contrast with negation" mode;
+            findings have none).
     """
 
     wanted: tuple[str, ...]
@@ -72,6 +76,7 @@ class ViewerModel:
         self.display = Display(style)
         self.ground_truth = GroundTruth()
         self.book = ScoreBook()
+        self.calibration = Calibration()
         self._record: ImageRecord | None = None
         self._wanted: tuple[str, ...] = ()
         self.study.current_changed.connect(self._on_current_file)
@@ -171,7 +176,9 @@ class ViewerModel:
         if not wanted:
             return ScoringNeed((), (), ())
         self.book.bind(self._record.content_hash, self.prompts.template)
-        positive, negative = self.book.missing(wanted, self.prompts.negations)
+        positive, _ = self.book.missing(self.prompts.scored_texts(wanted), False)
+        typed = [row for row in wanted if self.prompts.finding(row) is None]
+        _, negative = self.book.missing(typed, self.prompts.negations)
         return ScoringNeed(wanted, tuple(positive), tuple(negative))
 
     def results_arrived(self, response: ScoreResponse) -> None:
@@ -181,7 +188,7 @@ class ViewerModel:
 
     def show_known(self) -> None:
         """Show the known results of the wanted prompts and announce the prompt to select."""
-        response = self.book.collect(self._wanted, self.prompts.negations)
+        response = self.book.collect(self._wanted, self.prompts.negations, self.prompts.findings)
         self.results.set_response(response)
         ranked = sorted(response.results, key=lambda r: r.score if math.isfinite(r.score) else -math.inf)
         keep = self.selection.pick(
@@ -193,9 +200,39 @@ class ViewerModel:
         """Another model: every kept result is void."""
         self.book.clear()
         self.results.set_model(state)
+        self.calibration.model_loaded(state.sha256)
 
     def model_failed(self) -> None:
         self.results.set_model(None)
+
+    def load_profile(self, path: Path) -> None:
+        """Use the calibration profile at ``path`` (checked against the loaded weights, if any).
+
+        Raises:
+            CalibrationError: malformed or for other weights (one line naming the file); nothing changes.
+        """
+        state = self.results.model
+        self.calibration.load(path, state.sha256 if state is not None else "")
+
+    def row_calibration(self, typed: str, raw_score: float) -> RowCalibration:
+        """What the profile says of row ``typed`` (a finding by its name and phrasings, a prompt as typed)."""
+        return self.calibration.row(*self._row_phrasings(typed), raw_score)
+
+    def row_fit(self, typed: str) -> FindingCalibration | None:
+        """The profile's stored calibration of row ``typed`` (for its reliability plots), or None."""
+        return self.calibration.finding(*self._row_phrasings(typed))
+
+    def _row_phrasings(self, typed: str) -> tuple[str, tuple[str, ...]]:
+        finding = self.prompts.finding(typed)
+        return (finding.name, finding.phrasings) if finding is not None else (typed, (typed,))
+
+    def rank(self, typed: str) -> str:
+        """``"2nd of 6"``: the row's place among the shown rows by raw score ("" when it is not shown)."""
+        response = self.results.response
+        result = response.result_for(typed) if response is not None else None
+        if response is None or result is None:
+            return ""
+        return rank_text(result.score, [r.score for r in response.results])
 
     # --- selection and maps ------------------------------------------------------------------------------
     def prompt_selected(self, typed: str, by_user: bool) -> None:

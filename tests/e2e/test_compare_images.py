@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QRectF
 
+from carzero_viewer.findings import Finding
 from carzero_viewer.ui.compare_view import CompareImages
 from carzero_viewer.ui.linked_canvases import relative_rect
 from carzero_viewer.ui.map_tile import UNTRAINED_MARK, score_text
+from carzero_viewer.viewer_model.findings import finding_key
 from tests.e2e import test_main_window as base
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gui, pytest.mark.slow]
@@ -155,3 +157,17 @@ def test_images_of_different_modalities_keep_their_own_window_and_warnings(
     assert compare.right.canvas.window() == right_window
     assert compare.right.banner.isVisible() and any("MR" in r for r in compare.right.banner.reasons())
     assert not compare.left.banner.isVisible()  # a frontal chest PNG: nothing to warn about
+
+
+def test_a_finding_is_compared_through_its_phrasings(ready, qtbot, test_data_dir: Path) -> None:
+    compare = open_compare(ready, qtbot, test_data_dir)
+    finding = Finding("Effusion", ("There is pleural effusion.", "There is fluid in the pleural space."))
+    ready.prompt_panel.add_finding(finding)
+    key = finding_key(finding.name)
+    qtbot.waitUntil(lambda: key in ready.scores_panel.shown_prompts(), timeout=TIMEOUT_MS)
+    ready.scores_panel.select_prompt(key)
+    qtbot.waitUntil(lambda: both_drawn(ready, compare, key), timeout=TIMEOUT_MS)
+    reference = compare._book.collect([key], False, ready.model.prompts.findings).results[0]
+    phrasings = compare._book.collect(list(finding.phrasings), False).results
+    assert reference.score == sum(r.score for r in phrasings) / 2  # the mean of the reference's own phrasings
+    assert score_text(reference.score) in compare.right.caption_text()

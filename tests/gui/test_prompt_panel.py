@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QStyleOptionViewItem
 
+from carzero_viewer.findings import LIBRARIES
 from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE, EMPTY_FLAG, TRUNCATED_FLAG
 from carzero_viewer.ui.prompt_panel import (
     CHESTXRAY14_LABELS,
@@ -141,10 +142,11 @@ def test_quick_add_menu_lists_both_label_sets() -> None:
     widget = PromptPanel()
     try:
         menus = quick_add_actions(widget)
-        assert menus == {
-            "ChestX-ray14": list(CHESTXRAY14_LABELS),
-            "CheXpert competition": list(CHEXPERT_COMPETITION_LABELS),
-        }
+        assert menus["ChestX-ray14"] == list(CHESTXRAY14_LABELS)
+        assert menus["CheXpert competition"] == list(CHEXPERT_COMPETITION_LABELS)
+        findings = menus["Findings: chestxray14"]  # whole findings: each row, then "All 14"
+        assert len([t for t in findings if "phrasings)" in t]) == 14 and findings[-1] == "All 14"
+        assert set(menus) == {"ChestX-ray14", "CheXpert competition"} | {f"Findings: {n}" for n in LIBRARIES}
     finally:
         widget.deleteLater()
 

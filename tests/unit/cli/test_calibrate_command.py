@@ -210,6 +210,9 @@ def test_eval_writes_the_same_profile_from_its_own_scores(
     # the same images, prompt and seed as `calibrate --prompt "There is atelectasis."`: the same fit
     ours, theirs = from_eval.findings["Atelectasis"], read_profile(profile_path).findings[PROMPTS[0]]
     assert (ours.platt, ours.auroc, ours.points) == (theirs.platt, theirs.auroc, theirs.points)
+    report = (out / "report.html").read_text(encoding="utf-8")  # the report shows the same calibration
+    assert "<h2>Calibration profile eval_profile.json</h2>" in report
+    assert f"{ours.after.ece:.3f}" in report and f"{ours.point('youden').threshold:.3f}" in report  # type: ignore[union-attr]
     capsys.readouterr()
     assert main([*argv, "--force", "--min-cases", "5"]) == 1  # nothing to calibrate: eval's outputs stay
     assert (

@@ -22,6 +22,7 @@ from carzero_viewer.findings import (
     library,
     load_findings,
     mean_map,
+    parse_findings,
     read_findings_file,
 )
 from carzero_viewer.findings.library import MAX_PHRASINGS
@@ -220,3 +221,11 @@ def test_libraries_ship_with_the_package_and_the_bundle() -> None:
     assert "findings/data/*.json" in package_data["carzero_viewer"]
     assert '"findings" / "data"' in (REPO / "build_installer.spec").read_text(encoding="utf-8")
     assert set(json.loads((data / "libraries.json").read_text(encoding="utf-8"))) == set(LIBRARIES)
+
+
+def test_findings_kept_in_the_settings_are_checked_as_a_file() -> None:
+    kept = {"Effusion": ["There is pleural effusion.", "There is fluid in the pleural space."]}
+    assert parse_findings(kept, "settings: findings") == (Finding("Effusion", tuple(kept["Effusion"])),)
+    with pytest.raises(FindingsError) as caught:
+        parse_findings({"Effusion": [1]}, "settings: findings")
+    assert caught.value.message.startswith("settings: findings: ")
