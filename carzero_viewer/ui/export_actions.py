@@ -92,8 +92,10 @@ class ExportActions(QObject):
         notifications: NotificationArea,
         owner: SettingsOwner,
         parent: QWidget,
+        exported: Callable[[list[Path]], None] | None = None,
     ) -> None:
         super().__init__(parent)
+        self.exported = exported  # told the files of a finished study export (e.g. to offer sending them)
         self.model = model
         self.canvas = canvas
         self.visible_boxes = visible_boxes
@@ -288,6 +290,15 @@ class ExportActions(QObject):
 
     @Slot()
     def export_study(self) -> None:
+        """Figures, reports and the Secondary Capture of every image of the study."""
+        self._export_study("png,pdf,csv,json,dcm")
+
+    @Slot()
+    def export_study_dicom(self) -> None:
+        """The study as DICOM objects a PACS viewer shows: the report (SR), the map overlay and the capture."""
+        self._export_study("sr,dcm-map,dcm")
+
+    def _export_study(self, formats: str) -> None:
         files, state = self.model.study.files, self.model.results.model
         prompts = self.model.prompts.scored_texts(self.model.prompts.enabled)  # a finding: its phrasings
         if not files or not prompts or state is None or not state.weights_path:
@@ -316,7 +327,7 @@ class ExportActions(QObject):
             )
         style = self.model.display.style
         arguments += [
-            "--out", str(folder), "--format", "png,pdf,csv,json,dcm", "--template", self.model.prompts.template,
+            "--out", str(folder), "--format", formats, "--template", self.model.prompts.template,
             "--colormap", style.colormap, "--opacity", str(style.opacity), "--threshold", str(style.threshold),
         ]  # fmt: skip
         self._start_study_export(arguments, len(files))
@@ -381,6 +392,8 @@ class ExportActions(QObject):
         self._on_study_errors()
         if status == QProcess.ExitStatus.NormalExit and code == 0:
             self.notifications.notify(f"study exported: {len(self._written)} files written", "info")
+            if self.exported is not None:
+                self.exported([Path(line.strip()) for line in self._written])
         elif status == QProcess.ExitStatus.NormalExit and self._failed:
             failed = "\n".join(self._failed)
             self._show_error(

@@ -47,6 +47,7 @@ from carzero_viewer.ui.levels_panel import LevelsPanel
 from carzero_viewer.ui.metadata_panel import MetadataPanel
 from carzero_viewer.ui.model_dialog import ModelDialog
 from carzero_viewer.ui.notifications import NotificationArea
+from carzero_viewer.ui.pacs_actions import PacsActions
 from carzero_viewer.ui.panel_layout import PanelLayout
 from carzero_viewer.ui.prompt_grid import PromptGrid
 from carzero_viewer.ui.prompt_panel import PromptPanel
@@ -117,8 +118,15 @@ class MainChrome(QObject):
         self._build_status_bar()
         self._build_frame_slider()
         self._build_no_weights_notice()
+        self.pacs = PacsActions(owner, self.open_requested.emit, window)
         self.exports = ExportActions(
-            model, views.canvas, views.ground_truth.visible_boxes, views.notifications, owner, window
+            model,
+            views.canvas,
+            views.ground_truth.visible_boxes,
+            views.notifications,
+            owner,
+            window,
+            exported=self.pacs.offer_to_send,
         )
         self._build_menus()
         model.results.model_changed.connect(self._on_model_changed)
@@ -244,6 +252,7 @@ class MainChrome(QObject):
         self._action(file_menu, "Open file…", self.choose_files, "open_file")
         self._action(file_menu, "Open folder…", self.choose_folder, "open_folder")
         self._action(file_menu, "Open ground-truth boxes…", self.choose_annotations)
+        self._action(file_menu, "Open from PACS…", self.pacs.open_from_pacs)
         self.recent_menu = file_menu.addMenu("Open recent")
         self.set_recent(self.owner.settings.recent_files)
         file_menu.addSeparator()
@@ -253,6 +262,8 @@ class MainChrome(QObject):
         self._action(file_menu, "Copy to clipboard", exports.copy_to_clipboard, "copy_view")
         self._action(file_menu, "Export all prompts (contact sheet)…", exports.export_all_prompts)
         self._action(file_menu, "Export study…", exports.export_study)
+        self._action(file_menu, "Export study as DICOM (report + map overlay)…", exports.export_study_dicom)
+        self._action(file_menu, "Send results to PACS…", self.pacs.send_results)
         file_menu.addSeparator()
         self._action(file_menu, "Close image", self.close_image_requested.emit, "close_image")
         self._action(file_menu, "Close study", self.close_study_requested.emit, "close_study")
@@ -290,6 +301,7 @@ class MainChrome(QObject):
         settings = bar.addMenu("&Settings")
         self._action(settings, "Model…", self.edit_model_settings)
         self._action(settings, "Download the CARZero weights…", self.download_weights)
+        self._action(settings, "PACS nodes…", self.pacs.edit_nodes)
         settings.addSeparator()
         self._action(settings, "Calibration profile…", self.profile_requested.emit)
         self._action(settings, "No calibration profile", self.profile_cleared.emit)

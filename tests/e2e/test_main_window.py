@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QMenu, QPushButton
 
 from carzero_viewer.paths import demo_model_dir
 from carzero_viewer.settings import load_settings
 from carzero_viewer.ui.app import create_application
 from carzero_viewer.ui.download_dialog import DownloadDialog
 from carzero_viewer.ui.main_window import MainWindow
+from carzero_viewer.ui.pacs_open_dialog import PacsOpenDialog
 from carzero_viewer.ui.untrained_banner import UNTRAINED_TEXT
 from carzero_viewer.ui.weights_choice import searched_locations
 from carzero_viewer.viewer_model.map_view import WORD_MAP_NOTICE
@@ -165,6 +166,22 @@ def test_no_weights_notice_offers_the_download_and_loads_what_it_installed(windo
     with qtbot.waitSignal(window.bridge.model_ready, timeout=TIMEOUT_MS):
         dialog.downloaded.emit(demo_model_dir())
     assert not window.chrome.no_weights.isVisible()
+    dialog.close()
+
+
+def test_the_menus_reach_the_pacs_and_the_dicom_study_export(window, qtbot) -> None:
+    """File > Open from PACS… opens the study list; the File and Settings menus hold the PACS entries."""
+    texts = {action.text() for menu in window.menuBar().findChildren(QMenu) for action in menu.actions()}
+    assert {
+        "Open from PACS…",
+        "Send results to PACS…",
+        "Export study as DICOM (report + map overlay)…",
+        "PACS nodes…",
+    } <= texts
+    window.chrome.pacs.open_from_pacs()
+    dialog = window.findChild(PacsOpenDialog)
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
     dialog.close()
 
 

@@ -28,9 +28,11 @@ def test_echo_answers(orthanc: Orthanc) -> None:
     echo(parse_node(orthanc.node), orthanc.calling_aet)
 
 
-# The export formats whose objects go to the PACS with the original (sr and dcm-map join dcm when they exist).
-EXPORT_FORMATS = "dcm"
+# The export formats whose objects go to the PACS with the original: capture, report and map overlay.
+EXPORT_FORMATS = "dcm,sr,dcm-map"
 SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
+COMPREHENSIVE_SR = "1.2.840.10008.5.1.4.1.1.88.33"
+SEGMENTATION = "1.2.840.10008.5.1.4.1.1.66.4"
 
 
 def _export_objects(out: Path) -> list[Path]:
@@ -68,7 +70,7 @@ def test_send_stores_the_exported_objects_and_the_original_in_the_source_study(
         assert by_sop[uid]["SeriesInstanceUID"] == dataset.SeriesInstanceUID
         assert by_sop[uid]["PatientID"] == str(dataset.get("PatientID", ""))
         assert by_sop[uid]["Modality"] == dataset.Modality
-    assert SECONDARY_CAPTURE in {t["SOPClassUID"] for t in tags}
+    assert {SECONDARY_CAPTURE, COMPREHENSIVE_SR, SEGMENTATION} <= {t["SOPClassUID"] for t in tags}
     assert_no_identity_logged(DICOM)
 
 
