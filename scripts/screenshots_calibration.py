@@ -1,6 +1,5 @@
 """The findings-and-calibration shots of ``take_screenshots.py``: the scores with a profile loaded (probability
-column) and the reliability dialog, saved as ``calibrated_scores.png`` and ``reliability_dialog.png`` at
-1600x1000 (other screen sizes add ``_WxH`` to the names).
+column) and the reliability dialog, saved as ``calibrated_scores_WxH.png`` and ``reliability_dialog_WxH.png``.
 
 Kept in its own module so the main script only calls :func:`shoot_calibration`. The profile is a real
 ``calibrate`` run with the demo (UNTRAINED) weights on the NIH test images and their labels: only Atelectasis
@@ -15,13 +14,11 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
-from take_screenshots import ROOT, dispose, shoot, wait
+from screenshot_helpers import ROOT, dispose, fresh_window, screen_size, shoot_sized, wait
 
 from carzero_viewer.cli import main as cli_main
 from carzero_viewer.findings import finding_for_label, library
 from carzero_viewer.paths import demo_model_dir
-from carzero_viewer.settings import Settings
-from carzero_viewer.ui.main_window import MainWindow
 from carzero_viewer.viewer_model.findings import finding_key
 
 DATA = ROOT / "tests" / "data"
@@ -42,21 +39,10 @@ def calibrate_demo(folder: Path) -> Path:
     return out
 
 
-def _name(app: QApplication, stem: str) -> str:
-    size = app.primaryScreen().geometry()
-    width, height = size.width(), size.height()
-    return f"{stem}.png" if (width, height) == (1600, 1000) else f"{stem}_{width}x{height}.png"
-
-
 def shoot_calibration(app: QApplication) -> None:
     """Two findings and the prompts with a profile loaded (probability column), then the reliability dialog."""
-    window = MainWindow(Settings())
-    size = app.primaryScreen().geometry()
-    window.setGeometry(0, 0, size.width(), size.height())
-    window.show()
-    wait(app, window.isVisible)
-    window.start_model([demo_model_dir()], "cpu")
-    wait(app, lambda: window.model_state is not None)
+    window = fresh_window(app)
+    width, height = screen_size(app)
     window.open_paths([ROOT / "resources" / "samples" / "00000344_003.png"])
     wait(app, lambda: window.map_view is not None)
     findings = library("chestxray14")
@@ -71,11 +57,11 @@ def shoot_calibration(app: QApplication) -> None:
         wait(app, lambda: window.scores_panel.calibrated_text(key).startswith(("0", "1")))
         window.scores_panel.select_prompt(key)
         wait(app, lambda: window.map_view is not None and window.map_view.prompt_text == "Atelectasis")
-        shoot(app, _name(app, "calibrated_scores"))
+        shoot_sized(app, "calibrated_scores")
         window.calibration_view.show_reliability(key)
         dialog = window.calibration_view.dialog
         assert dialog is not None
-        dialog.move(size.width() // 5, size.height() // 7)
+        dialog.move(width // 5, height // 7)
         wait(app, dialog.isVisible)
-        shoot(app, _name(app, "reliability_dialog"))
+        shoot_sized(app, "reliability_dialog")
     dispose(app, window)
