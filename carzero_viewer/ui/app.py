@@ -9,6 +9,7 @@ in a dialog with the details, and the app keeps running instead of dying silentl
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import traceback
@@ -25,6 +26,8 @@ from carzero_viewer import APP_ID, __version__
 from carzero_viewer.logs import attach_log_file
 from carzero_viewer.paths import resources_dir
 from carzero_viewer.ui import gui_gc
+
+QUITTING = "carzeroQuitting"  # application property: set once the application has started to quit
 
 LOG = logging.getLogger(__name__)
 QT_LOG = logging.getLogger("qt")
@@ -58,6 +61,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     # The window icon also serves Linux, where executables carry none of their own (the bundle's is ignored).
     app.setWindowIcon(QIcon(str(resources_dir() / "icon.png")))
     gui_gc.install(app)
+    app.aboutToQuit.connect(functools.partial(app.setProperty, QUITTING, True))
     return app
 
 
@@ -80,8 +84,10 @@ def make_excepthook(
 
 
 def _show_dialog(summary: str, details: str, log_path: str) -> None:
-    if QApplication.instance() is None:
-        print(summary, file=sys.stderr)
+    app = QApplication.instance()
+    if app is None or app.property(QUITTING):
+        # Once the application quits nobody can answer a modal dialog: it would hold the process forever.
+        print(f"{summary} (details in {log_path})", file=sys.stderr)
         return
     box = QMessageBox()
     box.setIcon(QMessageBox.Icon.Critical)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from carzero_viewer.inference.cancel import CancelToken
@@ -190,6 +191,10 @@ class InferenceWorker(QObject):
 
 
 def _stop_thread(thread: QThread) -> None:
+    # At interpreter or application teardown the QThread may already be gone (its wrapper collected first);
+    # Qt aborts when a *running* QThread is destroyed, so a deleted one had stopped and there is nothing to do.
+    if not shiboken6.isValid(thread):
+        return
     thread.quit()
     thread.wait()
 

@@ -7,11 +7,16 @@ import logging
 from pathlib import Path
 
 import pytest
+import shiboken6
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QMessageBox
 
 from carzero_viewer.commands import gui
 from carzero_viewer.logs import LOG_FILE
 from carzero_viewer.paths import demo_model_dir
-from carzero_viewer.ui.app import create_application, make_excepthook, route_qt_messages
+from carzero_viewer.ui import app as app_module
+from carzero_viewer.ui.app import QUITTING, create_application, make_excepthook, route_qt_messages
+from carzero_viewer.ui.inference_bridge import _stop_thread
 from carzero_viewer.ui.weights_choice import candidates
 
 pytestmark = pytest.mark.gui
@@ -80,3 +85,29 @@ def test_qt_messages_are_logged_not_printed(
         qInstallMessageHandler(previous)
     assert ("qt", logging.WARNING, "a Qt warning") in caplog.record_tuples
     assert "a Qt warning" not in capfd.readouterr().err
+
+
+def test_an_error_while_the_application_quits_is_reported_without_a_dialog_nobody_can_answer(
+    qtbot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A modal dialog after the event loop has ended would hold the process forever (seen at quit)."""
+    app = create_application()
+
+    def no_dialog(_self: QMessageBox) -> int:
+        raise AssertionError("a modal dialog was opened while quitting")
+
+    monkeypatch.setattr(QMessageBox, "exec", no_dialog)
+    app.setProperty(QUITTING, True)
+    try:
+        app_module._show_dialog("RuntimeError: late", "Traceback ...", "/tmp/log")
+    finally:
+        app.setProperty(QUITTING, False)
+    assert "RuntimeError: late" in capsys.readouterr().err
+
+
+def test_a_bridge_outliving_its_thread_object_stops_quietly(qtbot) -> None:
+    """At teardown the thread's wrapper may be deleted before the bridge's destroyed signal runs."""
+    create_application()
+    thread = QThread()
+    shiboken6.delete(thread)
+    _stop_thread(thread)  # raised RuntimeError (C++ object already deleted) into the excepthook
