@@ -224,3 +224,20 @@ def test_move_into_place_publishes_a_finished_file_without_overwriting(tmp_path:
     assert target.read_bytes() == b"old" and staged.read_bytes() == b"new"
     files.move_into_place(staged, target, force=True)
     assert target.read_bytes() == b"new" and not staged.exists()
+
+
+def test_append_bytes_grows_a_file_and_reports_a_full_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "rows.csv"
+    files.append_bytes(target, b"a\n")
+    files.append_bytes(target, b"b\n")
+    assert target.read_bytes() == b"a\nb\n"
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    with pytest.raises(WriteError) as info:
+        files.append_bytes(target, b"c\n")
+    assert info.value.kind == "no_space"
