@@ -100,9 +100,19 @@ def read_manifest(manifest: Path, column: str = "path") -> list[Path]:
     fail(ManifestError, manifest, None, "a manifest is a .csv or .parquet file")
 
 
+def _image_name(path: Path) -> bool:
+    """A raster or DICOM suffix, no suffix, or a non-alphabetic one (DICOM files are often named by UID)."""
+    from carzero_viewer.imaging.detect import DICOM_SUFFIXES, RASTER_SUFFIXES
+
+    if path.name.startswith(".") or path.name.upper() == "DICOMDIR":
+        return False
+    suffix = path.suffix.lower()
+    return suffix in RASTER_SUFFIXES or suffix in DICOM_SUFFIXES or not suffix[1:].isalpha()
+
+
 def walk_images(folder: Path) -> list[Path]:
-    """Every file under ``folder`` (recursively, sorted) whose name may be an image: a raster or DICOM suffix,
-    or no suffix (DICOM files often have none); ``DICOMDIR`` and hidden files excepted.
+    """Every file under ``folder`` (recursively, sorted) whose name may be an image (:func:`_image_name`);
+    ``DICOMDIR``, hidden files and other documents (``.txt``, ``.csv``, ``.json``...) excepted.
 
     Unlike the viewer's study scan (:func:`~carzero_viewer.imaging.scan_folder`) nothing is opened here and no
     file is left out for its content: a corrupt image must reach the errors file, not vanish, and an archive
@@ -111,12 +121,10 @@ def walk_images(folder: Path) -> list[Path]:
     Raises:
         ManifestError: more than :data:`MAX_MANIFEST_ROWS` files, or the folder cannot be listed.
     """
-    from carzero_viewer.imaging.detect import is_candidate_name
-
     found: list[Path] = []
     try:
         for path in folder.rglob("*"):
-            if path.name.upper() != "DICOMDIR" and is_candidate_name(path) and path.is_file():
+            if _image_name(path) and path.is_file():
                 found.append(path)
                 if len(found) > MAX_MANIFEST_ROWS:
                     fail(ManifestError, folder, None, f"holds more than {MAX_MANIFEST_ROWS:,} image files")

@@ -123,7 +123,8 @@ def run_archive(args: argparse.Namespace, spec: RowSpec, calibration: ScoreCalib
     paths, problems = expand_inputs([Path(p) for p in args.images], args.manifest, args.path_column)
     out: Path = args.out
     errors_path: Path = args.errors or out.with_name(out.name + ".errors.csv")
-    check_target(errors_path, args.force or args.resume)
+    for target in (out, errors_path):  # "already exists" before any work, the table first
+        check_target(target, args.force or args.resume)
     sha256, outcomes = _engine(args, spec)
     calibration.check_weights(sha256)
     calibration.warn_other_phrasings(spec.findings or [Finding(t, (t,)) for t in spec.texts])
