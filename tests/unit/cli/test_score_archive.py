@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -26,6 +27,7 @@ from tests.unit.cli.archive_helpers import (
     score_args,
     truncated_png,
 )
+from tests.unit.model.conftest import FIXTURE
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -157,3 +159,34 @@ def test_a_killed_run_leaves_its_finished_rows_and_resume_completes_it(
     assert len(rows) == 60 * len(PROMPTS) and not rows.duplicated(KEY).any()
     assert main(score_args([tmp_path / "images"], tmp_path / "clean.csv", prompts, "--batch-size", "1")) == 0
     pd.testing.assert_frame_equal(rows, read_table(tmp_path / "clean.csv"))
+
+
+def test_finding_rows_carry_the_calibrated_probability_of_score_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from carzero_viewer.calibration import CalibrationProfile, write_profile
+    from carzero_viewer.checksums import sha256_file
+    from carzero_viewer.paths import resolve_weights_folder
+    from tests.unit.cli.test_score_calibration import EFFUSION, _profile
+
+    fitted = _profile()
+    sha = sha256_file(resolve_weights_folder(FIXTURE).checkpoint)
+    provenance = dataclasses.replace(fitted.provenance, weights_sha256=sha)
+    write_profile(tmp_path / "profile.json", CalibrationProfile(provenance, fitted.findings))
+    findings = tmp_path / "findings.json"
+    findings.write_text(json.dumps({"Effusion": list(EFFUSION), "Hernia": ["hernia", "a hiatal hernia"]}))
+    images = make_images(tmp_path / "images", 2)
+    common = ["--findings", str(findings), "--calibration", str(tmp_path / "profile.json")]
+    common += ["--weights", str(FIXTURE), "--device", "cpu"]
+    assert main(["score", str(tmp_path / "images"), "--out", str(tmp_path / "t.parquet"), *common]) == 0
+    assert main(["score", *map(str, images), "--json", str(tmp_path / "s.json"), *common]) == 0
+    rows = pd.read_parquet(tmp_path / "t.parquet").set_index(["path", "finding"])
+    for image in json.loads((tmp_path / "s.json").read_text())["images"]:
+        for finding in image["findings"]:
+            row = rows.loc[(str(Path(image["path"]).absolute()), finding["name"])]
+            assert row["score"] == finding["score"]
+            if finding["probability"] is None:
+                assert pd.isna(row["probability"])
+            else:
+                assert row["probability"] == finding["probability"]
+    assert rows["probability"].notna().sum() == 2  # Effusion on both images; Hernia is not calibrated
