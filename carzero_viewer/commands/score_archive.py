@@ -164,6 +164,7 @@ def _engine(args: argparse.Namespace, spec: RowSpec) -> tuple[str, Outcomes]:
         require_ray()
         location = find_weights(args.weights)
         run = RayRun(location, args.device, args.precision, spec, args.batch_size, args.ray_address)
+        run.start()
         return sha256_file(location.checkpoint), run.outcomes
 
     from carzero_viewer.commands.common import build_engine

@@ -170,6 +170,15 @@ def outcomes_from_records(records: Iterator[dict[str, Any]], spec: RowSpec) -> I
         yield current
 
 
+def _root_cause(exc: Exception) -> str:
+    """The last ``Name: reason`` line of a Ray error (the worker's own exception), else its first line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    causes = [
+        line for line in lines if ": " in line and line.split(": ", 1)[0].rsplit(".", 1)[-1].endswith("Error")
+    ]
+    return (causes[-1] if causes else lines[0] if lines else type(exc).__name__)[:300]
+
+
 class RayRun:
     """The options of one Ray run; :meth:`outcomes` runs the pipeline over work items."""
 
@@ -188,6 +197,8 @@ class RayRun:
         self.spec = spec
         self.batch_size = batch_size
         self.address = address
+        self._started = False
+        self._layout = (1, 0, 1)
 
     def _start(self) -> bool:
         """Join ``address`` or start a local Ray; True when this run started it (and so shuts it down)."""
@@ -233,20 +244,46 @@ class RayRun:
         gpus = int(resources.get("GPU", 0))
         if gpus and self.device != "cpu":
             return gpus, 1, 1
+        # Checked here, where the cluster's resources are known, so that no actor fails to start.
+        if self.device == "cuda":
+            raise RayEngineError("--device cuda: the Ray cluster has no GPU; use --device auto or cpu")
+        if self.precision == "fp16":
+            raise RayEngineError("--precision fp16: the Ray cluster has no GPU, and fp16 runs on CUDA only")
         cpus = max(1, int(resources.get("CPU", 1)))
         actors = max(1, cpus // CPUS_PER_CPU_ACTOR)
         return actors, 0, max(1, (cpus - actors) // actors)
 
+    def start(self) -> None:
+        """Start or join Ray and size the actor pool, before any output is opened (a refusal leaves nothing).
+
+        Raises:
+            RayEngineError: Ray cannot be reached, or the options ask for what the cluster lacks.
+        """
+
+        self._started = self._start()
+        try:
+            self._layout = self._pool()
+        except RayEngineError:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Shut down the local Ray this run started (a cluster it joined is left running)."""
+        import ray
+
+        if self._started:
+            ray.shutdown()
+            self._started = False
+
     def outcomes(self, items: Sequence[WorkItem]) -> Iterator[ImageOutcome]:
-        """Run the pipeline over ``items``; one outcome per file, in the order batches complete."""
-        if not items:
-            return
+        """Run the pipeline over ``items`` (after :meth:`start`); one outcome per file, as batches complete."""
         import ray
         import ray.data
 
-        started = self._start()
         try:
-            actors, gpus, threads = self._pool()
+            if not items:
+                return
+            actors, gpus, threads = self._layout
             size = self.batch_size or (64 if gpus else 4)
             LOG.info(
                 "Ray run: %d actor(s) with %d GPU / %d CPU each, batches of %d", actors, gpus, threads, size
@@ -271,6 +308,7 @@ class RayRun:
             )
             tables: Iterator[Any] = iter(scored.iter_batches(batch_format="pyarrow", batch_size=None))
             yield from outcomes_from_records((r for t in tables for r in t.to_pylist()), self.spec)
+        except ray.exceptions.RayError as exc:
+            raise RayEngineError(f"the Ray pipeline failed: {_root_cause(exc)}") from exc
         finally:
-            if started:
-                ray.shutdown()
+            self.stop()
