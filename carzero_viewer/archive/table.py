@@ -29,7 +29,10 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterator, Sequence
+import re
+import sys
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -49,8 +52,11 @@ from carzero_viewer.untrusted import fail, read_json, require_object, require_re
 META_KEY = b"carzero"
 FOLDER_META = "_carzero.json"
 PART_GLOB = "part-*.parquet"
+PART_NAME = re.compile(r"part-(\d{1,9})\.parquet")
 Row = dict[str, Any]
-DoneIndex = dict[str, dict[str, set[str]]]
+# path -> content SHA-256 -> names done. The name sets are shared between files (most hold all the names), so
+# the index of a 10^6-image table costs ~0.5 KB per file, not a set per file.
+DoneIndex = dict[str, dict[str, AbstractSet[str]]]
 
 
 class ArchiveError(CarzeroError):
@@ -106,24 +112,36 @@ class WorkItem:
     """One image to score: its path and, on a resume, the names already done per content hash."""
 
     path: str
-    done: dict[str, list[str]] = field(default_factory=dict)
+    done: Mapping[str, Collection[str]] = field(default_factory=dict)
 
     def missing(self, sha256: str, names: Sequence[str]) -> list[str]:
         """The row names still to compute for the file as it is now (all of them if its content changed)."""
-        finished = set(self.done.get(sha256, ()))
+        finished = self.done.get(sha256, ())
         return [name for name in names if name not in finished]
 
 
 def plan_work(paths: Sequence[Path], done: DoneIndex) -> list[WorkItem]:
     """A work item per path, carrying what the table already holds for it (hashes are checked when read)."""
-    return [
-        WorkItem(str(path), {sha: sorted(names) for sha, names in done.get(str(path), {}).items()})
-        for path in paths
-    ]
+    return [WorkItem(str(path), done.get(str(path), {})) for path in paths]
 
 
-def _index(done: DoneIndex, path: str, sha: str, name: str) -> None:
-    done.setdefault(path, {}).setdefault(sha, set()).add(name)
+class _Index:
+    """Builds a :data:`DoneIndex` from key rows, sharing equal name sets."""
+
+    def __init__(self) -> None:
+        self.done: dict[str, dict[str, set[str]]] = {}
+
+    def add(self, path: str, sha: str, name: str) -> None:
+        self.done.setdefault(path, {}).setdefault(sha, set()).add(sys.intern(name))
+
+    def result(self) -> DoneIndex:
+        shared: dict[frozenset[str], frozenset[str]] = {}
+        return {
+            path: {
+                sha: shared.setdefault(frozenset(names), frozenset(names)) for sha, names in by_sha.items()
+            }
+            for path, by_sha in self.done.items()
+        }
 
 
 class RowSink:
@@ -167,8 +185,14 @@ class ParquetParts(RowSink):
             if not marker.exists():
                 fail(ArchiveError, out, None, f"has no {FOLDER_META}; it was not written by `score --out`")
             meta.check_same_run(_read_meta(marker), marker)
+            index = _Index()
             for part in parts:
-                self._read_keys(part)
+                self._read_keys(part, index)
+            self.done = index.result()
+            for leftover in out.glob(
+                ".part-*.part"
+            ):  # the temporary file of a part being written when killed
+                leftover.unlink()
         elif out.exists() and (parts or marker.exists()):
             if not force:
                 raise exists_error(out)
@@ -178,9 +202,10 @@ class ParquetParts(RowSink):
             parts = []
         ensure_directory(out)
         write_json_atomic(marker, meta.to_json(), force=True)
-        self._next = 1 + max((int(p.stem.split("-")[1]) for p in parts), default=-1)
+        numbers = [int(match.group(1)) for p in parts if (match := PART_NAME.fullmatch(p.name))]
+        self._next = 1 + max(numbers, default=-1)
 
-    def _read_keys(self, part: Path) -> None:
+    def _read_keys(self, part: Path, index: _Index) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -193,7 +218,7 @@ class ParquetParts(RowSink):
         for path, sha, name in zip(
             *(table.column(c).to_pylist() for c in ("path", "content_sha256", key)), strict=True
         ):
-            _index(self.done, str(path), str(sha), str(name))
+            index.add(str(path), str(sha), str(name))
 
     def _write(self, rows: list[Row]) -> None:
         import pyarrow as pa
@@ -258,14 +283,8 @@ class CsvAppend(RowSink):
             if out.exists() and not force:
                 raise exists_error(out)
             ensure_directory(out.parent)
-            write_atomic_with(out, lambda handle: handle.write(self._lines([meta.columns])), force=True)
+            write_atomic_with(out, lambda handle: handle.write(_csv_bytes([meta.columns])), force=True)
         write_json_atomic(sidecar, meta.to_json(), force=True)
-
-    @staticmethod
-    def _lines(rows: Sequence[Sequence[str]]) -> bytes:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
-        return buffer.getvalue().encode("utf-8")
 
     def _read_keys(self) -> None:
         """Index the complete lines; a torn last line (killed mid-append) is cut off first."""
@@ -283,10 +302,12 @@ class CsvAppend(RowSink):
             if next(reader, None) != columns:
                 fail(ArchiveError, self.out, None, f"does not start with the header {','.join(columns)}")
             key = columns.index(self.meta.row_kind)
+            index = _Index()
             for number, cells in enumerate(reader, start=2):
                 if len(cells) != len(columns):
                     fail(ArchiveError, self.out, f"line {number}", "is not a row of this table")
-                _index(self.done, cells[0], cells[1], _csv_text(cells[key]))
+                index.add(cells[0], cells[1], _csv_text(cells[key]))
+        self.done = index.result()
 
     def _copy_complete_lines(self, target: IO[bytes]) -> None:
         with self.out.open("rb") as source:
@@ -294,7 +315,14 @@ class CsvAppend(RowSink):
                 target.write(line)
 
     def _write(self, rows: list[Row]) -> None:
-        append_bytes(self.out, self._lines([csv_row_cells(row, self.meta.columns) for row in rows]))
+        append_bytes(self.out, _csv_bytes([csv_row_cells(row, self.meta.columns) for row in rows]))
+
+
+def _csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
+    """CSV lines (``\n`` ends) of cells already made safe by :func:`csv_cell`, as UTF-8."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
 
 
 def _complete_lines(source: IO[bytes]) -> Iterator[bytes]:
@@ -330,10 +358,8 @@ class ErrorsFile:
         if path.exists() and not force:
             raise exists_error(path)
         ensure_directory(path.parent)
-        write_atomic_with(
-            path, lambda handle: handle.write(CsvAppend._lines([["path", "reason"]])), force=True
-        )
+        write_atomic_with(path, lambda handle: handle.write(_csv_bytes([["path", "reason"]])), force=True)
 
     def add(self, path: str | Path, reason: str) -> None:
         self.count += 1
-        append_bytes(self.path, CsvAppend._lines([[csv_cell(str(path)), csv_cell(reason)]]))
+        append_bytes(self.path, _csv_bytes([[csv_cell(str(path)), csv_cell(reason)]]))

@@ -288,7 +288,9 @@ class RayRun:
             LOG.info(
                 "Ray run: %d actor(s) with %d GPU / %d CPU each, batches of %d", actors, gpus, threads, size
             )
-            rows = [{"path": i.path, "done": json.dumps(i.done)} for i in items]
+            rows = [
+                {"path": i.path, "done": json.dumps({k: sorted(v) for k, v in i.done.items()})} for i in items
+            ]
             listed = ray.data.from_items(rows, override_num_blocks=max(1, min(len(rows) // size, 10_000)))
             decoded = listed.map(partial(_decode_row, spec=self.spec), num_cpus=1, memory=DECODE_MEMORY)
             scored = decoded.map_batches(

@@ -46,7 +46,11 @@ def test_parquet_parts_continue_their_numbering_and_force_replaces_them(tmp_path
         sink.add([_row(f"/{index}.png", "effusion", float(index))])
         sink.flush()
     sink.flush()  # nothing pending: no empty part
+    (out / ".part-000002.parquet.x1y2.part").write_bytes(
+        b"PAR1"
+    )  # a part being written when the run was killed
     resumed = open_sink(out, META, resume=True)
+    assert not list(out.glob(".part-*"))
     resumed.add([_row("/2.png", "effusion", 2.0)])
     resumed.flush()
     assert sorted(p.name for p in out.glob("part-*")) == [f"part-00000{i}.parquet" for i in range(3)]
