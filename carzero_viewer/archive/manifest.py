@@ -4,7 +4,9 @@ A manifest is a user's file, so it is read through :mod:`carzero_viewer.untruste
 bounded size and row count, every path cell a non-empty string without NUL, and every problem raised as one
 line ``<manifest>: <field>: <reason>``. The bounds come from the use: :data:`MAX_MANIFEST_ROWS` = 10^7 rows
 covers the largest archives this tool targets (a hospital's 10^6+ images) with a margin, and a path cell of
-at most :data:`MAX_PATH_CHARS` = 4,096 characters is Linux's ``PATH_MAX``. Relative paths in a manifest are
+at most :data:`MAX_PATH_CHARS` = 4,096 characters is Linux's ``PATH_MAX``. A CSV manifest is read whole, so
+it is also held to :data:`~carzero_viewer.untrusted.MAX_TEXT_BYTES` (512 MiB: ~5 x 10^6 rows of
+100-character paths); a longer list goes in a Parquet manifest, of which only the path column is read. Relative paths in a manifest are
 read relative to the manifest's folder, so a manifest travels with its images.
 """
 

@@ -93,7 +93,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--json", type=Path, metavar="OUT.json", help="write texts, words and scores as JSON")
     parser.add_argument("--arrays", type=Path, metavar="OUT.npz", help="write the arrays as .npz")
-    parser.add_argument("--force", action="store_true", help="overwrite existing --json/--arrays files")
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite existing --json/--arrays files (and an --out table)"
+    )
     add_calibration_options(parser)
     add_archive_options(parser)
     add_model_options(parser)

@@ -56,12 +56,18 @@ def add_archive_options(parser: argparse.ArgumentParser) -> None:
         "--errors",
         type=Path,
         metavar="FILE.csv",
-        help="files that could not be scored, with the reason (default: beside --out, NAME.errors.csv)",
+        help="files that could not be scored, with the reason (default: beside the table, "
+        "e.g. scores.parquet.errors.csv)",
     )
     group.add_argument(
         "--with-maps", action="store_true", help="add each row's 14x14 grounding map as a list"
     )
-    group.add_argument("--engine", choices=("local", "ray"), default="local", help="default: local")
+    group.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local (default), or a Ray Data pipeline (pip install 'carzero-viewer[distributed]')",
+    )
     group.add_argument(
         "--ray-address",
         metavar="ADDR",
