@@ -6,8 +6,9 @@ line ``<manifest>: <field>: <reason>``. The bounds come from the use: :data:`MAX
 covers the largest archives this tool targets (a hospital's 10^6+ images) with a margin, and a path cell of
 at most :data:`MAX_PATH_CHARS` = 4,096 characters is Linux's ``PATH_MAX``. A CSV manifest is read whole, so
 it is also held to :data:`~carzero_viewer.untrusted.MAX_TEXT_BYTES` (512 MiB: ~5 x 10^6 rows of
-100-character paths); a longer list goes in a Parquet manifest, of which only the path column is read. Relative paths in a manifest are
-read relative to the manifest's folder, so a manifest travels with its images.
+100-character paths); a longer list goes in a Parquet manifest, of which only the path column is read.
+Relative paths in a manifest are read relative to the manifest's folder, so a manifest travels with its
+images.
 """
 
 from __future__ import annotations
