@@ -39,6 +39,7 @@ from carzero_viewer.archive import WorkItem
 from carzero_viewer.archive.table import Row
 from carzero_viewer.errors import CarzeroError
 from carzero_viewer.inference.archive import BatchScorer, DecodedItem, ImageOutcome, RowSpec, decode_item
+from carzero_viewer.inference.device import DeviceChoice, Precision
 from carzero_viewer.paths import WeightsLocation
 
 INSTALL_HINT = "pip install 'carzero-viewer[distributed]'"
@@ -113,7 +114,12 @@ class ScoreActor:
     """Stage 3: one engine per actor, loaded once; each call scores one batch of decoded files."""
 
     def __init__(
-        self, location: WeightsLocation, device: str, precision: str, spec: RowSpec, threads: int
+        self,
+        location: WeightsLocation,
+        device: DeviceChoice,
+        precision: Precision,
+        spec: RowSpec,
+        threads: int,
     ) -> None:
         import torch
 
@@ -121,7 +127,7 @@ class ScoreActor:
         from carzero_viewer.inference.engine import InferenceEngine
         from carzero_viewer.model.loader import load_model
 
-        spec_device = select_device(device, precision)  # type: ignore[arg-type]
+        spec_device = select_device(device, precision)
         if spec_device.device.type == "cpu":
             torch.set_num_threads(threads)
         self.row_kind = spec.row_kind
@@ -185,8 +191,8 @@ class RayRun:
     def __init__(
         self,
         location: WeightsLocation,
-        device: str,
-        precision: str,
+        device: DeviceChoice,
+        precision: Precision,
         spec: RowSpec,
         batch_size: int | None,
         address: str | None,
