@@ -27,10 +27,10 @@ help: ## list the targets
 # venv is reused as is (pip only installs what is missing or violates a pin; nothing is upgraded).
 $(STAMP): pyproject.toml constraints.txt
 	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --disable-pip-version-check -c constraints.txt -e '.[dev,distributed]'
 	@touch $@
 
-venv: $(STAMP) ## create .venv and install the package with its dev tools (idempotent)
+venv: $(STAMP) ## create .venv and install the package with its dev tools and the Ray engine (idempotent)
 
 sysdeps: ## install the Qt runtime libraries (apt; needs root, or prints the sudo command)
 	bash scripts/install_system_deps.sh

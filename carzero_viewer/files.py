@@ -224,6 +224,28 @@ def move_into_place(source: str | Path, path: str | Path, force: bool = False) -
     return target
 
 
+def append_bytes(path: str | Path, data: bytes) -> Path:
+    """Append ``data`` to ``path`` (created if missing) and flush it to disk before returning.
+
+    For outputs that grow during a long run (a batch's CSV rows, its errors file), where rewriting the whole
+    file per chunk would cost O(n^2): each call is one ``write`` followed by ``fsync``, so after a crash the
+    file holds every chunk that returned, plus at most a torn tail of the last one (readers of such files
+    drop an incomplete last line).
+
+    Raises:
+        WriteError: the folder is read-only, the disk is full...
+    """
+    target = Path(path)
+    try:
+        with target.open("ab") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise os_error(exc, target) from exc
+    return target
+
+
 def write_bytes_atomic(path: str | Path, data: bytes, force: bool = False, mode: int = 0o644) -> Path:
     """Write ``data`` to ``path`` atomically (:func:`write_atomic_with`); no overwrite without ``force``."""
     return write_atomic_with(path, lambda handle: handle.write(data), force, mode)

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from carzero_viewer import __version__
 from carzero_viewer.commands.common import add_model_options, build_engine
+from carzero_viewer.commands.score_archive import add_archive_options, check_archive_options, run_archive
 from carzero_viewer.commands.score_calibration import ScoreCalibration, add_calibration_options
 from carzero_viewer.errors import ModelLoadError, PromptError
 
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from carzero_viewer.findings import Finding, FindingResult
+    from carzero_viewer.inference.archive import RowSpec
     from carzero_viewer.inference.batch import ModelInput
     from carzero_viewer.inference.engine import InferenceEngine
     from carzero_viewer.types import PromptResult
@@ -62,7 +64,12 @@ if TYPE_CHECKING:
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("score", help="score images against prompts (headless)")
-    parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG/JPEG/TIFF/BMP/DICOM)")
+    parser.add_argument(
+        "images",
+        nargs="*",
+        metavar="IMAGE",
+        help="image files (PNG/JPEG/TIFF/BMP/DICOM); with --out also folders (recursive)",
+    )
     prompts = parser.add_mutually_exclusive_group(required=True)
     prompts.add_argument("--prompt", action="append", metavar="TEXT", help="a prompt (repeatable)")
     prompts.add_argument("--prompts-file", type=Path, metavar="JSON", help="JSON list of prompt strings")
@@ -86,8 +93,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--json", type=Path, metavar="OUT.json", help="write texts, words and scores as JSON")
     parser.add_argument("--arrays", type=Path, metavar="OUT.npz", help="write the arrays as .npz")
-    parser.add_argument("--force", action="store_true", help="overwrite existing --json/--arrays files")
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite existing --json/--arrays files (and an --out table)"
+    )
     add_calibration_options(parser)
+    add_archive_options(parser)
     add_model_options(parser)
 
 
@@ -96,25 +106,23 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from carzero_viewer.files import prepare_targets, save_npz
-    from carzero_viewer.findings import Finding, aggregate, all_phrasings, load_findings
+    from carzero_viewer.findings import Finding, aggregate
     from carzero_viewer.imaging import SixteenBitRule, SourceFormat
     from carzero_viewer.inference.batch import decode_model_input, score_files
-    from carzero_viewer.inference.prompt_file import read_prompts_file
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 
     _check_official_options(args)
+    check_archive_options(args)
     prepare_targets([args.json, args.arrays], args.force)
     calibration = ScoreCalibration.from_args(args)
-    findings = load_findings(*args.findings) if args.findings else ()
-    if findings:
-        texts = list(all_phrasings(findings))
-    else:
-        texts = read_prompts_file(args.prompts_file) if args.prompts_file else list(args.prompt)
+    texts, findings = _texts(args)
+    template = args.template or DEFAULT_TEMPLATE
+    raw = args.raw or args.official
+    if args.out is not None:
+        return run_archive(args, _row_spec(args, texts, findings, template, raw), calibration)
     engine = build_engine(args)
     calibration.check_weights(engine.info.sha256)
     calibration.warn_other_phrasings(findings or [Finding(t, (t,)) for t in dict.fromkeys(texts)])
-    template = args.template or DEFAULT_TEMPLATE
-    raw = args.raw or args.official
     rule = SixteenBitRule.OPENCV_HIGH_BYTE if args.official else SixteenBitRule.FULL_RANGE
     prompts = engine.encode_prompts([engine.process(t, template, raw) for t in texts])
     per_image: list[list[PromptResult]] = []
@@ -178,6 +186,26 @@ def run(args: argparse.Namespace) -> int:
             arrays.update(_finding_arrays(findings, per_finding))
         save_npz(args.arrays, arrays, args.force)
     return 0
+
+
+def _texts(args: argparse.Namespace) -> tuple[list[str], tuple[Finding, ...]]:
+    """The texts to score and the findings they are the phrasings of (none without ``--findings``)."""
+    from carzero_viewer.findings import all_phrasings, load_findings
+    from carzero_viewer.inference.prompt_file import read_prompts_file
+
+    findings = load_findings(*args.findings) if args.findings else ()
+    if findings:
+        return list(all_phrasings(findings)), findings
+    return (read_prompts_file(args.prompts_file) if args.prompts_file else list(args.prompt)), findings
+
+
+def _row_spec(
+    args: argparse.Namespace, texts: list[str], findings: tuple[Finding, ...], template: str, raw: bool
+) -> RowSpec:
+    """What each row of ``--out`` is computed from: the distinct prompts (phrasings) and the findings."""
+    from carzero_viewer.inference.archive import RowSpec
+
+    return RowSpec(tuple(dict.fromkeys(texts)), template, raw, args.official, findings, args.with_maps)
 
 
 def _check_official_options(args: argparse.Namespace) -> None:

@@ -35,6 +35,7 @@ from carzero_viewer.inference.features import ImageFeatures, PromptFeatures
 from carzero_viewer.types import PromptResult
 
 Decoded = TypeVar("Decoded")
+Item = TypeVar("Item")
 ErrorHandler = Callable[[Path, CarzeroError], None]
 
 
@@ -84,20 +85,23 @@ def decode_model_input(
     )
 
 
-def _decoded(
-    paths: Sequence[Path],
-    decode: Callable[[Path], Decoded],
+def decode_ahead(
+    paths: Sequence[Item],
+    decode: Callable[[Item], Decoded],
     workers: int,
     lookahead: int,
-    on_error: ErrorHandler | None,
-) -> Iterator[tuple[Path, Decoded]]:
-    """Decoded files in input order, with up to ``lookahead`` files decoded ahead.
+    on_error: Callable[[Item, CarzeroError], None] | None,
+) -> Iterator[tuple[Item, Decoded]]:
+    """Decoded files in input order, with up to ``lookahead`` files decoded ahead (in ``workers`` threads).
+
+    ``Item`` is what names a file: a path, or a richer work item whose decoder reports its own failures
+    (``on_error`` is then never called).
 
     A file whose decoder raises a :class:`CarzeroError` is passed to ``on_error`` and skipped; without a
     handler the error propagates (naming the file) and ends the run.
     """
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="carzero-decode") as pool:
-        pending: list[tuple[Path, Future[Decoded]]] = []
+        pending: list[tuple[Item, Future[Decoded]]] = []
         remaining = iter(paths)
         for path in remaining:
             pending.append((path, pool.submit(decode, path)))
@@ -116,6 +120,22 @@ def _decoded(
                 on_error(path, exc)
                 continue
             yield path, done
+
+
+def score_batch(
+    engine: InferenceEngine,
+    grays: Sequence[npt.NDArray[np.uint8]],
+    prompts: Sequence[PromptFeatures],
+    word_maps: bool = False,
+    cancel: CancelToken | None = None,
+) -> tuple[list[ImageFeatures], list[list[PromptResult]]]:
+    """One batch through the model: the images' features (one ViT batch) and their results (one fusion pass).
+
+    The single per-batch computation of every batch path (:func:`score_files`, the archive engines), so they
+    compute the same numbers by construction.
+    """
+    images = engine.encode_images(grays, cancel)
+    return images, engine.score_images(images, prompts, word_maps=word_maps, cancel=cancel)
 
 
 def score_files(
@@ -142,15 +162,14 @@ def score_files(
     batch: list[tuple[Path, Decoded]] = []
 
     def flush() -> Iterator[FileScores[Decoded]]:
-        images = engine.encode_images([model_input(decoded) for _, decoded in batch], cancel)
-        scored = engine.score_images(images, prompts, word_maps=word_maps, cancel=cancel)
+        images, scored = score_batch(engine, [model_input(d) for _, d in batch], prompts, word_maps, cancel)
         for (path, decoded), image, results in zip(batch, images, scored, strict=True):
             yield FileScores(path, decoded, image, results)
         batch.clear()
 
     # One batch decoded ahead while the current one runs: enough to keep the model fed, and it bounds the
     # memory held in decoded files (a GPU batch is large).
-    for item in _decoded(paths, decode, workers, lookahead=max(size, workers), on_error=on_error):
+    for item in decode_ahead(paths, decode, workers, lookahead=max(size, workers), on_error=on_error):
         batch.append(item)
         if len(batch) == size:
             yield from flush()

@@ -230,3 +230,20 @@ def test_a_file_written_with_an_owner_only_mode_has_it_under_its_name(tmp_path: 
     target = write_bytes_atomic(tmp_path / "private.dcm", b"data", mode=0o600)
     assert target.stat().st_mode & 0o777 == 0o600
     assert (write_bytes_atomic(tmp_path / "public.png", b"data").stat().st_mode & 0o777) == 0o644
+
+
+def test_append_bytes_grows_a_file_and_reports_a_full_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "rows.csv"
+    files.append_bytes(target, b"a\n")
+    files.append_bytes(target, b"b\n")
+    assert target.read_bytes() == b"a\nb\n"
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    with pytest.raises(WriteError) as info:
+        files.append_bytes(target, b"c\n")
+    assert info.value.kind == "no_space"
