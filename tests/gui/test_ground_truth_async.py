@@ -1,11 +1,12 @@
 """Opening a folder never freezes the window (issue 12 follow-up): the full NIH ``Data_Entry_2017.csv``
-(112,120 rows, 8 MB) beside the images is read off the GUI thread, the labels appear once read.
+(112,120 rows, 8 MB) beside the images is read off the GUI thread, and the labels appear once read.
 
 The probe is a 10 ms timer in the GUI thread: every gap between its ticks is time the event loop was blocked.
-Reading the table in the GUI thread blocked it for 1.1-1.5 s on a 2-core machine; read in the background, the
-longest gap is tens of ms (the read thread and the GUI thread share the GIL, which Python hands over every
-5 ms). The bound, 250 ms, is far from both: 4x below the old block on a fast machine, and 5x above what a busy
-CI runner adds to a tick.
+The bound is relative to this machine's speed: a third of the time the test itself takes to read the table
+(T). Read in the GUI thread, as before, the loop was blocked for about the whole read (measured on a busy
+2-core machine: 0.86-2.1 s, 0.8-0.9 T), so the old code fails by 2.5x. Read in the background, the longest gap
+does not grow with the table (0.1-0.18 s here, about 0.1 T: the settings file written with fsync as the
+folder joins the recent files, and the image shown), 3x below the bound.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QTimer
 
+from carzero_viewer.annotations import read_image_labels
+
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 ROWS = 112_120  # the NIH ChestX-ray14 table
-MAX_GAP_S = 0.25
 HEADER = (
     "Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position,"
     "OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y],"
@@ -64,6 +66,9 @@ def test_a_large_label_table_loads_while_the_event_loop_keeps_running(
     Image.fromarray(image).save(tmp_path / "00000001_000.png")  # small: its display costs the loop little
     _nih_table(tmp_path / "Data_Entry_2017.csv")
     assert (tmp_path / "Data_Entry_2017.csv").stat().st_size > 7_000_000
+    start = time.perf_counter()
+    read_image_labels(tmp_path / "Data_Entry_2017.csv")
+    bound = (time.perf_counter() - start) / 3
     window = open_window()
     probe = TickProbe()
     probe.timer.start()
@@ -74,5 +79,5 @@ def test_a_large_label_table_loads_while_the_event_loop_keeps_running(
     qtbot.wait(50)
     probe.timer.stop()
     assert "Effusion" in window.ground_truth_panel.image_labels_label.text()
-    print(f"longest gap {probe.longest_gap():.3f} s")
-    assert probe.longest_gap() < MAX_GAP_S, f"the event loop was blocked {probe.longest_gap():.3f} s"
+    print(f"longest gap {probe.longest_gap():.3f} s, bound {bound:.3f} s")
+    assert probe.longest_gap() < bound, f"the event loop was blocked {probe.longest_gap():.3f} s"
