@@ -20,6 +20,8 @@ from PIL import Image
 from PySide6.QtCore import QTimer
 
 from carzero_viewer.annotations import read_image_labels
+from carzero_viewer.ui.ground_truth_reader import GroundTruthReader
+from carzero_viewer.viewer_model import ViewerModel
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 ROWS = 112_120  # the NIH ChestX-ray14 table
@@ -81,3 +83,20 @@ def test_a_large_label_table_loads_while_the_event_loop_keeps_running(
     assert "Effusion" in window.ground_truth_panel.image_labels_label.text()
     print(f"longest gap {probe.longest_gap():.3f} s, bound {bound:.3f} s")
     assert probe.longest_gap() < bound, f"the event loop was blocked {probe.longest_gap():.3f} s"
+
+
+def test_reads_queue_up_and_none_is_dropped_for_a_newer_one(qtbot, tmp_path: Path) -> None:
+    data = Path(__file__).resolve().parents[1] / "data" / "annotations"
+    first, second = tmp_path / "a" / "one", tmp_path / "b" / "two"
+    for folder, table in ((first, "BBox_List_2017.csv"), (second, "Data_Entry_2017.csv")):
+        folder.mkdir(parents=True)
+        (folder / table).write_bytes((data / table).read_bytes())
+    model = ViewerModel()
+    reader = GroundTruthReader(model)
+    with qtbot.waitSignal(reader.busy_changed, check_params_cb=lambda busy: not busy, timeout=30_000):
+        reader.read([first], [])
+        reader.read([second], [])  # a newer open: the older folder's boxes still count
+    assert sorted(path.name for path in model.ground_truth.files) == [
+        "BBox_List_2017.csv",
+        "Data_Entry_2017.csv",
+    ]
