@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from carzero_viewer.annotations.boxes import (
@@ -38,6 +37,12 @@ class ImageLabels:
     labels: dict[str, frozenset[str]]
     original_sizes: dict[str, tuple[int, int]]
     source: Path
+    _by_stem: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Labels keyed by lower-case stem, built with the table so that the thread that reads the file pays
+        # for it, not the viewer's first lookup in the GUI thread (~0.27 s for the NIH table's 112,120 rows).
+        object.__setattr__(self, "_by_stem", {Path(k).stem.lower(): v for k, v in self.labels.items()})
 
     def classes(self) -> list[str]:
         """Every positive label that occurs, sorted."""
@@ -47,12 +52,6 @@ class ImageLabels:
         """The labels of the image file ``path``, matched by file name, else by stem (any case); None if absent."""
         found = self.labels.get(path.name)
         return found if found is not None else self._by_stem.get(path.stem.lower())
-
-    @cached_property
-    def _by_stem(self) -> dict[str, frozenset[str]]:
-        """Labels keyed by lower-case stem, built once: the viewer looks up every image it shows (the NIH
-        table has 112,120 rows; rebuilding this per lookup took ~0.27 s)."""
-        return {Path(k).stem.lower(): v for k, v in self.labels.items()}
 
 
 def read_image_labels(path: str | Path) -> ImageLabels:
@@ -73,6 +72,10 @@ def read_image_labels(path: str | Path) -> ImageLabels:
         raise UnknownFormat("line 1: expected the header to start with 'Image Index,Finding Labels'", path)
     has_sizes = header[7:9] == SIZE_HEADER
     labels: dict[str, frozenset[str]] = {}
+    # One object per distinct label set and size: NIH's 112,120 rows have under a thousand of each, and 112,120
+    # live containers would make every cyclic garbage collection of the session (in the GUI thread) slower.
+    same_labels: dict[frozenset[str], frozenset[str]] = {}
+    same_sizes: dict[tuple[int, int], tuple[int, int]] = {}
     sizes: dict[str, tuple[int, int]] = {}
     try:
         for record in reader:
@@ -87,10 +90,11 @@ def read_image_labels(path: str | Path) -> ImageLabels:
                 for f in record[1].split("|")
                 if f.strip()
             ]
-            labels[image] = frozenset(f for f in findings if f.lower() != NO_FINDING)
+            positive = frozenset(f for f in findings if f.lower() != NO_FINDING)
+            labels[image] = same_labels.setdefault(positive, positive)
             size = image_size(path, where, record[7], record[8]) if has_sizes and len(record) >= 9 else None
             if size is not None:
-                sizes[image] = size
+                sizes[image] = same_sizes.setdefault(size, size)
     except csv.Error as exc:
         raise AnnotationError(f"line {reader.line_num}: malformed CSV ({exc})", path) from None
     return ImageLabels(labels, sizes, path)

@@ -47,6 +47,12 @@ _NEGATION_WORD = "no"
 WORD_PIECES_READ = DEFAULT_MAX_LENGTH - 2
 TRUNCATED_FLAG = "truncated"
 EMPTY_FLAG = "empty text: every sentence had <= 1 word"
+# Both examples are read as typed (no template, nothing dropped); "The lungs are normal." is not: the template
+# rule takes it for a bare finding ("There is the lungs are normal.").
+EMPTY_ADVICE = (
+    "write a sentence of two or more words instead, such as 'Normal chest radiograph.' or "
+    "'There is no abnormality.'"
+)
 
 
 def is_statement(text: str) -> bool:
@@ -140,5 +146,7 @@ def explain_prompt(prompt: ProcessedPrompt, truncated: bool | None = None) -> Pr
         reasons.append("the original cleaning changed the words")
     if prompt.is_empty and not cleaning.dropped_words:
         reasons.append("the prompt has no words")
+    if prompt.is_empty:  # say what to type instead: the flag alone left users retyping "Normal." variants
+        reasons.append(EMPTY_ADVICE)
     flags = tuple(flag for flag, on in ((TRUNCATED_FLAG, truncated), (EMPTY_FLAG, prompt.is_empty)) if on)
     return PromptReading(model_text=prompt.cleaned, reasons=tuple(reasons), flags=flags)

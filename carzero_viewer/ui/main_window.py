@@ -26,6 +26,7 @@ from carzero_viewer.ui.calibration_view import CalibrationView
 from carzero_viewer.ui.canvas import ImageCanvas
 from carzero_viewer.ui.grey_levels import chest_presets
 from carzero_viewer.ui.ground_truth_panel import GroundTruthPanel
+from carzero_viewer.ui.ground_truth_reader import GroundTruthReader
 from carzero_viewer.ui.heatmap_controls import HeatmapControls
 from carzero_viewer.ui.image_loader import ImageLoader
 from carzero_viewer.ui.inference_bridge import InferenceBridge
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
 
         self.loader = ImageLoader(self)
         self.metrics_job = LatestJob("computing grounding metrics", self)
+        self.truth_reader = GroundTruthReader(self.model, self)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
@@ -160,6 +162,7 @@ class MainWindow(QMainWindow):
         self.loader.failed.connect(self._on_load_failed)
         self.metrics_job.finished.connect(self._on_metrics)
         self.metrics_job.failed.connect(self.show_error)
+        self.truth_reader.problem.connect(self.show_error)
         self.prompt_panel.prompts_changed.connect(self._on_prompts_changed)
         self.prompt_panel.template_changed.connect(self._on_template_changed)
         self.prompt_panel.line_edit.textChanged.connect(self._on_draft_edited)
@@ -197,6 +200,7 @@ class MainWindow(QMainWindow):
         model.study.status_changed.connect(self._on_file_status)
         model.record_changed.connect(self._on_record_changed)
         model.scores_shown.connect(self._on_scores_shown)
+        model.ground_truth_changed.connect(self._update_boxes)
         model.display.window_changed.connect(self.levels_panel.set_window)
         model.display.inverted_changed.connect(self.canvas.set_inverted)
         model.display.inverted_changed.connect(self.levels_panel.set_inverted)
@@ -219,15 +223,15 @@ class MainWindow(QMainWindow):
 
     # --- files -------------------------------------------------------------------------------------------
     def open_paths(self, paths: list[Path]) -> None:
-        """Add files and folders to the study and show the first new file."""
-        for problem in self.model.open_paths([Path(p) for p in paths]):  # the first new file becomes current
+        """Add files and folders to the study and show the first new file; their ground truth follows."""
+        problems, folders = self.model.open_images([Path(p) for p in paths])  # the first new file is current
+        for problem in problems:
             self.show_error(problem)
+        self.truth_reader.read(folders, [])
         self._remember_recent([Path(p) for p in paths])
 
     def open_annotations(self, paths: list[Path]) -> None:
-        for message in self.model.open_annotations(paths):
-            self.show_error(message)
-        self._update_boxes()
+        self.truth_reader.read([], paths)  # the model announces what it indexed: _update_boxes
 
     @Slot()
     def close_image(self) -> None:
@@ -581,8 +585,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt API name)
         paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
         annotations = [p for p in paths if p.suffix.lower() in CANDIDATE_SUFFIXES]
-        if annotations:
-            self.open_annotations(annotations)
+        self.open_annotations(annotations)  # none: nothing to read
         images = [p for p in paths if p not in annotations]
         if images:
             self.open_paths(images)
@@ -594,4 +597,5 @@ class MainWindow(QMainWindow):
         self.bridge.shutdown()
         self.loader.shutdown()
         self.metrics_job.shutdown()
+        self.truth_reader.shutdown()
         super().closeEvent(event)

@@ -28,7 +28,7 @@ from carzero_viewer.export.heatmap_style import HeatmapStyle
 from carzero_viewer.imaging import ImageRecord
 from carzero_viewer.viewer_model.calibration import Calibration, RowCalibration, rank_text
 from carzero_viewer.viewer_model.display import Display
-from carzero_viewer.viewer_model.ground_truth import BoxSpec, GroundTruth
+from carzero_viewer.viewer_model.ground_truth import BoxSpec, GroundTruth, TruthRead, read_truth
 from carzero_viewer.viewer_model.map_view import MapView, build_map_view
 from carzero_viewer.viewer_model.prompts import Prompts
 from carzero_viewer.viewer_model.responses import ModelState, ScoreResponse
@@ -67,6 +67,7 @@ class ViewerModel:
 
     record_changed = Signal(object)  # ImageRecord | None
     scores_shown = Signal(object, object)  # ScoreResponse, the typed prompt to select (None: nothing scored)
+    ground_truth_changed = Signal()  # annotation files were indexed
 
     def __init__(self, template: str = "", style: HeatmapStyle | None = None) -> None:
         self.study = Study()
@@ -88,13 +89,21 @@ class ViewerModel:
 
     # --- files -------------------------------------------------------------------------------------------
     def open_paths(self, paths: list[Path]) -> list[str]:
-        """Add files and folders (as their images) to the study, index the annotation files beside them, and
-        make the first new file current; returns one message per problem (missing path, broken box file)."""
+        """:meth:`open_images`, then read and index the annotation files beside them at once (headless use;
+        the window reads them off the GUI thread instead); returns one message per problem."""
+        problems, folders = self.open_images(paths)
+        return problems + self.annotations_read(read_truth(self.ground_truth.request(folders, [])))
+
+    def open_images(self, paths: list[Path]) -> tuple[list[str], list[Path]]:
+        """Add files and folders (as their images) to the study and make the first new file current.
+
+        Returns:
+            One message per problem (missing path, folder without images), and the folders whose annotation
+            files to read next (:meth:`GroundTruth.request`).
+        """
         files, problems = expand_paths(paths)
-        folders = dict.fromkeys(path if path.is_dir() else path.parent for path in paths)
-        problems += self.add_annotation_folders(list(folders))
         self.add_files(files)
-        return problems
+        return problems, list(dict.fromkeys(path if path.is_dir() else path.parent for path in paths))
 
     def add_files(self, files: list[Path]) -> Path | None:
         """List ``files`` in the study; the first one not listed before becomes current and is returned."""
@@ -103,17 +112,24 @@ class ViewerModel:
             self.study.select(added[0])
         return added[0] if added else None
 
-    def add_annotation_folders(self, folders: list[Path]) -> list[str]:
-        """Index the annotation files beside opened images; one message per broken file."""
-        return [message for folder in folders for message in self.ground_truth.add_folder(folder)]
-
     def open_annotations(self, paths: list[Path]) -> list[str]:
-        """Index annotation files the user chose; one message per file that could not be read."""
-        return self.ground_truth.add_files(paths)
+        """Read and index at once annotation files the user chose; one message per file that could not be read."""
+        return self.annotations_read(read_truth(self.ground_truth.request([], paths)))
+
+    def annotations_read(self, read: TruthRead) -> list[str]:
+        """Index annotation files read (in any thread); one message per broken file.
+
+        ``ground_truth_changed`` announces new boxes or labels (the shown image's, its prompt choice and its
+        metrics may change).
+        """
+        messages, added = self.ground_truth.index(read)
+        if added:
+            self.ground_truth_changed.emit()
+        return messages
 
     def close_study(self) -> None:
-        """No file, no image, and the session's ground truth forgotten."""
-        self.ground_truth = GroundTruth()
+        """No file, no image, and the session's ground truth forgotten (reads still running are dropped)."""
+        self.ground_truth.clear()
         self.study.clear()
 
     def _on_current_file(self, path: Path | None) -> None:

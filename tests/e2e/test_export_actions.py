@@ -14,6 +14,7 @@ from carzero_viewer.export.contact_sheet import TILE
 from carzero_viewer.export.render import base_rgb, composite
 from carzero_viewer.ui.app import create_application
 from carzero_viewer.ui.main_window import MainWindow
+from tests.e2e.test_main_window import open_annotations_and_wait
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gui, pytest.mark.slow]
 TIMEOUT_MS = 60_000
@@ -27,7 +28,7 @@ def shown(qtbot, test_data_dir: Path):
     window.show()
     with qtbot.waitSignal(window.bridge.model_ready, timeout=TIMEOUT_MS):
         window.start_model([test_data_dir / "carzero-tiny"], "cpu")
-    window.open_annotations([test_data_dir / "annotations" / "BBox_List_2017.csv"])
+    open_annotations_and_wait(window, qtbot, [test_data_dir / "annotations" / "BBox_List_2017.csv"])
     with qtbot.waitSignal(window.bridge.results_ready, timeout=TIMEOUT_MS):
         window.open_paths([test_data_dir / "annotations" / "images" / "00000344_003.png"])
     qtbot.waitUntil(lambda: window.map_view is not None, timeout=TIMEOUT_MS)

@@ -7,6 +7,7 @@ no-weights state.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -52,9 +53,16 @@ def scored_prompts(win: MainWindow) -> list[str]:
 
 
 def open_and_wait(win: MainWindow, qtbot, path: Path) -> None:
+    """Open ``path`` and wait for its map and for the annotation files beside it (read in the background)."""
     with qtbot.waitSignal(win.bridge.results_ready, timeout=TIMEOUT_MS):
         win.open_paths([path])
-    qtbot.waitUntil(win.canvas.heatmap_visible, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: win.canvas.heatmap_visible() and not win.truth_reader.busy, timeout=TIMEOUT_MS)
+
+
+def open_annotations_and_wait(win: MainWindow, qtbot, paths: list[Path]) -> None:
+    """Open annotation files by hand and wait until they are read (off the GUI thread) and shown."""
+    win.open_annotations(paths)
+    qtbot.waitUntil(lambda: not win.truth_reader.busy, timeout=TIMEOUT_MS)
 
 
 def overlay_alpha(win: MainWindow) -> np.ndarray:
@@ -230,13 +238,13 @@ def test_multiframe_slider_and_study_navigation(ready, qtbot, test_data_dir: Pat
     assert str((dicom / "emri_small.dcm").resolve()) in window.settings.recent_files
 
 
-def test_dropping_files_and_boxes(ready, qtbot, test_data_dir: Path) -> None:
+def test_dropping_files_and_boxes(ready, qtbot, test_data_dir: Path, tmp_path: Path) -> None:
     from PySide6.QtCore import QMimeData, QPointF, QUrl
     from PySide6.QtGui import QDropEvent
 
     window = ready
     annotations = test_data_dir / "annotations"
-    image = annotations / "images" / "00000344_003.png"
+    image = Path(shutil.copy(annotations / "images" / "00000344_003.png", tmp_path))  # away from other tables
     mime = QMimeData()
     mime.setUrls(
         [QUrl.fromLocalFile(str(image)), QUrl.fromLocalFile(str(annotations / "BBox_List_2017.csv"))]
@@ -250,7 +258,12 @@ def test_dropping_files_and_boxes(ready, qtbot, test_data_dir: Path) -> None:
     )
     window.dropEvent(event)
     qtbot.waitUntil(
-        lambda: window.record is not None and window.record.path.name == image.name, timeout=TIMEOUT_MS
+        lambda: (
+            window.record is not None
+            and window.record.path.name == image.name
+            and not window.truth_reader.busy
+        ),  # the boxes are read in the background
+        timeout=TIMEOUT_MS,
     )
     labels = {text.toPlainText() for _rect, text in window.canvas.boxes()}
     assert "Effusion" in labels
@@ -259,7 +272,7 @@ def test_dropping_files_and_boxes(ready, qtbot, test_data_dir: Path) -> None:
 def test_ground_truth_metrics_for_the_matching_prompt(ready, qtbot, test_data_dir: Path) -> None:
     window = ready
     annotations = test_data_dir / "annotations"
-    window.open_annotations([annotations / "BBox_List_2017.csv"])
+    open_annotations_and_wait(window, qtbot, [annotations / "BBox_List_2017.csv"])
     open_and_wait(window, qtbot, annotations / "images" / "00000344_003.png")
     assert "Effusion" in window.ground_truth_panel.labels()
     window.scores_panel.select_prompt("There is pleural effusion.")

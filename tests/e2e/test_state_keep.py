@@ -4,6 +4,7 @@ change made false go away, and the status bar never lies after a failed open or 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,12 @@ window = base.window
 ready = base.ready
 TIMEOUT_MS = base.TIMEOUT_MS
 EFFUSION_PROMPT = "There is pleural effusion."
+
+
+def _alone(image: Path, folder: Path) -> Path:
+    """A copy of ``image`` with no annotation file beside or above it (the test data's tables are one level
+    above its images, where opening a file finds them)."""
+    return Path(shutil.copy(image, folder / image.name))
 
 
 def test_selected_prompt_and_word_survive_page_down(ready, qtbot, test_data_dir: Path) -> None:
@@ -33,32 +40,36 @@ def test_selected_prompt_and_word_survive_page_down(ready, qtbot, test_data_dir:
     assert WORD_MAP_NOTICE in ready.map_view.caption
 
 
-def test_an_image_with_ground_truth_opens_on_its_label(ready, qtbot, test_data_dir: Path) -> None:
+def test_an_image_with_ground_truth_opens_on_its_label(
+    ready, qtbot, test_data_dir: Path, tmp_path: Path
+) -> None:
     annotations = test_data_dir / "annotations"
-    ready.open_annotations([annotations / "BBox_List_2017.csv"])
-    base.open_and_wait(ready, qtbot, annotations / "images" / "00000344_003.png")
+    base.open_annotations_and_wait(ready, qtbot, [annotations / "BBox_List_2017.csv"])
+    base.open_and_wait(ready, qtbot, _alone(annotations / "images" / "00000344_003.png", tmp_path))
     assert "Effusion" in ready.ground_truth_panel.labels()
     assert ready.scores_panel.shown_prompts()[0] != EFFUSION_PROMPT  # the top score is another prompt
     assert ready.scores_panel.selected_prompt() == EFFUSION_PROMPT
 
 
-def test_loading_boxes_recomputes_the_selected_prompts_metrics(ready, qtbot, test_data_dir: Path) -> None:
+def test_loading_boxes_recomputes_the_selected_prompts_metrics(
+    ready, qtbot, test_data_dir: Path, tmp_path: Path
+) -> None:
     annotations = test_data_dir / "annotations"
-    base.open_and_wait(ready, qtbot, annotations / "images" / "00000344_003.png")
+    base.open_and_wait(ready, qtbot, _alone(annotations / "images" / "00000344_003.png", tmp_path))
     ready.scores_panel.select_prompt(EFFUSION_PROMPT)
-    ready.open_annotations([annotations / "BBox_List_2017.csv"])
+    base.open_annotations_and_wait(ready, qtbot, [annotations / "BBox_List_2017.csv"])
     qtbot.waitUntil(lambda: ready.ground_truth_panel.metrics() is not None, timeout=TIMEOUT_MS)
     assert "Effusion" in ready.ground_truth_panel.metrics().label
     assert ready.scores_panel.selected_prompt() == EFFUSION_PROMPT
 
 
 def test_boxes_loaded_later_move_an_unchosen_selection_to_their_label(
-    ready, qtbot, test_data_dir: Path
+    ready, qtbot, test_data_dir: Path, tmp_path: Path
 ) -> None:
     annotations = test_data_dir / "annotations"
-    base.open_and_wait(ready, qtbot, annotations / "images" / "00000344_003.png")
+    base.open_and_wait(ready, qtbot, _alone(annotations / "images" / "00000344_003.png", tmp_path))
     assert ready.scores_panel.selected_prompt() != EFFUSION_PROMPT  # no boxes yet: the top score
-    ready.open_annotations([annotations / "BBox_List_2017.csv"])
+    base.open_annotations_and_wait(ready, qtbot, [annotations / "BBox_List_2017.csv"])
     assert ready.scores_panel.selected_prompt() == EFFUSION_PROMPT
     qtbot.waitUntil(lambda: ready.ground_truth_panel.metrics() is not None, timeout=TIMEOUT_MS)
 

@@ -39,7 +39,7 @@ def test_close_study_cancels_the_running_load_and_empties_everything(
     ready, qtbot, test_data_dir: Path
 ) -> None:
     annotations = test_data_dir / "annotations"
-    ready.open_annotations([annotations / "BBox_List_2017.csv"])
+    base.open_annotations_and_wait(ready, qtbot, [annotations / "BBox_List_2017.csv"])
     base.open_and_wait(ready, qtbot, annotations / "images" / "00000344_003.png")
     assert ready.ground_truth_panel.boxes()
     ready.open_paths([test_data_dir / "cxr"])  # its first image starts loading
@@ -85,10 +85,11 @@ def test_image_labels_found_beside_the_image_are_shown_and_choose_the_prompt(
     assert ready.scores_panel.selected_prompt() == ATELECTASIS_PROMPT
 
 
-def test_image_labels_opened_by_hand_are_shown(ready, qtbot, test_data_dir: Path) -> None:
-    base.open_and_wait(ready, qtbot, test_data_dir / "annotations" / "images" / "00002578_000.png")
+def test_image_labels_opened_by_hand_are_shown(ready, qtbot, test_data_dir: Path, tmp_path: Path) -> None:
+    image = shutil.copy(test_data_dir / "annotations" / "images" / "00002578_000.png", tmp_path)
+    base.open_and_wait(ready, qtbot, Path(image))  # away from the tables one level above the test images
     assert not ready.ground_truth_panel.image_labels_label.isVisible()
-    ready.open_annotations([test_data_dir / "annotations" / "Data_Entry_2017.csv"])
+    base.open_annotations_and_wait(ready, qtbot, [test_data_dir / "annotations" / "Data_Entry_2017.csv"])
     assert ready.ground_truth_panel.image_labels() == ["Nodule"]
     assert not ready.notifications.messages()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from carzero_viewer.inference.prompts import (
+    EMPTY_ADVICE,
     EMPTY_FLAG,
     TRUNCATED_FLAG,
     WORD_PIECES_READ,
@@ -51,6 +52,9 @@ def test_prompts_the_model_reads_as_nothing_are_flagged_like_the_cli(typed: str)
     reading = explain_prompt(process_prompt(typed))
     assert reading.flags == (EMPTY_FLAG,)
     assert reading.summary().startswith(f"⚠ {EMPTY_FLAG} · model reads: nothing")
+    assert reading.reasons[-1] == EMPTY_ADVICE  # what to type instead, shown in the panel's visible line
+    for example in EMPTY_ADVICE.split("'")[1::2]:  # the advice's examples are read as typed
+        assert not explain_prompt(process_prompt(example)).reasons, example
 
 
 @pytest.mark.parametrize("typed", ["Normal.", "No."])
