@@ -60,3 +60,15 @@ def corner_text(record: ImageRecord, window: tuple[float, float], zoom: float) -
         bottom_left=(window_text(*window, record.integer_data), f"Zoom {zoom * 100:.0f}%"),
         bottom_right=(_spacing(record),),
     )
+
+
+def cursor_readout(record: ImageRecord, row: int, col: int) -> str:
+    """The status bar's pixel readout: position, stored value (per channel for colour) and, with a pixel
+    spacing, the position in millimetres."""
+    value = record.pixel_value(row, col)
+    shown = f"{value:.1f}" if isinstance(value, float) else ", ".join(f"{v:.0f}" for v in value)
+    text = f"x {col}  y {row}  value {shown}"
+    if record.spacing_mm is not None:
+        sy, sx = record.spacing_mm
+        text += f"  ({col * sx:.1f}, {row * sy:.1f}) mm"
+    return text

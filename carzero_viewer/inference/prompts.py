@@ -9,7 +9,9 @@ text and the cleaned text the tokenizer receives.
 
 A phrase that is a complete statement on its own is not a finding and is never templated: ``Normal`` would
 read "There is normal." and ``No`` "There is no." (:data:`STATEMENT_WORDS`). ``No pneumothorax`` still is a
-(negated) finding and reads "There is no pneumothorax.".
+(negated) finding and reads "There is no pneumothorax.". A short sentence with a verb of its own (``Lungs are
+clear.``, ``Heart size is normal.``, :data:`SENTENCE_VERBS`) is a sentence, not a bare finding, and passes
+unchanged: the template would make "There is lungs are clear.".
 
 The official cleaning is kept exactly, quirks included (``"2.5 cm"`` reads ``"5 cm"``, ``"côte"`` reads
 ``"cte"``); :func:`explain_prompt` says in plain words what the model reads and why it differs from what was
@@ -43,6 +45,11 @@ _WORD = re.compile(r"\w+")
 # chest", "Clear lungs", "None"); "No" is one only standing alone, since "No pneumothorax" is a negated finding.
 STATEMENT_WORDS = frozenset({"normal", "unremarkable", "clear", "negative", "nil", "nothing", "none"})
 _NEGATION_WORD = "no"
+# Verbs that make a short phrase a sentence of its own: the linking and reporting verbs of radiology reports.
+SENTENCE_VERBS = frozenset(
+    {"is", "are", "was", "were", "be", "been", "has", "have", "had", "shows", "show", "showed", "appears",
+     "appear", "remains", "remain", "demonstrates", "demonstrate", "measures", "seen", "noted", "identified"}
+)  # fmt: skip
 # Word pieces the released model reads: max_length minus [CLS] and [SEP].
 WORD_PIECES_READ = DEFAULT_MAX_LENGTH - 2
 TRUNCATED_FLAG = "truncated"
@@ -65,7 +72,8 @@ def is_statement(text: str) -> bool:
 
 def is_bare_finding(text: str) -> bool:
     """A short phrase naming a finding, with no sentence punctuation: ``Pneumothorax``, ``pleural effusion``,
-    ``No pneumothorax``; not a statement such as ``Normal.`` (:func:`is_statement`)."""
+    ``No pneumothorax``; not a statement such as ``Normal.`` (:func:`is_statement`) nor a short sentence with a
+    verb such as ``Lungs are clear.`` (:data:`SENTENCE_VERBS`)."""
     stripped = text.strip().rstrip(".")
     return (
         bool(stripped)
@@ -73,6 +81,7 @@ def is_bare_finding(text: str) -> bool:
         and len(stripped.split()) <= BARE_FINDING_MAX_WORDS
         and not stripped.lower().startswith("there ")
         and not is_statement(stripped)
+        and not SENTENCE_VERBS.intersection(_WORD.findall(stripped.lower()))
     )
 
 

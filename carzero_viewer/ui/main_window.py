@@ -20,6 +20,7 @@ from carzero_viewer.errors import CarzeroError
 from carzero_viewer.export.heatmap_style import HeatmapStyle
 from carzero_viewer.files import WriteError
 from carzero_viewer.imaging import ImageRecord, check_applicability, model_view
+from carzero_viewer.imaging.corner_text import cursor_readout
 from carzero_viewer.settings import Settings, load_settings, save_settings
 from carzero_viewer.ui.applicability_banner import ApplicabilityBanner
 from carzero_viewer.ui.calibration_view import CalibrationView
@@ -560,16 +561,7 @@ class MainWindow(QMainWindow):
     @Slot(int, int)
     def _on_cursor_moved(self, row: int, col: int) -> None:
         record = self.model.record
-        if record is None or row < 0:
-            self.chrome.show_cursor("")
-            return
-        value = record.pixel_value(row, col)
-        shown = f"{value:.1f}" if isinstance(value, float) else ", ".join(f"{v:.0f}" for v in value)
-        text = f"x {col}  y {row}  value {shown}"
-        if record.spacing_mm is not None:
-            sy, sx = record.spacing_mm
-            text += f"  ({col * sx:.1f}, {row * sy:.1f}) mm"
-        self.chrome.show_cursor(text)
+        self.chrome.show_cursor(cursor_readout(record, row, col) if record is not None and row >= 0 else "")
 
     def save_settings(self) -> None:
         try:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from carzero_viewer.imaging import load_image
-from carzero_viewer.imaging.corner_text import corner_text
+from carzero_viewer.imaging.corner_text import corner_text, cursor_readout
 from carzero_viewer.imaging.display_orientation import DisplayOrientation, edge_labels, opposite
 
 DICOM = Path(__file__).resolve().parents[2] / "data" / "dicom" / "966_fixed.dcm"
@@ -77,3 +77,14 @@ def test_unknown_orientation_gives_no_letters_rather_than_a_guess(value: str) ->
 
 def test_opposite_of_oblique_codes() -> None:
     assert opposite("LF") == "RH" and opposite("AP") == "PA" and opposite("Q") == ""
+
+
+def test_cursor_readout_gives_the_stored_value_and_millimetres_with_a_spacing(tmp_path: Path) -> None:
+    record = load_image(DICOM)
+    sy, sx = record.spacing_mm
+    text = cursor_readout(record, 10, 20)
+    assert text.startswith("x 20  y 10  value ")
+    assert text.endswith(f"({20 * sx:.1f}, {10 * sy:.1f}) mm")
+    path = tmp_path / "grey.png"
+    cv2.imwrite(str(path), np.full((8, 8), 77, dtype=np.uint8))
+    assert cursor_readout(load_image(path), 1, 2) == "x 2  y 1  value 77.0"

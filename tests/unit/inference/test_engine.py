@@ -47,6 +47,12 @@ def test_bare_finding_is_templated_and_recorded() -> None:
         ("Normal.", False),
         ("No.", False),
         ("Unremarkable chest", False),
+        ("The lungs are normal.", False),  # templated, it read "There is the lungs are normal."
+        ("Lungs are clear", False),
+        ("Heart size is normal.", False),
+        ("Effusion has resolved", False),
+        ("small left effusion", True),
+        ("Pneumothorax.", True),
     ],
 )
 def test_bare_finding_rule(text: str, bare: bool) -> None:
