@@ -135,7 +135,7 @@ def score_table(
     out: Path,
     errors_path: Path | None,
     paths: Sequence[Path],
-    problems: Sequence[tuple[Path, str]],
+    problems: Sequence[tuple[Path | str, str]],
     spec: RowSpec,
     calibration: ScoreCalibration,
     engine: InferenceEngine | None = None,
