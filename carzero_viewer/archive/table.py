@@ -35,7 +35,7 @@ import re
 import sys
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -66,6 +66,8 @@ GEOMETRY_FIELDS = (
     "crop_left",
     "crop_size",
 )
+# Phrasings per finding in a table's metadata (the built-in libraries use up to 3; a user file a few more).
+MAX_PHRASINGS = 1000
 # A grid map of up to 64 x 64 cells (the released model's is 14 x 14).
 MAX_MAP_VALUES = 64 * 64
 # Any decodable image fits: the imaging layer refuses larger ones long before (a side of 2^20 pixels).
@@ -97,6 +99,9 @@ class ArchiveMeta:
         calibration: the calibration profile's path (``""`` without): adds ``probability``.
         with_maps: whether rows hold ``map_14`` and ``geometry``.
         version: the table layout (:data:`TABLE_VERSION`).
+        phrasings: each finding's phrasings (finding rows only): a finding's row name does not say which
+            phrasings its score is the mean of, so a resume (or ``eval --table``) with other phrasings under
+            the same name is refused; findings new to the table are added.
     """
 
     weights_sha256: str
@@ -108,6 +113,7 @@ class ArchiveMeta:
     calibration: str = ""
     with_maps: bool = False
     version: int = TABLE_VERSION
+    phrasings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
@@ -119,17 +125,41 @@ class ArchiveMeta:
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "columns": self.columns}
 
-    def check_same_run(self, other: dict[str, Any], source: Path) -> None:
-        """Refuse to extend a table made with other settings (one line naming the first difference)."""
+    def check_same_run(self, other: dict[str, Any], source: Path) -> ArchiveMeta:
+        """Refuse to extend a table made with other settings (one line naming the first difference).
+
+        Returns:
+            This run's metadata, with the phrasings of the table's findings that this run does not score.
+        """
+        resume = "--resume only extends a table of the same run settings (write to another table)"
         for name, value in asdict(self).items():
-            if name != "app_version" and other.get(name) != value:
+            if name not in ("app_version", "phrasings") and other.get(name) != value:
                 fail(
                     ArchiveError,
                     source,
                     name,
-                    f"the table was written with {other.get(name)!r}, this run has {value!r}; "
-                    "--resume only extends a table of the same run settings (write to another table)",
+                    f"the table was written with {other.get(name)!r}, this run has {value!r}; {resume}",
                 )
+        recorded = _recorded_phrasings(other.get("phrasings", {}), source)
+        for finding, texts in self.phrasings.items():
+            if recorded.get(finding, texts) != texts:
+                written = " | ".join(recorded[finding])[:200]
+                fail(ArchiveError, source, "phrasings", f"{finding!r} was scored as {written!r}; {resume}")
+        return replace(self, phrasings={**recorded, **self.phrasings})
+
+
+def _recorded_phrasings(value: object, source: Path) -> dict[str, tuple[str, ...]]:
+    """The ``phrasings`` of a table's metadata (a user's file): finding name -> list of texts."""
+    from carzero_viewer.untrusted import require_list, require_str
+
+    recorded = require_object(value, source, ArchiveError, "phrasings")
+    return {
+        name: tuple(
+            require_str(text, source, ArchiveError, f"phrasings: {name}")
+            for text in require_list(texts, source, ArchiveError, f"phrasings: {name}", MAX_PHRASINGS)
+        )
+        for name, texts in recorded.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -209,7 +239,7 @@ class ParquetParts(RowSink):
         if resume and out.exists():
             if not marker.exists():
                 fail(ArchiveError, out, None, f"has no {FOLDER_META}; it was not written by `score --out`")
-            meta.check_same_run(_read_meta(marker), marker)
+            self.meta = meta.check_same_run(_read_meta(marker), marker)
             index = _Index()
             for part in parts:
                 self._read_keys(part, index)
@@ -226,7 +256,7 @@ class ParquetParts(RowSink):
             marker.unlink(missing_ok=True)
             parts = []
         ensure_directory(out)
-        write_json_atomic(marker, meta.to_json(), force=True)
+        write_json_atomic(marker, self.meta.to_json(), force=True)
         numbers = [int(match.group(1)) for p in parts if (match := PART_NAME.fullmatch(p.name))]
         self._next = 1 + max(numbers, default=-1)
 
@@ -339,14 +369,14 @@ class CsvAppend(RowSink):
         if resume and out.exists():
             if not sidecar.exists():
                 fail(ArchiveError, out, None, f"has no {sidecar.name}; it was not written by `score --out`")
-            meta.check_same_run(_read_meta(sidecar), sidecar)
+            self.meta = meta.check_same_run(_read_meta(sidecar), sidecar)
             self._read_keys()
         else:
             if out.exists() and not force:
                 raise exists_error(out)
             ensure_directory(out.parent)
             write_atomic_with(out, lambda handle: handle.write(_csv_bytes([meta.columns])), force=True)
-        write_json_atomic(sidecar, meta.to_json(), force=True)
+        write_json_atomic(sidecar, self.meta.to_json(), force=True)
 
     def _read_keys(self) -> None:
         """Index the complete lines; a torn last line (killed mid-append) is cut off first."""

@@ -170,6 +170,7 @@ def score_table(
         row_kind=spec.row_kind,
         calibration=str(args.calibration or ""),
         with_maps=spec.with_maps,
+        phrasings={f.name: f.phrasings for f in spec.findings},
     )
     sink = open_sink(out, meta, args.resume, args.force)
     errors = ErrorsFile(errors_path, force=True)
@@ -184,7 +185,7 @@ def score_table(
         f"already done, {errors.count} failed" + (f" (see {errors_path})" if errors.count else ""),
         file=sys.stderr,
     )
-    return (1 if errors.count else 0), meta
+    return (1 if errors.count else 0), sink.meta
 
 
 def _engine(args: argparse.Namespace, spec: RowSpec, engine: InferenceEngine | None) -> tuple[str, Outcomes]:

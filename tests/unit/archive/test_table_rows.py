@@ -71,3 +71,20 @@ def test_hostile_geometry_and_map_cells_are_refused(tmp_path: Path) -> None:
         handle.write("/a.png," + "c" * 64 + ',E,1.0,0.5,0.5,"[""x""]","[1]"\n')
     with pytest.raises(ArchiveError, match=r"line 2: map_14: must be a number, not"):
         list(read_rows(out, META, {"/a.png"}))
+
+
+def test_a_finding_of_other_phrasings_is_refused_and_new_findings_are_added(tmp_path: Path) -> None:
+    out = tmp_path / "t.parquet"
+    open_sink(out, dataclasses.replace(META, phrasings={"Effusion": ("pleural effusion",)}))
+    other = dataclasses.replace(META, phrasings={"Effusion": ("fluid in the pleural space",)})
+    with pytest.raises(
+        ArchiveError,
+        match=r"_carzero\.json: phrasings: 'Effusion' was scored as 'pleural effusion'; --resume",
+    ):
+        open_sink(out, other, resume=True)
+    more = open_sink(out, dataclasses.replace(META, phrasings={"Mass": ("mass",)}), resume=True)
+    assert more.meta.phrasings == {"Effusion": ("pleural effusion",), "Mass": ("mass",)}
+    assert json.loads((out / "_carzero.json").read_text())["phrasings"] == {
+        "Effusion": ["pleural effusion"],
+        "Mass": ["mass"],
+    }
