@@ -25,6 +25,11 @@ replaced with ``--force``, checked before any work is done):
 * with ``--calibration-out PROFILE.json`` (and ``--labels``): the calibration profile of the labelled classes
   from these same scores (:mod:`carzero_viewer.commands.eval_calibration`), as ``calibrate`` would write it.
 
+With ``--table TABLE.parquet|TABLE.csv [--resume] [--engine ray]`` the scores are computed by the archive
+pipeline of ``score --out`` into a resumable table and the metrics are computed from its rows
+(:mod:`carzero_viewer.commands.eval_table`): an interrupted eval of an archive resumes, and a finished table
+is evaluated again without recomputing.
+
 Each class is scored as a finding (:mod:`carzero_viewer.findings`): by default the label's single prompt
 (``Effusion`` -> "There is pleural effusion."), whose score and map are exactly that prompt's; with
 ``--findings NAME|FILE.json`` (as ``score --findings``) a class that a finding matches (same canonical label)

@@ -13,10 +13,8 @@ back and computes its metrics from them exactly as from scores held in memory. O
   of the same findings) is evaluated without recomputing by the same ``--table TABLE --resume``.
 
 The table's metadata (:class:`~carzero_viewer.archive.ArchiveMeta`: weights SHA-256, precision, text
-pipeline, template, row kind, maps, layout version) must match what eval would compute, else the run is
-refused in one line before anything is scored; each finding's phrasings are not in the metadata, so the row
-names are eval's class findings' names and a table of other phrasings under the same names is the user's
-responsibility (``summary.json`` lists the prompts used).
+pipeline, template, row kind, maps, layout version, and each finding's phrasings) must match what eval would
+compute, else the run is refused in one line before anything is scored.
 
 Grounding metrics need maps: when the annotations hold boxes the rows carry ``map_14`` and the model input's
 ``geometry``, and each map is registered onto the image's pixels through that geometry, the same
