@@ -76,14 +76,19 @@ def add_table_options(parser: argparse.ArgumentParser) -> None:
 
 
 def check_table_options(args: argparse.Namespace) -> None:
-    """Refuse the table options without ``--table`` (one line, before any work).
+    """Refuse table options that have no meaning (one line, before any work), as ``score --out`` does.
 
     Raises:
-        EvalError: ``--resume``, ``--engine ray``, ``--ray-address`` or ``--batch-size`` without ``--table``.
+        EvalError: ``--resume``, ``--engine ray``, ``--ray-address`` or ``--batch-size`` without ``--table``;
+            ``--ray-address`` without ``--engine ray``; ``--batch-size`` outside 1..100000.
     """
     from carzero_viewer.commands.eval import EvalError
 
     if args.table is not None:
+        if args.ray_address is not None and args.engine != "ray":
+            raise EvalError("--ray-address needs --engine ray")
+        if args.batch_size is not None and not 1 <= args.batch_size <= 100_000:
+            raise EvalError(f"--batch-size {args.batch_size} is outside 1..100000")
         return
     for name, given in (
         ("--resume", args.resume),

@@ -103,5 +103,8 @@ def test_a_table_of_other_settings_is_refused_in_one_line(
 
 
 def test_table_options_need_a_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", "--images", "x", "--annotations", "y", "--out", str(tmp_path), "--resume"]) == 1
+    base = ["eval", "--images", "x", "--annotations", "y", "--out", str(tmp_path)]
+    assert main([*base, "--resume"]) == 1
     assert capsys.readouterr().err.strip().endswith("--resume needs --table TABLE.parquet|TABLE.csv")
+    assert main([*base, "--table", str(tmp_path / "t.csv"), "--ray-address", "auto"]) == 1
+    assert capsys.readouterr().err.strip().endswith("--ray-address needs --engine ray")
