@@ -9,12 +9,24 @@ it is also held to :data:`~carzero_viewer.untrusted.MAX_TEXT_BYTES` (512 MiB: ~5
 100-character paths); a longer list goes in a Parquet manifest, of which only the path column is read.
 Relative paths in a manifest are read relative to the manifest's folder, so a manifest travels with its
 images.
+
+A path cell may also be a DICOMweb URL (``dicomweb+http(s)://HOST/PREFIX/studies/UID[/series/UID]``, as on
+the command line: :mod:`carzero_viewer.imaging.source`). :func:`expand_inputs` retrieves it into the PACS
+cache and puts the retrieved image files in its place, so the table's ``path`` column records each image's
+cache path, ``<cache>/<key of the URL>/<SOP Instance UID>.dcm``: a real file every later step (decode,
+hash, the Ray workers, ``eval``) reads like any other, and the same for every run of the same URL, so
+``--resume`` matches it on path + content hash like a local file (the URL itself names a study, not an
+image, and a URL + UID column would be a second key for the same row). A URL that cannot be retrieved is
+reported with the inputs that name nothing (the errors file) and the run goes on. Each run retrieves its
+URLs again, before scoring (the server is the source of truth; an unchanged instance has the same bytes, so
+its rows are kept on resume). On a multi-node Ray cluster the cache must be on storage the workers share.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 from carzero_viewer.errors import CarzeroError
@@ -28,15 +40,20 @@ class ManifestError(CarzeroError):
     """A manifest cannot be read: not CSV/Parquet, no path column, a bad path cell, too many rows."""
 
 
-def _checked_path(value: object, manifest: Path, field: str) -> Path:
+def _checked_path(value: object, manifest: Path, field: str) -> Path | str:
+    """A manifest cell: a path (relative ones from the manifest's folder), or a DICOMweb URL kept as text."""
+    from carzero_viewer.imaging.source import is_remote
+
     text = require_text(value, manifest, ManifestError, field, MAX_PATH_CHARS)
     if "\0" in text:
         fail(ManifestError, manifest, field, "holds a NUL character; not a file path")
+    if is_remote(text):
+        return text
     path = Path(text)
     return path if path.is_absolute() else manifest.parent / path
 
 
-def _csv_paths(manifest: Path, column: str) -> list[Path]:
+def _csv_paths(manifest: Path, column: str) -> list[Path | str]:
     reader = csv.reader(io.StringIO(read_text(manifest, ManifestError, "manifest"), newline=""))
     try:
         header = next(reader, None)
@@ -50,7 +67,7 @@ def _csv_paths(manifest: Path, column: str) -> list[Path]:
                 f"has no {column!r} column (columns: {', '.join(header)[:200]})",
             )
         index = header.index(column)
-        paths: list[Path] = []
+        paths: list[Path | str] = []
         for number, row in enumerate(reader, start=2):
             if not row:
                 continue
@@ -69,7 +86,7 @@ def _csv_paths(manifest: Path, column: str) -> list[Path]:
     return paths
 
 
-def _parquet_paths(manifest: Path, column: str) -> list[Path]:
+def _parquet_paths(manifest: Path, column: str) -> list[Path | str]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -89,8 +106,9 @@ def _parquet_paths(manifest: Path, column: str) -> list[Path]:
     return [_checked_path(v, manifest, f"row {i + 1}: {column}") for i, v in enumerate(values.to_pylist())]
 
 
-def read_manifest(manifest: Path, column: str = "path") -> list[Path]:
-    """The image paths of a CSV or Parquet manifest (by suffix), in the manifest's order.
+def read_manifest(manifest: Path, column: str = "path") -> list[Path | str]:
+    """The image paths of a CSV or Parquet manifest (by suffix), in the manifest's order; DICOMweb URLs as
+    text.
 
     Raises:
         ManifestError: the file is not a readable manifest (one line naming the file and the row).
@@ -137,18 +155,22 @@ def walk_images(folder: Path) -> list[Path]:
 
 
 def expand_inputs(
-    inputs: list[Path], manifest: Path | None = None, column: str = "path"
-) -> tuple[list[Path], list[tuple[Path, str]]]:
+    inputs: Sequence[Path], manifest: Path | None = None, column: str = "path"
+) -> tuple[list[Path], list[tuple[Path | str, str]]]:
     """Every image to score, as absolute paths without duplicates, and the inputs that name nothing.
 
     Files are taken as given (a file that cannot be decoded is reported when it is scored), folders as the
-    files of :func:`walk_images`, then the manifest's rows.
+    files of :func:`walk_images`, then the manifest's rows, a DICOMweb URL as the files it is retrieved to
+    (module docstring).
 
     Returns:
-        (paths, problems): ``problems`` pairs an input with why it yields no image (missing, empty folder).
+        (paths, problems): ``problems`` pairs an input with why it yields no image (missing, empty folder,
+        a URL that could not be retrieved).
     """
+    from carzero_viewer.imaging.source import source_files
+
     paths: list[Path] = []
-    problems: list[tuple[Path, str]] = []
+    problems: list[tuple[Path | str, str]] = []
     for path in inputs:
         if path.is_dir():
             found = walk_images(path)
@@ -159,6 +181,12 @@ def expand_inputs(
             paths.append(path)
         else:
             problems.append((path, "does not exist"))
-    if manifest is not None:
-        paths.extend(read_manifest(manifest, column))
+    for entry in read_manifest(manifest, column) if manifest is not None else []:
+        if isinstance(entry, Path):
+            paths.append(entry)
+            continue
+        try:
+            paths.extend(source_files(entry).files)
+        except CarzeroError as exc:
+            problems.append((entry, exc.reason))
     return list(dict.fromkeys(p.absolute() for p in paths)), problems

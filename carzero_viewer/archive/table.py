@@ -2,9 +2,11 @@
 
 One row per image x prompt (x finding with ``--findings``): ``path`` (absolute), ``content_sha256`` (of the
 file's bytes), ``prompt`` or ``finding``, ``score``, ``i2t``, ``t2i``, ``probability`` (only with a
-calibration profile; null where it does not calibrate) and ``map_14`` (only with maps: the g x g grounding
-map, row-major, float32). The weights' SHA-256, the app version, the precision and the text pipeline are the
-table's metadata.
+calibration profile; null where it does not calibrate) and, only with maps, ``map_14`` (the g x g grounding
+map, row-major, float32) and ``geometry`` (the model input's resize/pad/crop as :data:`GEOMETRY_FIELDS`, so a
+map can be registered back onto the image's pixels as ``eval`` does, without decoding the image again). The
+weights' SHA-256, the app version, the precision, the text pipeline and the layout's :data:`TABLE_VERSION` are
+the table's metadata.
 
 Crash safety, and why this layout:
 
@@ -33,7 +35,7 @@ import re
 import sys
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,8 +49,29 @@ from carzero_viewer.files import (
     write_atomic_with,
     write_json_atomic,
 )
-from carzero_viewer.untrusted import fail, read_json, require_object, require_regular_file
+from carzero_viewer.types import ModelInputGeometry
+from carzero_viewer.untrusted import fail, read_json, require_int, require_object, require_regular_file
 
+# 2: rows with maps carry ``geometry``; a version-1 table (maps without it) cannot be resumed or evaluated.
+TABLE_VERSION = 2
+GEOMETRY_FIELDS = (
+    "original_h",
+    "original_w",
+    "resized_h",
+    "resized_w",
+    "pad_top",
+    "pad_left",
+    "pad_size",
+    "crop_top",
+    "crop_left",
+    "crop_size",
+)
+# Phrasings per finding in a table's metadata (the built-in libraries use up to 3; a user file a few more).
+MAX_PHRASINGS = 1000
+# A grid map of up to 64 x 64 cells (the released model's is 14 x 14).
+MAX_MAP_VALUES = 64 * 64
+# Any decodable image fits: the imaging layer refuses larger ones long before (a side of 2^20 pixels).
+MAX_GEOMETRY_VALUE = 1 << 20
 META_KEY = b"carzero"
 FOLDER_META = "_carzero.json"
 PART_GLOB = "part-*.parquet"
@@ -74,7 +97,11 @@ class ArchiveMeta:
         template: the template of bare findings; ``""`` for raw text.
         row_kind: ``prompt`` or ``finding``: the name of the key column.
         calibration: the calibration profile's path (``""`` without): adds ``probability``.
-        with_maps: whether rows hold ``map_14``.
+        with_maps: whether rows hold ``map_14`` and ``geometry``.
+        version: the table layout (:data:`TABLE_VERSION`).
+        phrasings: each finding's phrasings (finding rows only): a finding's row name does not say which
+            phrasings its score is the mean of, so a resume (or ``eval --table``) with other phrasings under
+            the same name is refused; findings new to the table are added.
     """
 
     weights_sha256: str
@@ -85,26 +112,54 @@ class ArchiveMeta:
     row_kind: str
     calibration: str = ""
     with_maps: bool = False
+    version: int = TABLE_VERSION
+    phrasings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
-        extra = (["probability"] if self.calibration else []) + (["map_14"] if self.with_maps else [])
+        extra = (["probability"] if self.calibration else []) + (
+            ["map_14", "geometry"] if self.with_maps else []
+        )
         return ["path", "content_sha256", self.row_kind, "score", "i2t", "t2i", *extra]
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "columns": self.columns}
 
-    def check_same_run(self, other: dict[str, Any], source: Path) -> None:
-        """Refuse to extend a table made with other settings (one line naming the first difference)."""
+    def check_same_run(self, other: dict[str, Any], source: Path) -> ArchiveMeta:
+        """Refuse to extend a table made with other settings (one line naming the first difference).
+
+        Returns:
+            This run's metadata, with the phrasings of the table's findings that this run does not score.
+        """
+        resume = "--resume only extends a table of the same run settings (write to another table)"
         for name, value in asdict(self).items():
-            if name != "app_version" and other.get(name) != value:
+            if name not in ("app_version", "phrasings") and other.get(name) != value:
                 fail(
                     ArchiveError,
                     source,
                     name,
-                    f"the table was written with {other.get(name)!r}, this run has {value!r}; "
-                    "--resume only extends a table of the same run settings (use another --out)",
+                    f"the table was written with {other.get(name)!r}, this run has {value!r}; {resume}",
                 )
+        recorded = _recorded_phrasings(other.get("phrasings", {}), source)
+        for finding, texts in self.phrasings.items():
+            if recorded.get(finding, texts) != texts:
+                written = " | ".join(recorded[finding])[:200]
+                fail(ArchiveError, source, "phrasings", f"{finding!r} was scored as {written!r}; {resume}")
+        return replace(self, phrasings={**recorded, **self.phrasings})
+
+
+def _recorded_phrasings(value: object, source: Path) -> dict[str, tuple[str, ...]]:
+    """The ``phrasings`` of a table's metadata (a user's file): finding name -> list of texts."""
+    from carzero_viewer.untrusted import require_list, require_str
+
+    recorded = require_object(value, source, ArchiveError, "phrasings")
+    return {
+        name: tuple(
+            require_str(text, source, ArchiveError, f"phrasings: {name}")
+            for text in require_list(texts, source, ArchiveError, f"phrasings: {name}", MAX_PHRASINGS)
+        )
+        for name, texts in recorded.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -184,7 +239,7 @@ class ParquetParts(RowSink):
         if resume and out.exists():
             if not marker.exists():
                 fail(ArchiveError, out, None, f"has no {FOLDER_META}; it was not written by `score --out`")
-            meta.check_same_run(_read_meta(marker), marker)
+            self.meta = meta.check_same_run(_read_meta(marker), marker)
             index = _Index()
             for part in parts:
                 self._read_keys(part, index)
@@ -201,7 +256,7 @@ class ParquetParts(RowSink):
             marker.unlink(missing_ok=True)
             parts = []
         ensure_directory(out)
-        write_json_atomic(marker, meta.to_json(), force=True)
+        write_json_atomic(marker, self.meta.to_json(), force=True)
         numbers = [int(match.group(1)) for p in parts if (match := PART_NAME.fullmatch(p.name))]
         self._next = 1 + max(numbers, default=-1)
 
@@ -243,9 +298,44 @@ def arrow_schema(meta: ArchiveMeta) -> Any:
         "t2i": pa.float64(),
         "probability": pa.float64(),
         "map_14": pa.list_(pa.float32()),
+        "geometry": pa.list_(pa.int32()),
     }
     fields = [pa.field(name, types[name]) for name in meta.columns]
     return pa.schema(fields, metadata={META_KEY: json.dumps(meta.to_json()).encode()})
+
+
+def geometry_cells(geometry: ModelInputGeometry) -> list[int]:
+    """The ``geometry`` cell of a row: the fields of :data:`GEOMETRY_FIELDS`, in order."""
+    g = geometry
+    return [*g.original_size, *g.resized_size, *g.pad_offset, g.pad_size, *g.crop_offset, g.crop_size]
+
+
+def geometry_from_cells(cells: object, source: Path, field: str) -> ModelInputGeometry:
+    """A row's ``geometry`` cell read back (a user's file: each value an integer in a plausible range).
+
+    Raises:
+        ArchiveError: not a list of :data:`GEOMETRY_FIELDS` integers, sizes within ``1..2^20`` and offsets
+            within ``0..2^20`` (a zero size would divide by zero when the map is registered).
+    """
+    if not isinstance(cells, list | tuple) or len(cells) != len(GEOMETRY_FIELDS):
+        fail(
+            ArchiveError,
+            source,
+            field,
+            f"must list {len(GEOMETRY_FIELDS)} integers ({', '.join(GEOMETRY_FIELDS)})",
+        )
+    v = [
+        require_int(
+            cell,
+            source,
+            ArchiveError,
+            f"{field}: {name}",
+            int(name.endswith(("_h", "_w", "size"))),
+            MAX_GEOMETRY_VALUE,
+        )
+        for cell, name in zip(cells, GEOMETRY_FIELDS, strict=True)
+    ]
+    return ModelInputGeometry((v[0], v[1]), (v[2], v[3]), (v[4], v[5]), v[6], (v[7], v[8]), v[9])
 
 
 def _read_meta(path: Path) -> dict[str, Any]:
@@ -264,6 +354,8 @@ def csv_row_cells(row: Row, columns: Sequence[str]) -> list[str]:
         value = row.get(name)
         if name == "map_14" and value is not None:
             value = json.dumps([None if math.isnan(v) else v for v in map(float, value)])
+        elif name == "geometry" and value is not None:
+            value = json.dumps([int(v) for v in value])
         cells.append(csv_cell(value))
     return cells
 
@@ -277,14 +369,14 @@ class CsvAppend(RowSink):
         if resume and out.exists():
             if not sidecar.exists():
                 fail(ArchiveError, out, None, f"has no {sidecar.name}; it was not written by `score --out`")
-            meta.check_same_run(_read_meta(sidecar), sidecar)
+            self.meta = meta.check_same_run(_read_meta(sidecar), sidecar)
             self._read_keys()
         else:
             if out.exists() and not force:
                 raise exists_error(out)
             ensure_directory(out.parent)
             write_atomic_with(out, lambda handle: handle.write(_csv_bytes([meta.columns])), force=True)
-        write_json_atomic(sidecar, meta.to_json(), force=True)
+        write_json_atomic(sidecar, self.meta.to_json(), force=True)
 
     def _read_keys(self) -> None:
         """Index the complete lines; a torn last line (killed mid-append) is cut off first."""
@@ -344,6 +436,84 @@ def open_sink(out: Path, meta: ArchiveMeta, resume: bool = False, force: bool = 
     if suffix == ".csv":
         return CsvAppend(out, meta, resume, force)
     fail(ArchiveError, out, None, "--out must end in .parquet or .csv")
+
+
+def read_rows(out: Path, meta: ArchiveMeta, paths: AbstractSet[str]) -> Iterator[Row]:
+    """The rows of table ``out`` (written with ``meta``, already checked by :func:`open_sink`) whose path is in
+    ``paths``, in file order; a ``map_14`` cell as a float32 vector, ``geometry`` as the list of integers.
+
+    The table is streamed (a Parquet part a record batch at a time), so reading the rows of a few images out
+    of an archive's table holds only those.
+
+    Raises:
+        ArchiveError: a part or line that is not a row of this table.
+    """
+    import numpy as np
+
+    columns = meta.columns
+    if out.suffix.lower() == ".csv":
+        yield from _csv_rows(out, meta, paths)
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for part in sorted(out.glob(PART_GLOB)):
+        require_regular_file(part, ArchiveError, "Parquet part")
+        try:
+            for batch in pq.ParquetFile(part).iter_batches(columns=columns):
+                for row in batch.to_pylist():
+                    if row["path"] in paths:
+                        if row.get("map_14") is not None:
+                            row["map_14"] = np.asarray(row["map_14"], dtype=np.float32)
+                        yield row
+        except (pa.ArrowException, OSError) as exc:
+            fail(ArchiveError, part, None, f"is not a readable part of this table ({exc})")
+
+
+def _csv_rows(out: Path, meta: ArchiveMeta, paths: AbstractSet[str]) -> Iterator[Row]:
+    """:func:`read_rows` of a CSV table: floats parsed back (``repr`` round-trips), maps and geometry as JSON."""
+    import numpy as np
+
+    from carzero_viewer.untrusted import parse_json, require_float, require_list, require_number_text
+
+    columns = meta.columns
+    require_regular_file(out, ArchiveError, "CSV table")
+    with out.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for number, cells in enumerate(reader, start=2):
+            if len(cells) != len(columns):
+                fail(ArchiveError, out, f"line {number}", "is not a row of this table")
+            if cells[0] not in paths:
+                continue
+            row: Row = dict(zip(columns, cells, strict=True))
+            row[meta.row_kind] = _csv_text(row[meta.row_kind])
+            for name in ("score", "i2t", "t2i", "probability"):
+                field = f"line {number}: {name}"
+                if name in row and not (name == "probability" and row[name] == ""):  # "": not calibrated
+                    row[name] = require_number_text(row[name], out, ArchiveError, field, -math.inf, math.inf)
+                elif name in row:
+                    row[name] = None
+            if meta.with_maps:
+                field = f"line {number}: map_14"
+                grid = require_list(
+                    parse_json(row["map_14"], out, ArchiveError, field),
+                    out,
+                    ArchiveError,
+                    field,
+                    MAX_MAP_VALUES,
+                )
+                row["map_14"] = np.asarray(
+                    [
+                        math.nan
+                        if v is None
+                        else require_float(v, out, ArchiveError, field, -math.inf, math.inf)
+                        for v in grid
+                    ],
+                    dtype=np.float32,
+                )
+                row["geometry"] = parse_json(row["geometry"], out, ArchiveError, f"line {number}: geometry")
+            yield row
 
 
 class ErrorsFile:

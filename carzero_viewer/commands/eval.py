@@ -25,6 +25,11 @@ replaced with ``--force``, checked before any work is done):
 * with ``--calibration-out PROFILE.json`` (and ``--labels``): the calibration profile of the labelled classes
   from these same scores (:mod:`carzero_viewer.commands.eval_calibration`), as ``calibrate`` would write it.
 
+With ``--table TABLE.parquet|TABLE.csv [--resume] [--engine ray]`` the scores are computed by the archive
+pipeline of ``score --out`` into a resumable table and the metrics are computed from its rows
+(:mod:`carzero_viewer.commands.eval_table`): an interrupted eval of an archive resumes, and a finished table
+is evaluated again without recomputing.
+
 Each class is scored as a finding (:mod:`carzero_viewer.findings`): by default the label's single prompt
 (``Effusion`` -> "There is pleural effusion."), whose score and map are exactly that prompt's; with
 ``--findings NAME|FILE.json`` (as ``score --findings``) a class that a finding matches (same canonical label)
@@ -37,7 +42,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 from carzero_viewer import __version__
 from carzero_viewer.commands.common import add_model_options, build_engine
 from carzero_viewer.commands.eval_calibration import add_profile_options
+from carzero_viewer.commands.eval_table import add_table_options, check_table_options
 from carzero_viewer.errors import CarzeroError
 
 if TYPE_CHECKING:
@@ -53,10 +59,12 @@ if TYPE_CHECKING:
 
     from carzero_viewer.annotations import AnnotationSet, Box, ImageLabels, LabelMap
     from carzero_viewer.commands.eval_report import Example
-    from carzero_viewer.findings import Finding, FindingResult
+    from carzero_viewer.findings import Finding
     from carzero_viewer.imaging import ImageRecord
     from carzero_viewer.inference.engine import InferenceEngine
-    from carzero_viewer.types import PromptResult
+    from carzero_viewer.types import ModelInputGeometry
+
+    ExampleImage = Callable[[], npt.NDArray[np.uint8]]
 
 IMAGE_CLASS_COLUMNS = (
     "image",
@@ -151,6 +159,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (0)")
     parser.add_argument("--force", action="store_true", help="overwrite the outputs of a previous run")
     add_profile_options(parser)
+    add_table_options(parser)
     add_model_options(parser)
 
 
@@ -160,6 +169,15 @@ class ClassPrompts:
 
     findings: dict[str, Finding]
     texts: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ClassScore:
+    """One class on one image: its finding's score, and its map with the crop geometry (None without maps)."""
+
+    score: float
+    map: npt.NDArray[np.float32] | None = None
+    geometry: ModelInputGeometry | None = None
 
 
 @dataclass
@@ -188,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
     from carzero_viewer.inference.prompts import DEFAULT_TEMPLATE
 
     started = time.perf_counter()
+    check_table_options(args)
     _prepare_out(args.out, args.force)
     prepare_profile(args)
     annotations = AnnotationSet.load(args.annotations)
@@ -208,14 +227,22 @@ def run(args: argparse.Namespace) -> int:
     }
     texts = all_phrasings(class_findings.values())
     processed = [engine.process(text, template) for text in texts]
-    prompts = engine.encode_prompts(processed)
+    prompts = engine.encode_prompts(processed) if args.table is None else []
     model_texts = {text: p.text for text, p in zip(texts, processed, strict=True)}
     class_prompts = ClassPrompts(
         class_findings,
         {c: " | ".join(model_texts[t] for t in f.phrasings) for c, f in class_findings.items()},
     )
     result = EvalResult()
-    _score_folder(entries, engine, prompts, class_prompts, annotations, label_map, image_labels, result)
+    wanted = _wanted(entries, annotations, image_labels, result)
+    if args.table is not None:
+        from carzero_viewer.commands.eval_table import score_through_table
+
+        score_through_table(
+            args, engine, wanted, texts, template, class_prompts, annotations, label_map, result
+        )
+    else:
+        _score_folder(wanted, engine, prompts, class_prompts, annotations, label_map, result)
     if result.scored == 0:
         raise EvalError("no image in the folder matched the annotations or labels", args.images)
     summary = summarise(result, label_map, image_labels, args.bootstrap, args.seed)
@@ -256,22 +283,10 @@ def _sop_uid(path: Path, kind: object) -> str | None:
     return str(uid) if uid else None
 
 
-def _score_folder(
-    entries: Sequence[Any],
-    engine: InferenceEngine,
-    prompts: Sequence[Any],
-    class_prompts: ClassPrompts,
-    annotations: AnnotationSet,
-    label_map: LabelMap,
-    image_labels: ImageLabels | None,
-    result: EvalResult,
-) -> None:
-    """Score every image that has boxes or labels through the batch pipeline (decoding ahead, batches)."""
-    from tqdm import tqdm
-
-    from carzero_viewer.imaging import load_image
-    from carzero_viewer.inference.batch import score_files
-
+def _wanted(
+    entries: Sequence[Any], annotations: AnnotationSet, image_labels: ImageLabels | None, result: EvalResult
+) -> dict[Path, tuple[str | None, frozenset[str] | None]]:
+    """The images with boxes or labels (each with its SOP Instance UID and label set); the rest are skipped."""
     wanted: dict[Path, tuple[str | None, frozenset[str] | None]] = {}
     for entry in entries:
         sop_uid = _sop_uid(entry.path, entry.kind)
@@ -280,6 +295,26 @@ def _score_folder(
             wanted[entry.path] = (sop_uid, truth)
         else:
             result.skipped.append(entry.path.name)
+    return wanted
+
+
+def _score_folder(
+    wanted: Mapping[Path, tuple[str | None, frozenset[str] | None]],
+    engine: InferenceEngine,
+    prompts: Sequence[Any],
+    class_prompts: ClassPrompts,
+    annotations: AnnotationSet,
+    label_map: LabelMap,
+    result: EvalResult,
+) -> None:
+    """Score every wanted image through the batch pipeline (decoding ahead, batches), all in memory."""
+    from functools import partial
+
+    from tqdm import tqdm
+
+    from carzero_viewer.findings import aggregate
+    from carzero_viewer.imaging import load_image
+    from carzero_viewer.inference.batch import score_files
 
     def failed(path: Path, exc: CarzeroError) -> None:
         print(f"warning: skipped {exc.message}", file=sys.stderr)
@@ -291,12 +326,19 @@ def _score_folder(
     files = score_files(engine, list(wanted), prompts, load_image, model_input, on_error=failed)
     for scored in tqdm(files, total=len(wanted), desc="eval", unit="image", file=sys.stderr):
         sop_uid, truth = wanted[scored.path]
-        _record_image(
+        by_text = {r.prompt.typed: r for r in scored.results}
+        by_class = {}
+        for canonical, finding in class_prompts.findings.items():
+            aggregated = aggregate(finding, by_text)
+            by_class[canonical] = ClassScore(aggregated.score, aggregated.map, aggregated.geometry)
+        record = scored.decoded
+        record_image(
             scored.path,
             sop_uid,
             truth,
-            scored.decoded,
-            scored.results,
+            record.shape,
+            by_class,
+            partial(model_input, record),
             class_prompts,
             annotations,
             label_map,
@@ -304,25 +346,28 @@ def _score_folder(
         )
 
 
-def _record_image(
+def record_image(
     path: Path,
     sop_uid: str | None,
     truth: frozenset[str] | None,
-    record: ImageRecord,
-    results: list[PromptResult],
+    shape: tuple[int, int],
+    by_class: Mapping[str, ClassScore],
+    example_image: ExampleImage,
     class_prompts: ClassPrompts,
     annotations: AnnotationSet,
     label_map: LabelMap,
     result: EvalResult,
 ) -> None:
-    """Add one scored image's class scores and box metrics to ``result``."""
-    from carzero_viewer.findings import aggregate
+    """Add one scored image's class scores and box metrics to ``result``.
 
-    matched = annotations.boxes_for(path, record.shape, sop_uid)
+    Args:
+        shape: (height, width) of the opened image, the frame the boxes are scaled to.
+        by_class: each canonical class's score (and map, when the image has boxes).
+        example_image: the image's 8-bit model input, asked for only if it becomes a report example.
+    """
+    matched = annotations.boxes_for(path, shape, sop_uid)
     if matched.note and matched.note not in result.notes:
         result.notes.append(matched.note)
-    by_text = {r.prompt.typed: r for r in results}
-    by_class = {c: aggregate(f, by_text) for c, f in class_prompts.findings.items()}
     result.scored += 1
     if truth is not None:
         result.image_scores[path.name] = {c: r.score for c, r in by_class.items()}
@@ -330,7 +375,7 @@ def _record_image(
     if matched.boxes:
         _box_metrics(
             path,
-            record.model_input,
+            example_image,
             matched.boxes,
             matched.scaled,
             by_class,
@@ -402,10 +447,10 @@ def record_grounding(
 
 def _box_metrics(
     path: Path,
-    gray: npt.NDArray[np.uint8],
+    example_image: ExampleImage,
     boxes: Sequence[Box],
     scaled: bool,
-    by_class: dict[str, FindingResult],
+    by_class: Mapping[str, ClassScore],
     texts: dict[str, str],
     label_map: LabelMap,
     result: EvalResult,
@@ -415,7 +460,8 @@ def _box_metrics(
 
     for (source, canonical), group in group_boxes(boxes, label_map).items():
         scored = by_class[canonical]
-        assert scored.map is not None and scored.geometry is not None  # aggregated from prompt results
+        if scored.map is None or scored.geometry is None:
+            raise EvalError(f"{path.name}: no grounding map for {canonical!r} (a table needs its maps)")
         heatmap = map_to_original(scored.map, scored.geometry)
         record_grounding(
             result, path.name, source, canonical, texts[canonical], scored.score, heatmap, group, scaled
@@ -423,6 +469,7 @@ def _box_metrics(
         if len(result.examples) < MAX_EXAMPLES and all(
             e.label != canonical and e.image != path.name for e in result.examples
         ):
+            gray = example_image()
             step = max(1, max(gray.shape) // 512)
             result.examples.append(
                 Example(

@@ -22,10 +22,11 @@ from carzero_viewer import __version__
 from carzero_viewer.archive import ArchiveError
 
 if TYPE_CHECKING:
-    from carzero_viewer.archive import ErrorsFile, RowSink, WorkItem
+    from carzero_viewer.archive import ArchiveMeta, ErrorsFile, RowSink, WorkItem
     from carzero_viewer.archive.table import Row
     from carzero_viewer.commands.score_calibration import ScoreCalibration
     from carzero_viewer.inference.archive import ImageOutcome, RowSpec
+    from carzero_viewer.inference.engine import InferenceEngine
 
     Outcomes = Callable[[Sequence[WorkItem]], Iterable[ImageOutcome]]
     AddProbability = Callable[[list[Row]], None]
@@ -122,27 +123,54 @@ def check_archive_options(args: argparse.Namespace) -> None:
 
 def run_archive(args: argparse.Namespace, spec: RowSpec, calibration: ScoreCalibration) -> int:
     """Score the inputs into ``args.out``; returns 1 when some file failed, else 0."""
-    from carzero_viewer.archive import ArchiveMeta, ErrorsFile, expand_inputs, open_sink, plan_work
-    from carzero_viewer.files import check_target
-    from carzero_viewer.findings import Finding
+    from carzero_viewer.archive import expand_inputs
 
     paths, problems = expand_inputs([Path(p) for p in args.images], args.manifest, args.path_column)
     out: Path = args.out
-    errors_path: Path = args.errors or out.with_name(out.name + ".errors.csv")
+    return score_table(args, out, args.errors, paths, problems, spec, calibration)[0]
+
+
+def score_table(
+    args: argparse.Namespace,
+    out: Path,
+    errors_path: Path | None,
+    paths: Sequence[Path],
+    problems: Sequence[tuple[Path | str, str]],
+    spec: RowSpec,
+    calibration: ScoreCalibration,
+    engine: InferenceEngine | None = None,
+) -> tuple[int, ArchiveMeta]:
+    """Score ``paths`` into table ``out`` with the engine and archive options of ``args``: the pipeline of
+    ``score --out`` and of ``eval --table``.
+
+    Args:
+        errors_path: the errors file (default: beside the table, ``NAME.errors.csv``).
+        problems: inputs that named no image, written to the errors file first.
+        engine: the local engine when the caller has loaded it already (else loaded here; unused by Ray).
+
+    Returns:
+        (1 when some file failed else 0, the table's metadata).
+    """
+    from carzero_viewer.archive import ArchiveMeta, ErrorsFile, open_sink, plan_work
+    from carzero_viewer.files import check_target
+    from carzero_viewer.findings import Finding
+
+    errors_path = errors_path or out.with_name(out.name + ".errors.csv")
     for target in (out, errors_path):  # "already exists" before any work, the table first
         check_target(target, args.force or args.resume)
-    sha256, outcomes = _engine(args, spec)
+    sha256, outcomes = _engine(args, spec, engine)
     calibration.check_weights(sha256)
     calibration.warn_other_phrasings(spec.findings or [Finding(t, (t,)) for t in spec.texts])
     meta = ArchiveMeta(
         weights_sha256=sha256,
         app_version=__version__,
         precision=args.precision,
-        pipeline="official" if args.official else "app",
+        pipeline="official" if spec.official else "app",
         template="" if spec.raw else spec.template,
         row_kind=spec.row_kind,
         calibration=str(args.calibration or ""),
-        with_maps=args.with_maps,
+        with_maps=spec.with_maps,
+        phrasings={f.name: f.phrasings for f in spec.findings},
     )
     sink = open_sink(out, meta, args.resume, args.force)
     errors = ErrorsFile(errors_path, force=True)
@@ -157,10 +185,10 @@ def run_archive(args: argparse.Namespace, spec: RowSpec, calibration: ScoreCalib
         f"already done, {errors.count} failed" + (f" (see {errors_path})" if errors.count else ""),
         file=sys.stderr,
     )
-    return 1 if errors.count else 0
+    return (1 if errors.count else 0), sink.meta
 
 
-def _engine(args: argparse.Namespace, spec: RowSpec) -> tuple[str, Outcomes]:
+def _engine(args: argparse.Namespace, spec: RowSpec, engine: InferenceEngine | None) -> tuple[str, Outcomes]:
     """The weights' SHA-256 and a function from work items to outcomes, for the chosen engine."""
     if args.engine == "ray":
         from carzero_viewer.checksums import sha256_file
@@ -176,9 +204,9 @@ def _engine(args: argparse.Namespace, spec: RowSpec) -> tuple[str, Outcomes]:
     from carzero_viewer.commands.common import build_engine
     from carzero_viewer.inference.archive import score_local
 
-    engine = build_engine(args)
-    size = args.batch_size or engine.device.batch_size
-    return engine.info.sha256, lambda items: score_local(engine, items, spec, size)
+    local = engine if engine is not None else build_engine(args)
+    size = args.batch_size or local.device.batch_size
+    return local.info.sha256, lambda items: score_local(local, items, spec, size)
 
 
 def _probabilities(spec: RowSpec, calibration: ScoreCalibration) -> AddProbability | None:

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from carzero_viewer.archive import WorkItem
-from carzero_viewer.archive.table import Row
+from carzero_viewer.archive.table import Row, geometry_cells
 from carzero_viewer.errors import CarzeroError, ImageLoadError
 from carzero_viewer.findings import Finding, aggregate
 from carzero_viewer.imaging import SixteenBitRule
@@ -44,7 +44,7 @@ class RowSpec:
         raw: score the text exactly as given.
         official: the original code's decode (OpenCV's high byte of 16-bit rasters).
         findings: score findings (the mean of their phrasings) instead of single prompts.
-        with_maps: rows carry the g x g grounding map.
+        with_maps: rows carry the g x g grounding map and the model input's geometry.
     """
 
     texts: tuple[str, ...]
@@ -168,10 +168,11 @@ class BatchScorer:
                 phrasings = [by_text[t] for t in finding.phrasings]
                 scored = aggregate(finding, by_text)
                 values = (scored.score, _mean([r.i2t for r in phrasings]), _mean([r.t2i for r in phrasings]))
-                grid = scored.map
+                grid, geometry = scored.map, scored.geometry
             else:
                 result = by_text[name]
-                values, grid = (result.score, result.i2t, result.t2i), result.grounding_map
+                values = (result.score, result.i2t, result.t2i)
+                grid, geometry = result.grounding_map, result.geometry
             row: Row = {
                 "path": item.path,
                 "content_sha256": item.sha256,
@@ -180,8 +181,9 @@ class BatchScorer:
                 "i2t": values[1],
                 "t2i": values[2],
             }
-            if self.spec.with_maps and grid is not None:
+            if self.spec.with_maps and grid is not None and geometry is not None:
                 row["map_14"] = [float(v) for v in np.asarray(grid, dtype=np.float32).ravel()]
+                row["geometry"] = geometry_cells(geometry)
             rows.append(row)
         return rows
 

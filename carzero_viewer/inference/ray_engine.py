@@ -93,6 +93,7 @@ def output_schema() -> Any:
             ("i2t", pa.float64()),
             ("t2i", pa.float64()),
             ("map_14", pa.list_(pa.float32())),
+            ("geometry", pa.list_(pa.int32())),
         ]
     )
 
@@ -105,7 +106,14 @@ def _records(outcomes: Sequence[ImageOutcome], row_kind: str) -> list[dict[str, 
             records.append({**head, "first": True})
         for index, row in enumerate(outcome.rows):
             records.append(
-                {**head, **row, "first": index == 0, "name": row[row_kind], "map_14": row.get("map_14")}
+                {
+                    **head,
+                    **row,
+                    "first": index == 0,
+                    "name": row[row_kind],
+                    "map_14": row.get("map_14"),
+                    "geometry": row.get("geometry"),
+                }
             )
     return records
 
@@ -171,6 +179,7 @@ def outcomes_from_records(records: Iterator[dict[str, Any]], spec: RowSpec) -> I
             }
             if spec.with_maps:
                 row["map_14"] = record["map_14"]
+                row["geometry"] = record["geometry"]
             current.rows.append(row)
     if current is not None:
         yield current

@@ -97,3 +97,18 @@ def test_folders_list_every_candidate_file_so_corrupt_ones_are_reported(tmp_path
     paths, problems = expand_inputs([tmp_path / "d", tmp_path / "d" / "c.png", tmp_path / "gone.png"])
     assert paths == [tmp_path / "d" / n for n in ("1.2.840.9", "a.dcm", "c.png", "sub/b.png")]
     assert problems == [(tmp_path / "gone.png", "does not exist")]
+
+
+def test_a_manifest_url_stays_a_url_and_an_unreachable_one_is_a_problem(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on: the retrieval is refused at once
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"dicomweb+http://127.0.0.1:{port}/dicom-web/studies/1.2.3"
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"path\n{url}\nimages/a.png\n")
+    assert read_manifest(manifest) == [url, tmp_path / "images" / "a.png"]  # not folded into a Path
+    paths, problems = expand_inputs([], manifest)
+    assert paths == [tmp_path / "images" / "a.png"]
+    assert [entry for entry, _ in problems] == [url] and "127.0.0.1" in problems[0][1]

@@ -58,14 +58,17 @@ def score_args(inputs: list[Path], out: Path, prompts: Path, *extra: str) -> lis
 
 
 def read_table(out: Path) -> pd.DataFrame:
-    """The rows of a Parquet part folder or a CSV table, sorted by path and prompt (maps as float32 arrays)."""
+    """The rows of a Parquet part folder or a CSV table, sorted by path and prompt (maps as float32 arrays,
+    geometry as lists of ints)."""
     if out.suffix == ".csv":
         frame = pd.read_csv(out, keep_default_na=False)
         frame["prompt"] = frame["prompt"].str.replace(r"^'(?=[-=+@])", "", regex=True)
         if "map_14" in frame:
             frame["map_14"] = [np.asarray(json.loads(cell), np.float32) for cell in frame["map_14"]]
+            frame["geometry"] = [json.loads(cell) for cell in frame["geometry"]]
     else:
         frame = pd.read_parquet(out)
         if "map_14" in frame:
             frame["map_14"] = [np.asarray(cell, np.float32) for cell in frame["map_14"]]
+            frame["geometry"] = [list(cell) for cell in frame["geometry"]]
     return frame.sort_values(KEY).reset_index(drop=True)

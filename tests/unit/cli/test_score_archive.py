@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from carzero_viewer.archive.table import FOLDER_META, META_KEY
+from carzero_viewer.archive.table import FOLDER_META, META_KEY, TABLE_VERSION
 from carzero_viewer.cli import main
 from tests.unit.cli.archive_helpers import (
     KEY,
@@ -45,9 +45,13 @@ def test_parquet_and_csv_tables_agree_and_carry_the_run_metadata(
         assert main(score_args([tmp_path / "images"], out, prompts, "--with-maps")) == 0
     parquet, csv = read_table(tmp_path / "t.parquet"), read_table(tmp_path / "t.csv")
     assert len(parquet) == 5 * len(PROMPTS) and set(parquet["prompt"]) == set(PROMPTS)
-    assert list(parquet.columns) == ["path", "content_sha256", "prompt", "score", "i2t", "t2i", "map_14"]
+    assert list(parquet.columns) == [
+        *("path", "content_sha256", "prompt", "score", "i2t", "t2i", "map_14", "geometry")
+    ]
     # Both formats hold the same float64 values: CSV writes repr(), which round-trips exactly.
     pd.testing.assert_frame_equal(parquet.drop(columns="map_14"), csv.drop(columns="map_14"))
+    # 96x96 images: resized to 256x256 (long side), no pad, 16-pixel centre crop of 224.
+    assert all(g == [96, 96, 256, 256, 0, 0, 256, 16, 16, 224] for g in parquet["geometry"])
     assert all(
         (a == b).all() and a.shape == (196,) for a, b in zip(parquet["map_14"], csv["map_14"], strict=True)
     )
@@ -56,6 +60,7 @@ def test_parquet_and_csv_tables_agree_and_carry_the_run_metadata(
     embedded = json.loads(pq.read_schema(part).metadata[META_KEY])
     assert sidecar == embedded == json.loads((tmp_path / "t.parquet" / FOLDER_META).read_text())
     assert len(sidecar["weights_sha256"]) == 64 and sidecar["precision"] == "fp32" and sidecar["app_version"]
+    assert sidecar["version"] == TABLE_VERSION and sidecar["columns"][-1] == "geometry"
     assert "5 images scored" in _summary(capsys.readouterr().err)
 
 
