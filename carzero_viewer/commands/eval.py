@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 from carzero_viewer import __version__
 from carzero_viewer.commands.common import add_model_options, build_engine
 from carzero_viewer.commands.eval_calibration import add_profile_options
+from carzero_viewer.commands.eval_grounding import box_metrics, family
 from carzero_viewer.commands.eval_table import add_table_options, check_table_options
 from carzero_viewer.errors import CarzeroError
 
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from carzero_viewer.annotations import AnnotationSet, Box, ImageLabels, LabelMap
+    from carzero_viewer.annotations import AnnotationSet, ImageLabels, LabelMap
     from carzero_viewer.commands.eval_report import Example
     from carzero_viewer.findings import Finding
     from carzero_viewer.imaging import ImageRecord
@@ -117,7 +118,6 @@ AGGREGATION = (
 )
 PIXEL_RULE = "pixel-centre box masks; pixels outside the model's field of view (NaN) excluded"
 OUTPUT_NAMES = ("image_classes.csv", "boxes.csv", "summary.csv", "summary.json", "report.html")
-MAX_EXAMPLES = 4
 
 
 class EvalError(CarzeroError):
@@ -373,7 +373,7 @@ def record_image(
         result.image_scores[path.name] = {c: r.score for c, r in by_class.items()}
         result.image_truth[path.name] = frozenset(label_map.canonical(t) for t in truth)
     if matched.boxes:
-        _box_metrics(
+        box_metrics(
             path,
             example_image,
             matched.boxes,
@@ -385,116 +385,12 @@ def record_image(
         )
 
 
-def group_boxes(boxes: Sequence[Box], label_map: LabelMap) -> dict[tuple[str, str], list[Box]]:
-    """The ground truth of each (dataset, class) on one image: its boxes, in input order.
-
-    The dataset is the reader family (both ChestX-Det10 splits are one dataset); the class is the canonical
-    label, so spellings of one class (``Infiltrate``/``Infiltration``) share one union.
-    """
-    groups: dict[tuple[str, str], list[Box]] = {}
-    for box in boxes:
-        groups.setdefault((_family(box.source), label_map.canonical(box.label)), []).append(box)
-    return groups
-
-
-def record_grounding(
-    result: EvalResult,
-    image: str,
-    source: str,
-    canonical: str,
-    prompt: str,
-    score: float,
-    heatmap: npt.NDArray[np.floating],
-    group: Sequence[Box],
-    scaled: bool,
-) -> None:
-    """Score one (image, dataset, class) and add its image-class row and its box rows to ``result``.
-
-    Args:
-        prompt, score: the class prompt's text and its image-level score.
-        heatmap: the class prompt's map in the opened image's pixels (NaN outside the field of view).
-        group: every box of that class and dataset on the image, same pixel frame (see :func:`group_boxes`).
-    """
-    from carzero_viewer.metrics import score_grounding
-
-    scores = score_grounding(heatmap, group)
-    common = {"image": image, "class": canonical, "prompt": prompt, "score": score, "scaled": scaled}
-    result.image_class_rows.append(
-        {
-            **common,
-            "source": source,
-            "n_boxes": scores.boxes,
-            "pointing_hit": scores.pointing_hit,
-            "energy_in_box": scores.energy_in_box,
-            "miou": scores.miou,
-            "pixel_auroc": scores.pixel_auroc,
-        }
-    )
-    for box, box_cnr in zip(group, scores.box_cnr, strict=True):
-        result.box_rows.append(
-            {
-                **common,
-                "source": box.source,
-                "label": box.label,
-                "x1": box.x1,
-                "y1": box.y1,
-                "x2": box.x2,
-                "y2": box.y2,
-                "cnr": box_cnr,
-            }
-        )
-
-
-def _box_metrics(
-    path: Path,
-    example_image: ExampleImage,
-    boxes: Sequence[Box],
-    scaled: bool,
-    by_class: Mapping[str, ClassScore],
-    texts: dict[str, str],
-    label_map: LabelMap,
-    result: EvalResult,
-) -> None:
-    from carzero_viewer.commands.eval_report import Example
-    from carzero_viewer.inference.geometry import map_to_original
-
-    for (source, canonical), group in group_boxes(boxes, label_map).items():
-        scored = by_class[canonical]
-        if scored.map is None or scored.geometry is None:
-            raise EvalError(f"{path.name}: no grounding map for {canonical!r} (a table needs its maps)")
-        heatmap = map_to_original(scored.map, scored.geometry)
-        record_grounding(
-            result, path.name, source, canonical, texts[canonical], scored.score, heatmap, group, scaled
-        )
-        if len(result.examples) < MAX_EXAMPLES and all(
-            e.label != canonical and e.image != path.name for e in result.examples
-        ):
-            gray = example_image()
-            step = max(1, max(gray.shape) // 512)
-            result.examples.append(
-                Example(
-                    path.name,
-                    canonical,
-                    texts[canonical],
-                    gray[::step, ::step].copy(),
-                    heatmap[::step, ::step].copy(),
-                    [(b.x1, b.y1, b.x2, b.y2) for b in group],
-                    step,
-                )
-            )
-
-
-def _family(source: str) -> str:
-    """The dataset a box source belongs to: its reader name (``chestx_det10:test.json`` -> ``chestx_det10``)."""
-    return source.split(":", 1)[0]
-
-
 def _grounding_rows(result: EvalResult, source: str) -> list[dict[str, Any]]:
     """One dataset's per-class grounding rows and its ``mean`` row, each metric averaged in its unit."""
     from carzero_viewer.metrics import nanmean
 
     pairs = [r for r in result.image_class_rows if r["source"] == source]
-    boxes = [r for r in result.box_rows if _family(r["source"]) == source]
+    boxes = [r for r in result.box_rows if family(r["source"]) == source]
     class_rows = []
     for canonical in sorted({r["class"] for r in pairs}):
         class_pairs = [r for r in pairs if r["class"] == canonical]

@@ -150,7 +150,11 @@ def test_two_way_softmax_is_exact_and_stable() -> None:
         ("there are  bilateral effusions.", "There is {}.", "there are no bilateral effusions."),
         ("There is no pneumothorax.", "There is {}.", "There is pneumothorax."),
         ("The heart size is enlarged.", "There is {}.", "No evidence of: The heart size is enlarged."),
-        ("Heart is enlarged.", "There is {}.", "No evidence of: Heart is enlarged."),  # a sentence: not templated
+        (
+            "Heart is enlarged.",
+            "There is {}.",
+            "No evidence of: Heart is enlarged.",
+        ),  # a sentence: not templated
         ("Heart enlarged.", "There is {}.", "There is no heart enlarged."),  # bare: templated
         ("Thereis nothing", "There is {}.", "There is no thereis nothing."),
     ],

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from carzero_viewer.annotations import Box, LabelMap
-from carzero_viewer.commands.eval import EvalResult, group_boxes, record_grounding, summarise
+from carzero_viewer.commands.eval import EvalResult, summarise
+from carzero_viewer.commands.eval_grounding import group_boxes, record_grounding
 
 LABELS = LabelMap.builtin()
 
