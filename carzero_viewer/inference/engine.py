@@ -25,7 +25,7 @@ import torch
 
 from carzero_viewer.errors import ModelLoadError
 from carzero_viewer.inference.cancel import CancelToken
-from carzero_viewer.inference.device import DeviceSpec, select_device
+from carzero_viewer.inference.device import DeviceSpec, Precision, select_device
 from carzero_viewer.inference.features import (
     ImageFeatures,
     PromptFeatures,
@@ -107,6 +107,17 @@ class InferenceEngine:
     def model_id(self) -> str:
         """Identifies the weights and numerics that produced a result (cache keys, exports)."""
         return f"{self.info.short_checksum}@{self.device.device.type}-{self.device.precision}"
+
+    def at_precision(self, precision: Precision) -> InferenceEngine:
+        """An engine over the same weights and device computing in ``precision`` (the viewer's fast preview).
+
+        It shares the model (no second copy) and has its own caches, so features of one precision never
+        answer a request of the other.
+
+        Raises:
+            ModelLoadError: ``precision`` is refused on this device (see ``select_device``).
+        """
+        return InferenceEngine(self.loaded, select_device(self.device.device.type, precision), pack_weights=False)
 
     def on_cpu(self) -> InferenceEngine:
         """A CPU engine over the same weights (after a GPU out-of-memory error); caches start empty."""
