@@ -25,7 +25,7 @@ import torch
 
 from carzero_viewer.errors import ModelLoadError
 from carzero_viewer.inference.cancel import CancelToken
-from carzero_viewer.inference.device import DeviceSpec, Precision, select_device
+from carzero_viewer.inference.device import DeviceChoice, DeviceSpec, Precision, select_device
 from carzero_viewer.inference.features import (
     ImageFeatures,
     PromptFeatures,
@@ -117,7 +117,8 @@ class InferenceEngine:
         Raises:
             ModelLoadError: ``precision`` is refused on this device (see ``select_device``).
         """
-        return InferenceEngine(self.loaded, select_device(self.device.device.type, precision), pack_weights=False)
+        choice: DeviceChoice = "cuda" if self.device.device.type == "cuda" else "cpu"
+        return InferenceEngine(self.loaded, select_device(choice, precision), pack_weights=False)
 
     def on_cpu(self) -> InferenceEngine:
         """A CPU engine over the same weights (after a GPU out-of-memory error); caches start empty."""
