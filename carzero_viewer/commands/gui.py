@@ -2,10 +2,11 @@
 
 The GUI thread never imports torch before its window appears: weights are only *located* here (cheap path
 checks); the inference thread, started before the window is built, imports torch and loads them meanwhile.
-When none are found the window says where it looked and offers the untrained demo model; ``--demo`` uses it right away (``make run`` does, so a fresh checkout shows the whole flow, under
-a permanent "UNTRAINED DEMO MODEL" banner). ``--smoke-test`` opens the sample study with the demo model, prints
-timings as one JSON line once the first scores arrive, and quits (how ``make bundle`` checks a frozen build;
-see :mod:`carzero_viewer.ui.smoke_test`).
+When none are found the window says where it looked and offers the untrained demo model; ``--demo`` uses it
+right away (``make run`` does, so a fresh checkout shows the whole flow, under a permanent "UNTRAINED DEMO
+MODEL" banner). ``--smoke-test`` opens the sample study with the demo model, prints timings as one JSON line
+once the first scores arrive, and quits (how ``make bundle`` checks a frozen build; see
+:mod:`carzero_viewer.ui.smoke_test`).
 """
 
 from __future__ import annotations

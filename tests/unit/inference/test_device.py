@@ -95,7 +95,9 @@ def test_bf16_on_a_gpu_without_it_is_refused(monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.mark.parametrize(("flags", "fast"), [("fpu avx2 avx512f", None), ("fpu avx512f amx_bf16", "bf16")])
-def test_fast_mode_only_where_bf16_is_native(cpuinfo: Callable[[str], None], flags: str, fast: str | None) -> None:
+def test_fast_mode_only_where_bf16_is_native(
+    cpuinfo: Callable[[str], None], flags: str, fast: str | None
+) -> None:
     import torch
 
     cpuinfo(flags)
