@@ -170,6 +170,10 @@ class InferenceEngine:
                 found[feature.key] = feature
         return [found[key] for key in keys]
 
+    def has_image(self, content_hash: str) -> bool:
+        """Whether the features of the image with this content hash are cached (a request needs no ViT pass)."""
+        return self._images.get(f"{content_hash}:{self.model_id}") is not None
+
     def encode_image(
         self, gray: npt.NDArray[np.uint8], cancel: CancelToken | None = None, content_hash: str | None = None
     ) -> ImageFeatures:
@@ -300,6 +304,7 @@ class InferenceEngine:
                     word_maps=maps,
                     padding_word_map=padding_map,
                     geometry=image.geometry,
+                    precision=self.device.precision,
                 )
             )
         return results

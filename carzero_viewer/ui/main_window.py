@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.ground_truth_panel.set_template(self.settings.prompt_template)
         self.bridge = bridge if bridge is not None else InferenceBridge()
         self.bridge.setParent(self)
+        self.bridge.set_fast_preview(self.settings.fast_preview)
         self.chrome = MainChrome(self, self.model, self._chrome_views(), self, self.bridge)
         self.calibration_view = CalibrationView(self.model, self, self.chrome)
         self.calibration_view.restore()  # the listed findings before the list itself
