@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from carzero_viewer.inference.cancel import CancelToken
@@ -232,6 +233,10 @@ class InferenceWorker(QObject):
 
 
 def _stop_thread(thread: QThread) -> None:
+    """Stop the worker thread of a destroyed bridge, unless interpreter shutdown already deleted the QThread
+    (then there is nothing left to stop, and touching it would raise into the excepthook's modal dialog)."""
+    if not shiboken6.isValid(thread):
+        return
     thread.quit()
     thread.wait()
 
