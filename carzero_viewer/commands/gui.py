@@ -62,8 +62,10 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     found, problems = candidates(args.weights, settings.weights_path, demo=args.demo or args.smoke_test)
     # The inference thread starts importing torch and loading the weights now, while this thread builds the
-    # window (importing torch is the largest part of a start); the window still appears first, since it
-    # never waits for the model. Its signals are queued, so none is lost before the window connects to them.
+    # window (torch's import is the largest part of a start); the window still appears first, since it never
+    # waits for the model. Its signals are queued, so none is lost before the window connects to them. The
+    # widget modules are imported before: importing them (qtpy's wrappers read PySide signatures, and
+    # shiboken then imports every module in sys.modules) would wait for a half-imported torch.
     bridge = InferenceBridge()
     if found:
         bridge.load_model(found, args.device or settings.device or "auto")
