@@ -97,3 +97,15 @@ def test_the_scores_panel_labels_the_preview_until_the_exact_answer(
     assert panel.precision_label.isVisible() and "approximate (bf16)" in panel.precision_label.text()
     panel.show_response(exact, None, {})
     assert not panel.precision_label.isVisible()
+
+
+@pytest.mark.parametrize(("fast", "note"), [("bf16", "approximate"), ("", "Not available")])
+def test_the_model_dialog_offers_the_fast_preview(qtbot, fast: str, note: str) -> None:
+    from carzero_viewer.ui.model_dialog import ModelDialog
+
+    dialog = ModelDialog("", "cpu", "")
+    qtbot.addWidget(dialog)
+    dialog.set_fast_preview(True, fast)
+    assert dialog.fast_preview() and note in dialog.fast_note.text()
+    dialog.fast_checkbox.setChecked(False)
+    assert not dialog.fast_preview()
