@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     app.aboutToQuit.connect(window.bridge.shutdown)  # stop the inference thread however the app quits
     window.show()
     if found:
-        window.show_model_loading()
+        window.chrome.set_model_text("model: loading…", "")
     else:
         window.show_missing_weights(searched_locations(args.weights))
     if args.weights:

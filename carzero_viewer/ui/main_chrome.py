@@ -111,6 +111,7 @@ class MainChrome(QObject):
         self.views = views
         self.owner = owner
         self.bridge = bridge  # the compare windows score their own images on channels of it
+        bridge.set_fast_preview(owner.settings.fast_preview)  # Settings > Model, edited below
         self.prompt_grid: PromptGrid | None = None
         self.compare_images: CompareImages | None = None
         self._build_docks()

@@ -60,8 +60,6 @@ class MainWindow(QMainWindow):
     scores_shown = Signal()  # the shown results changed (views of the results, e.g. the prompt grid, redraw)
 
     def __init__(self, settings: Settings | None = None, bridge: InferenceBridge | None = None) -> None:
-        """``bridge``: an inference bridge already loading the model (the ``gui`` command starts it before
-        building the window); a new one otherwise."""
         super().__init__()
         self.setWindowTitle("CARZero Viewer")
         self.resize(1500, 950)
@@ -85,9 +83,8 @@ class MainWindow(QMainWindow):
         self.word_panel = WordPanel()
         self.ground_truth_panel = GroundTruthPanel()
         self.ground_truth_panel.set_template(self.settings.prompt_template)
-        self.bridge = bridge if bridge is not None else InferenceBridge()
+        self.bridge = bridge if bridge is not None else InferenceBridge()  # gui's: already loading
         self.bridge.setParent(self)
-        self.bridge.set_fast_preview(self.settings.fast_preview)
         self.chrome = MainChrome(self, self.model, self._chrome_views(), self, self.bridge)
         self.calibration_view = CalibrationView(self.model, self, self.chrome)
         self.calibration_view.restore()  # the listed findings before the list itself
@@ -213,12 +210,8 @@ class MainWindow(QMainWindow):
         if not candidates:
             self._on_model_failed("no weights to load")
             return
-        self.show_model_loading()
-        self.bridge.load_model(candidates, device)
-
-    def show_model_loading(self) -> None:
-        """Say that the model is loading (its thread reports when it is ready or has failed)."""
         self.chrome.set_model_text("model: loading…", "")
+        self.bridge.load_model(candidates, device)
 
     def show_missing_weights(self, searched: str) -> None:
         """No weights found: say where we looked, offer the demo model and the weights dialog."""
