@@ -8,15 +8,18 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
-from carzero_viewer.inference.device import DeviceSpec, cpu_supports_bf16, select_device
+from carzero_viewer.inference.device import DeviceSpec, cpu_flags, cpu_supports_bf16, select_device
 from carzero_viewer.model.random_init import released_config, write_weights_folder
 
 MODEL = "random full-size CARZero (ViT-B/16 + BERT-base + fusion, 220.8M parameters)"
 FORMATS = ("safetensors", "ckpt")
+# The instruction sets that decide the speed of the products: fp32 (AVX2, AVX-512), bf16 (AVX512-BF16, AMX).
+ISA_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8")
 
 
 def cpu_model() -> str:
@@ -27,6 +30,22 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def cpu_isa() -> dict[str, bool]:
+    """Which of :data:`ISA_FLAGS` this CPU has, so a figure is never quoted for a CPU it was not measured on."""
+    flags = cpu_flags()
+    return {flag: flag in flags for flag in ISA_FLAGS}
+
+
+def spread(values: list[float], digits: int = 4) -> dict[str, Any]:
+    """Minimum, median and count of repeated timings: the minimum is the machine's best, the median what a
+    user sees on a busy machine; a report gives both."""
+    return {
+        "min": round(min(values), digits),
+        "median": round(statistics.median(values), digits),
+        "runs": len(values),
+    }
 
 
 def gemm_gflops(repeats: int = 20) -> float:
@@ -60,6 +79,7 @@ def machine(device: DeviceSpec | None = None) -> dict[str, Any]:
         if hasattr(os, "sched_getaffinity")
         else os.cpu_count(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "cpu_isa": cpu_isa(),
         "cpu_native_bf16": cpu_supports_bf16(),
         "torch_threads": torch.get_num_threads(),
         "fp32_gemm_gflops_now": gemm_gflops(),

@@ -43,8 +43,10 @@ class Settings:
 
     ``hidden_panels`` names the side panels (dock titles) the user hid from the View menu.
 
-    There is no precision setting: the viewer always shows the exact fp32 computation; reduced precision is a
-    batch-scoring option of the command line (``--precision``).
+    ``fast_preview``: where the device computes bf16 natively, show an approximate bf16 result first and
+    replace it by the exact fp32 one (on by default; nowhere else does it do anything). Exports and saved
+    results are always the exact fp32 computation; reduced precision for batch scoring is the command line's
+    ``--precision``.
     """
 
     prompt_template: str = "There is {}."
@@ -54,6 +56,7 @@ class Settings:
     device: str = "auto"
     last_folders: dict[str, str] = field(default_factory=dict)
     hidden_panels: list[str] = field(default_factory=list)
+    fast_preview: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -142,6 +142,8 @@ class PromptResult:
             not evaluated in the paper (``word_maps_are_extension`` is always True).
         padding_word_map: ``(g, g)`` the map of a padding slot (all padding slots share it).
         geometry: how the crop relates to the original image.
+        precision: the arithmetic that computed it: ``"fp32"`` (exact, the default) or ``"bf16"`` /
+            ``"fp16"`` (the fast mode: a preview in the viewer, ``--precision`` on the command line).
     """
 
     prompt: ProcessedPrompt
@@ -156,6 +158,12 @@ class PromptResult:
     padding_word_map: npt.NDArray[np.float32]
     geometry: ModelInputGeometry
     word_maps_are_extension: bool = True
+    precision: str = "fp32"
+
+    @property
+    def approximate(self) -> bool:
+        """Computed in reduced precision: within the measured budget of the exact result, but not it."""
+        return self.precision != "fp32"
 
     @property
     def word_weights(self) -> npt.NDArray[np.float32]:

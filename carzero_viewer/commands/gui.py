@@ -1,11 +1,12 @@
 """``carzero-viewer [gui] [PATH...]``: the desktop viewer (the default command).
 
-The window appears before torch is imported: weights are only *located* here (cheap path checks); the
-inference thread loads them. When none are found the window says where it looked and offers the untrained
-demo model; ``--demo`` uses it right away (``make run`` does, so a fresh checkout shows the whole flow, under
-a permanent "UNTRAINED DEMO MODEL" banner). ``--smoke-test`` opens the sample study with the demo model, prints
-timings as one JSON line once the first scores arrive, and quits (how ``make bundle`` checks a frozen build;
-see :mod:`carzero_viewer.ui.smoke_test`).
+The GUI thread never imports torch before its window appears: weights are only *located* here (cheap path
+checks); the inference thread, started before the window is built, imports torch and loads them meanwhile.
+When none are found the window says where it looked and offers the untrained demo model; ``--demo`` uses it
+right away (``make run`` does, so a fresh checkout shows the whole flow, under a permanent "UNTRAINED DEMO
+MODEL" banner). ``--smoke-test`` opens the sample study with the demo model, prints timings as one JSON line
+once the first scores arrive, and quits (how ``make bundle`` checks a frozen build; see
+:mod:`carzero_viewer.ui.smoke_test`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from carzero_viewer.paths import sample_study_dir, user_log_dir
     from carzero_viewer.settings import load_settings
     from carzero_viewer.ui.app import create_application, install_excepthook, route_qt_messages
+    from carzero_viewer.ui.inference_bridge import InferenceBridge
     from carzero_viewer.ui.main_window import MainWindow
     from carzero_viewer.ui.smoke_test import run_smoke_test
     from carzero_viewer.ui.weights_choice import candidates, searched_locations
@@ -58,13 +60,20 @@ def run(args: argparse.Namespace) -> int:
     install_excepthook(user_log_dir())
     route_qt_messages()
     settings = load_settings()
-    window = MainWindow(settings)
+    found, problems = candidates(args.weights, settings.weights_path, demo=args.demo or args.smoke_test)
+    # The inference thread starts importing torch and loading the weights now, while this thread builds the
+    # window (torch's import is the largest part of a start); the window still appears first, since it never
+    # waits for the model. Its signals are queued, so none is lost before the window connects to them. The
+    # widget modules are imported before: importing them (qtpy's wrappers read PySide signatures, and
+    # shiboken then imports every module in sys.modules) would wait for a half-imported torch.
+    bridge = InferenceBridge()
+    if found:
+        bridge.load_model(found, args.device or settings.device or "auto")
+    window = MainWindow(settings, bridge)
     app.aboutToQuit.connect(window.bridge.shutdown)  # stop the inference thread however the app quits
     window.show()
-    found, problems = candidates(args.weights, settings.weights_path, demo=args.demo or args.smoke_test)
-    device = args.device or settings.device or "auto"
     if found:
-        window.start_model(found, device)
+        window.chrome.set_model_text("model: loading…", "")
     else:
         window.show_missing_weights(searched_locations(args.weights))
     if args.weights:

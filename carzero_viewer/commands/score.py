@@ -3,7 +3,8 @@
 ``--arrays`` writes float32 arrays with fixed names and shapes (I images, P prompts, input order):
 ``scores``, ``i2t_logits``, ``t2i_logits`` [I,P]; ``grounding_map_14`` [I,P,g,g]; ``word_attn_t2i``
 [I,P,1+97]; ``word_query_map_14`` [I,P,97,g,g]; ``img_emb_g`` [I,D]; ``text_emb_g`` [P,D]; and ``pipeline``,
-a 0-d string array (``"official"`` or ``"app"``). With ``--findings`` the prompts are the findings' distinct
+a 0-d string array (``"official"`` or ``"app"``), and ``precision``, a 0-d string array (``"fp32"``, or the
+``--precision`` that computed every array). With ``--findings`` the prompts are the findings' distinct
 phrasings (each scored once, in first-seen order), and three more arrays hold the findings (F of them, in
 merge order): ``finding_names`` [F] (strings), ``finding_scores`` [I,F] (mean of the phrasings' scores) and
 ``finding_map_14`` [I,F,g,g] (mean of the phrasings' ``grounding_map_14``).
@@ -182,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
             np.stack([p.sentence.float().cpu().numpy() for p in prompts]),
         )
         arrays["pipeline"] = np.array(pipeline)
+        arrays["precision"] = np.array(engine.device.precision)
         if findings:
             arrays.update(_finding_arrays(findings, per_finding))
         save_npz(args.arrays, arrays, args.force)
@@ -276,6 +278,7 @@ def _model_record(engine: InferenceEngine) -> dict[str, Any]:
         "status": info.status.value,
         "status_detail": info.status_detail,
         "device": engine.device.label,
+        "precision": engine.device.precision,
         "untrained_warning": info.status_detail if info.is_untrained else None,
     }
 

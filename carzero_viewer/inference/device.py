@@ -59,19 +59,38 @@ class DeviceSpec:
 
 CPUINFO = Path("/proc/cpuinfo")
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+CPU_BF16_REFUSAL = (
+    "bf16 on the CPU needs AVX512-BF16 or AMX, which this CPU lacks (bf16 would be emulated: slower than fp32 "
+    "and less exact); use fp32"
+)
 
 
 @functools.cache
-def cpu_supports_bf16() -> bool:
-    """True when the CPU has AVX512-BF16 or AMX (read from ``/proc/cpuinfo``; False where that is absent)."""
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags from ``/proc/cpuinfo`` (``avx2``, ``avx512f``, ``amx_bf16``...); empty elsewhere."""
     try:
         text = CPUINFO.read_text(encoding="ascii", errors="replace")
     except OSError:
-        return False
-    flags = next(
-        (line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), []
+        return frozenset()
+    return frozenset(
+        next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
     )
-    return not NATIVE_BF16_FLAGS.isdisjoint(flags)
+
+
+def cpu_supports_bf16() -> bool:
+    """True when the CPU has AVX512-BF16 or AMX (False where ``/proc/cpuinfo`` is absent)."""
+    return not NATIVE_BF16_FLAGS.isdisjoint(cpu_flags())
+
+
+def fast_precision(device: torch.device) -> Precision | None:
+    """The reduced precision that is faster than fp32 on ``device``, or None where there is none.
+
+    bf16 on a CPU with native bf16 products and on a GPU that supports it, fp16 on other GPUs; None on a CPU
+    that would emulate bf16 (slower than fp32).
+    """
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return "bf16" if cpu_supports_bf16() else None
 
 
 def use_ieee_fp32_on_cuda() -> None:
@@ -107,10 +126,7 @@ def select_device(choice: DeviceChoice = "auto", precision: Precision = "fp32") 
     if device.type == "cpu" and precision == "fp16":
         raise ModelLoadError("fp16 is only supported on CUDA; use fp32 on the CPU")
     if device.type == "cpu" and precision == "bf16" and not cpu_supports_bf16():
-        raise ModelLoadError(
-            "bf16 on the CPU needs AVX512-BF16 or AMX, which this CPU lacks (bf16 would be emulated: slower "
-            "than fp32 and less exact); use fp32"
-        )
+        raise ModelLoadError(CPU_BF16_REFUSAL)
     if device.type == "cuda" and precision == "bf16" and not torch.cuda.is_bf16_supported():
         raise ModelLoadError(f"{torch.cuda.get_device_name(device)} does not support bf16; use fp16 or fp32")
     if device.type == "cuda":

@@ -25,7 +25,7 @@ import torch
 
 from carzero_viewer.errors import ModelLoadError
 from carzero_viewer.inference.cancel import CancelToken
-from carzero_viewer.inference.device import DeviceSpec, select_device
+from carzero_viewer.inference.device import DeviceChoice, DeviceSpec, Precision, select_device
 from carzero_viewer.inference.features import (
     ImageFeatures,
     PromptFeatures,
@@ -108,6 +108,18 @@ class InferenceEngine:
         """Identifies the weights and numerics that produced a result (cache keys, exports)."""
         return f"{self.info.short_checksum}@{self.device.device.type}-{self.device.precision}"
 
+    def at_precision(self, precision: Precision) -> InferenceEngine:
+        """An engine over the same weights and device computing in ``precision`` (the viewer's fast preview).
+
+        It shares the model (no second copy) and has its own caches, so features of one precision never
+        answer a request of the other.
+
+        Raises:
+            ModelLoadError: ``precision`` is refused on this device (see ``select_device``).
+        """
+        choice: DeviceChoice = "cuda" if self.device.device.type == "cuda" else "cpu"
+        return InferenceEngine(self.loaded, select_device(choice, precision), pack_weights=False)
+
     def on_cpu(self) -> InferenceEngine:
         """A CPU engine over the same weights (after a GPU out-of-memory error); caches start empty."""
         if self.device.device.type == "cuda":
@@ -157,6 +169,10 @@ class InferenceEngine:
                 self._images.put(feature.key, feature)
                 found[feature.key] = feature
         return [found[key] for key in keys]
+
+    def has_image(self, content_hash: str) -> bool:
+        """Whether the features of the image with this content hash are cached (a request needs no ViT pass)."""
+        return self._images.get(f"{content_hash}:{self.model_id}") is not None
 
     def encode_image(
         self, gray: npt.NDArray[np.uint8], cancel: CancelToken | None = None, content_hash: str | None = None
@@ -288,6 +304,7 @@ class InferenceEngine:
                     word_maps=maps,
                     padding_word_map=padding_map,
                     geometry=image.geometry,
+                    precision=self.device.precision,
                 )
             )
         return results

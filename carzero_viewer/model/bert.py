@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from carzero_viewer.model.config import unsupported_bert_settings
+from carzero_viewer.model.mixed_precision import Fp32LayerNorm
 
 
 def activation(name: str) -> Callable[[Tensor], Tensor]:
@@ -58,7 +59,7 @@ class BertEmbeddings(nn.Module):
         self.word_embeddings = EmbeddingTable(int(config["vocab_size"]), hidden)
         self.position_embeddings = EmbeddingTable(int(config["max_position_embeddings"]), hidden)
         self.token_type_embeddings = EmbeddingTable(int(config.get("type_vocab_size", 2)), hidden)
-        self.LayerNorm = nn.LayerNorm(hidden, eps=float(config.get("layer_norm_eps", 1e-12)))
+        self.LayerNorm = Fp32LayerNorm(hidden, eps=float(config.get("layer_norm_eps", 1e-12)))
 
     def forward(self, input_ids: Tensor) -> Tensor:
         positions = torch.arange(input_ids.shape[1], device=input_ids.device)
@@ -99,7 +100,7 @@ class BertAddNorm(nn.Module):
     def __init__(self, in_features: int, hidden: int, eps: float) -> None:
         super().__init__()
         self.dense = nn.Linear(in_features, hidden)
-        self.LayerNorm = nn.LayerNorm(hidden, eps=eps)
+        self.LayerNorm = Fp32LayerNorm(hidden, eps=eps)
 
     def forward(self, x: Tensor, residual: Tensor) -> Tensor:
         out: Tensor = self.LayerNorm(self.dense(x) + residual)

@@ -40,7 +40,12 @@ from carzero_viewer.model.safe_unpickle import (
     scan_pickle,
     to_plain,
 )
-from carzero_viewer.model.tensor_checks import check_safetensors_entry, check_total_elements, checked_tensors
+from carzero_viewer.model.tensor_checks import (
+    all_finite,
+    check_safetensors_entry,
+    check_total_elements,
+    checked_tensors,
+)
 from carzero_viewer.model.weights_bounds import MAX_PICKLE_BYTES, MAX_SAFETENSORS_HEADER
 from carzero_viewer.model.weights_fields import (
     read_architecture,
@@ -272,7 +277,7 @@ def check_keys(raw: RawWeights, expected: Mapping[str, tuple[int, ...]], path: P
             "checkpoint does not match the CARZero architecture: " + " | ".join(problems), path
         )
     for key in expected:
-        if not torch.isfinite(raw.tensors[key]).all():
+        if not all_finite(raw.tensors[key]):
             raise WeightsError(f"tensor {key!r} contains NaN or infinite values", path)
 
 

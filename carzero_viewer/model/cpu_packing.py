@@ -61,8 +61,10 @@ class PackedLinear(nn.Module):
         return cls(packed, None if bias is None else bias.detach().float(), weight.shape[1], weight.shape[0])
 
     def forward(self, x: Tensor) -> Tensor:
+        """The product in float32: a bf16 input (the viewer's fast preview shares this model under a bf16
+        autocast) is widened, so packed layers stay exact while the unpacked ViT runs in bf16."""
         out: Tensor = torch.ops.mkldnn._linear_pointwise(
-            x.contiguous(), self.packed, self.bias, "none", [], ""
+            x.float().contiguous(), self.packed, self.bias, "none", [], ""
         )
         return out
 

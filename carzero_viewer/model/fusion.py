@@ -28,6 +28,7 @@ from torch import Tensor, nn
 
 from carzero_viewer.model.config import FusionConfig
 from carzero_viewer.model.cpu_packing import PackedLinear
+from carzero_viewer.model.mixed_precision import Fp32LayerNorm, softmax_fp32
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class CrossAttention(nn.Module):
         scores = q @ keys.transpose(-2, -1)
         if log_multiplicity is not None:
             scores = scores + log_multiplicity[:, None, None, :]
-        weights = scores.softmax(dim=-1)
+        weights = softmax_fp32(scores, dim=-1)
         out = (weights @ values).transpose(1, 2).reshape(query.shape[0], query.shape[1], dim)
         return self.out_proj(out), weights.mean(dim=1)
 
@@ -143,8 +144,8 @@ class DecoderLayer(nn.Module):
         self.multihead_attn = CrossAttention(d, config.num_heads)
         self.linear1 = nn.Linear(d, config.ffn_dim)
         self.linear2 = nn.Linear(config.ffn_dim, d)
-        self.norm2 = nn.LayerNorm(d, eps=config.layernorm_eps)
-        self.norm3 = nn.LayerNorm(d, eps=config.layernorm_eps)
+        self.norm2 = Fp32LayerNorm(d, eps=config.layernorm_eps)
+        self.norm3 = Fp32LayerNorm(d, eps=config.layernorm_eps)
 
     def forward(
         self, t: Tensor, keys: Tensor, values: Tensor, log_multiplicity: Tensor | None
@@ -180,7 +181,7 @@ class FusionModule(nn.Module):
     def __init__(self, config: FusionConfig) -> None:
         super().__init__()
         self.config = config
-        self.decoder_norm = nn.LayerNorm(config.d_model, eps=config.layernorm_eps)
+        self.decoder_norm = Fp32LayerNorm(config.d_model, eps=config.layernorm_eps)
         self.decoder = Decoder(config, self.decoder_norm)
         self.mlp_head = _mlp_head(config.mlp_dims)
 

@@ -62,13 +62,27 @@ def official_text(model: CarzeroModel, tokenizer: WordPieceTokenizer, prompts: S
 
 
 @torch.inference_mode()
-def official_outputs(model: CarzeroModel, pixels: Tensor, text: TextFeatures) -> OfficialOutputs:
-    """The official dqn zero-shot loop: one image at a time, all prompts at once, no caching."""
+def official_outputs(
+    model: CarzeroModel,
+    pixels: Tensor,
+    text: TextFeatures,
+    image_tokens: Sequence[tuple[Tensor, Tensor]] | None = None,
+) -> OfficialOutputs:
+    """The official dqn zero-shot loop: one image at a time, all prompts at once, no caching.
+
+    Args:
+        image_tokens: the ``image_memory_tokens`` of each image when already computed (``pixels`` is then
+            unused): how ``benchmarks/latency.py`` separates what caching the image saves from what the exact
+            shortcuts of the fusion pass save.
+    """
     fusion = model.fusion_module
     text_memory = torch.cat((text.sentence.unsqueeze(1), text.slots), dim=1)  # (P, 98, D)
     i2t, t2i, attn_i2t, attn_t2i, out_i2t, out_t2i = [], [], [], [], [], []
-    for b in range(pixels.shape[0]):
-        img_g, image_memory = model.image_memory_tokens(pixels[b : b + 1])
+    count = len(image_tokens) if image_tokens is not None else pixels.shape[0]
+    for b in range(count):
+        img_g, image_memory = (
+            image_tokens[b] if image_tokens is not None else model.image_memory_tokens(pixels[b : b + 1])
+        )
         forward = fusion(image_memory, text.sentence)
         backward = fusion(text_memory, img_g)
         i2t.append(forward.logits[0])

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from carzero_viewer.model.config import VisionConfig
+from carzero_viewer.model.mixed_precision import Fp32LayerNorm
 
 
 class PatchEmbed(nn.Module):
@@ -61,9 +62,9 @@ class Block(nn.Module):
     def __init__(self, config: VisionConfig) -> None:
         super().__init__()
         dim = config.embed_dim
-        self.norm1 = nn.LayerNorm(dim, eps=config.layernorm_eps)
+        self.norm1 = Fp32LayerNorm(dim, eps=config.layernorm_eps)
         self.attn = Attention(dim, config.num_heads)
-        self.norm2 = nn.LayerNorm(dim, eps=config.layernorm_eps)
+        self.norm2 = Fp32LayerNorm(dim, eps=config.layernorm_eps)
         self.mlp = Mlp(dim, config.mlp_hidden)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -83,7 +84,7 @@ class VisionTransformer(nn.Module):
         self.cls_token = nn.Parameter(torch.zeros(1, 1, config.embed_dim))
         self.pos_embed = nn.Parameter(torch.zeros(1, num_patches + 1, config.embed_dim))
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.depth))
-        self.norm = nn.LayerNorm(config.embed_dim, eps=config.layernorm_eps)
+        self.norm = Fp32LayerNorm(config.embed_dim, eps=config.layernorm_eps)
 
     def forward(self, pixels: Tensor) -> Tensor:
         x = self.patch_embed(pixels)

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QProcess, Slot
+from PySide6.QtCore import QObject, QProcess, QTimer, Slot
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
@@ -54,9 +54,9 @@ from carzero_viewer.ui import file_dialogs
 from carzero_viewer.ui.canvas import ImageCanvas
 from carzero_viewer.ui.file_dialogs import SettingsOwner
 from carzero_viewer.ui.notifications import NotificationArea
-from carzero_viewer.viewer_model import ViewerModel
+from carzero_viewer.viewer_model import ScoreResponse, ViewerModel
 from carzero_viewer.viewer_model.ground_truth import BoxSpec as ShownBox
-from carzero_viewer.viewer_model.map_view import build_map_view
+from carzero_viewer.viewer_model.map_view import approximate_label, build_map_view
 
 IMAGE_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;TIFF image (*.tif *.tiff)"
 
@@ -105,6 +105,35 @@ class ExportActions(QObject):
         self._process: QProcess | None = None
         self._progress: QProgressDialog | None = None
         self._study_size = 0
+        self._waiting: Callable[[], None] | None = None  # an export held until the exact result is shown
+        model.results.response_changed.connect(self._on_response)
+
+    def _exact_now(self, action: Callable[[], None]) -> bool:
+        """True when the shown results are exact; else ``action`` runs once the exact ones replace them.
+
+        Never export an approximate result: the fast mode's bf16 preview is replaced within about a second by
+        the exact fp32 result of the same request, so the export waits for it (a later export replaces a
+        waiting one; another image or prompt list cancels it).
+        """
+        response = self.model.results.response
+        if response is None or not response.approximate:
+            return True
+        self._waiting = action
+        self.notifications.notify(
+            f"the shown result is {approximate_label(response.precision)}: exporting once the exact fp32 result "
+            "arrives",
+            "info",
+        )
+        return False
+
+    def _on_response(self, response: ScoreResponse | None) -> None:
+        """Run a waiting export once exact results are shown (dropped when the results are cleared)."""
+        if self._waiting is None or (response is not None and response.approximate):
+            return
+        action, self._waiting = self._waiting, None
+        if response is not None:
+            # After this event: the window draws the exact map from the new results first.
+            QTimer.singleShot(0, action)
 
     # --- building blocks -------------------------------------------------------------------------------
     def current_display(self) -> np.ndarray:
@@ -254,20 +283,20 @@ class ExportActions(QObject):
     # --- actions -----------------------------------------------------------------------------------------
     @Slot()
     def export_view(self) -> None:
-        if self.model.record is None:
+        if self.model.record is None or not self._exact_now(self.export_view):
             return
         self._done(self._save(self.view_figure(), self._suggested("view"), "the view as shown on screen"))
 
     @Slot()
     def export_full_resolution(self) -> None:
-        if self.model.record is None:
+        if self.model.record is None or not self._exact_now(self.export_full_resolution):
             return
         what = "full-resolution map view"
         self._done(self._save(self.full_resolution(), self._suggested("full"), what))
 
     @Slot()
     def copy_to_clipboard(self) -> None:
-        if self.model.record is None:
+        if self.model.record is None or not self._exact_now(self.copy_to_clipboard):
             return
         rgb = np.ascontiguousarray(self.full_resolution())
         height, width = rgb.shape[:2]
@@ -278,7 +307,7 @@ class ExportActions(QObject):
 
     @Slot()
     def export_all_prompts(self) -> None:
-        if self.model.record is None:
+        if self.model.record is None or not self._exact_now(self.export_all_prompts):
             return
         try:
             sheet = self.contact_sheet()

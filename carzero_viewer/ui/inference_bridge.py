@@ -17,6 +17,12 @@ edited the prompts meanwhile) must never overwrite newer ones. The design follow
   the main window's, which use the bridge's own methods (the default channel). Ids are unique across
   channels, so a result finds its channel by id; the one worker still runs every request in order.
 
+Fast mode (issue 17): where the device computes bf16 natively (AVX512-BF16 or AMX, or a GPU) and the
+setting is on, a request whose image is not yet encoded is first answered by a reduced-precision engine
+sharing the weights; that approximate response (``ScoreResponse.approximate``) is delivered on the same
+request id and replaced by the exact fp32 one, which ends the request. Elsewhere the worker never builds the
+preview engine (emulated bf16 is slower than fp32).
+
 Only plain data crosses the thread boundary: uint8 numpy images, strings, and the numpy-only
 :class:`~carzero_viewer.types.PromptResult` dataclasses.
 """
@@ -25,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +78,31 @@ class InferenceWorker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self._engine: Any = None
+        self._preview: Any = None  # the fast mode's engine, built on first need (None: none)
+        self._preview_checked = False  # whether this engine's fast mode was looked for
+        self._fast_preview = True  # the user's setting
         self._load_error = "no model loaded yet"
+
+    @Slot(bool)
+    def set_fast_preview(self, enabled: bool) -> None:
+        """Turn the approximate first answer on or off (it only ever exists where bf16 is native)."""
+        self._fast_preview = enabled
+
+    def _preview_engine(self) -> Any:
+        """The reduced-precision engine of the fast mode, or None (setting off, or no native fast precision)."""
+        if not self._fast_preview or self._engine is None:
+            return None
+        if not self._preview_checked:
+            from carzero_viewer.errors import CarzeroError
+            from carzero_viewer.inference.device import fast_precision
+
+            self._preview_checked = True
+            fast = fast_precision(self._engine.device.device)
+            try:
+                self._preview = None if fast is None else self._engine.at_precision(fast)
+            except CarzeroError as exc:
+                self.notice.emit(f"fast preview unavailable: {exc.message}")
+        return self._preview
 
     @Slot(object, str)
     def load_model(self, candidates: list[Path], device: str) -> None:
@@ -80,7 +110,7 @@ class InferenceWorker(QObject):
         errors: list[str] = []
         try:
             from carzero_viewer.errors import CarzeroError
-            from carzero_viewer.inference.device import select_device
+            from carzero_viewer.inference.device import fast_precision, select_device
             from carzero_viewer.inference.engine import InferenceEngine
             from carzero_viewer.model.loader import load_model
             from carzero_viewer.paths import resolve_weights_folder
@@ -96,6 +126,7 @@ class InferenceWorker(QObject):
             try:
                 loaded = load_model(resolve_weights_folder(Path(candidate)), spec.device)
                 self._engine = InferenceEngine(loaded, spec)
+                self._preview, self._preview_checked = None, False
             except CarzeroError as exc:
                 errors.append(exc.message)
                 continue
@@ -116,6 +147,7 @@ class InferenceWorker(QObject):
                     device=spec.label,
                     is_untrained=info.is_untrained,
                     note=note,
+                    fast_precision=fast_precision(spec.device) or "",
                 )
             )
             return
@@ -134,7 +166,14 @@ class InferenceWorker(QObject):
             self.request_failed.emit(request_id, self._load_error)
             return
         try:
-            response = self._score(request_id, request, token)
+            from carzero_viewer.inference.engine import content_key
+
+            request = replace(request, content_hash=request.content_hash or content_key(request.gray))
+            preview = self._preview_engine()
+            if preview is not None and not self._engine.has_image(request.content_hash):
+                approximate = self._score(request_id, request, token, preview)
+                self.results_ready.emit(request_id, replace(approximate, skipped=()))
+            response = self._score(request_id, request, token, self._engine)
         except Cancelled:
             self.request_cancelled.emit(request_id)
             return
@@ -151,11 +190,13 @@ class InferenceWorker(QObject):
             return
         self.results_ready.emit(request_id, response)
 
-    def _score(self, request_id: int, request: ScoreRequest, token: CancelToken) -> ScoreResponse:
+    def _score(
+        self, request_id: int, request: ScoreRequest, token: CancelToken, engine: Any
+    ) -> ScoreResponse:
         from carzero_viewer.errors import CarzeroError
 
-        engine = self._engine
-        self.progress.emit(request_id, "encoding the image")
+        preview = "" if engine.device.precision == "fp32" else f" ({engine.device.precision} preview)"
+        self.progress.emit(request_id, f"encoding the image{preview}")
         image = engine.encode_image(request.gray, token, request.content_hash or None)
         token.check()
         processed, skipped = [], []
@@ -187,6 +228,7 @@ class InferenceWorker(QObject):
         if engine is None or engine.device.device.type == "cpu":
             return False
         self._engine = engine.on_cpu()
+        self._preview, self._preview_checked = None, False
         return True
 
 
@@ -254,7 +296,9 @@ class RequestChannel(QObject):
         self.busy_changed.emit(False)
 
     def deliver_results(self, request_id: int, response: ScoreResponse) -> None:
-        self.busy_changed.emit(False)
+        """Hand on a response; an approximate one leaves the request running (its exact result follows)."""
+        if not response.approximate:
+            self.busy_changed.emit(False)
         self.results_ready.emit(request_id, response)
 
     def deliver_failure(self, request_id: int, message: str) -> None:
@@ -283,6 +327,7 @@ class InferenceBridge(QObject):
     # Private signals that carry work into the worker thread (queued connections).
     _load_requested = Signal(object, str)
     _run_requested = Signal(int, object, object)
+    _fast_preview_requested = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -292,6 +337,7 @@ class InferenceBridge(QObject):
         self._worker.moveToThread(self._thread)
         self._load_requested.connect(self._worker.load_model)
         self._run_requested.connect(self._worker.run)
+        self._fast_preview_requested.connect(self._worker.set_fast_preview)
         self._worker.model_ready.connect(self._on_model_ready)
         self._worker.model_failed.connect(self._on_model_failed)
         self._worker.results_ready.connect(self._on_results)
@@ -339,6 +385,10 @@ class InferenceBridge(QObject):
     def load_model(self, candidates: list[Path], device: str = "auto") -> None:
         """Ask the worker to load the first working weights folder of ``candidates``."""
         self._load_requested.emit(list(candidates), device)
+
+    def set_fast_preview(self, enabled: bool) -> None:
+        """The Settings > Model "fast preview" choice (applies from the next request)."""
+        self._fast_preview_requested.emit(enabled)
 
     def submit(
         self,

@@ -111,6 +111,7 @@ class MainChrome(QObject):
         self.views = views
         self.owner = owner
         self.bridge = bridge  # the compare windows score their own images on channels of it
+        bridge.set_fast_preview(owner.settings.fast_preview)  # Settings > Model, edited below
         self.prompt_grid: PromptGrid | None = None
         self.compare_images: CompareImages | None = None
         self._build_docks()
@@ -471,10 +472,14 @@ class MainChrome(QObject):
     @Slot()
     def edit_model_settings(self) -> None:
         settings = self.owner.settings
+        state = self.model.results.model
         dialog = ModelDialog(settings.weights_path, settings.device, searched_locations(), self.window)
+        dialog.set_fast_preview(settings.fast_preview, state.fast_precision if state is not None else "")
         if dialog.exec() != ModelDialog.DialogCode.Accepted:
             return
         settings.weights_path, settings.device = dialog.weights_path(), dialog.device()
+        settings.fast_preview = dialog.fast_preview()
+        self.bridge.set_fast_preview(settings.fast_preview)
         self.owner.save_settings()
         found, problems = candidates(None, settings.weights_path, demo=False)
         for problem in problems:

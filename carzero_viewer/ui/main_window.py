@@ -61,7 +61,7 @@ def _open_topic(path: Path | None) -> str:
 class MainWindow(QMainWindow):
     scores_shown = Signal()  # the shown results changed (views of the results, e.g. the prompt grid, redraw)
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, bridge: InferenceBridge | None = None) -> None:
         super().__init__()
         self.setWindowTitle("CARZero Viewer")
         self.resize(1500, 950)
@@ -85,7 +85,8 @@ class MainWindow(QMainWindow):
         self.word_panel = WordPanel()
         self.ground_truth_panel = GroundTruthPanel()
         self.ground_truth_panel.set_template(self.settings.prompt_template)
-        self.bridge = InferenceBridge(self)
+        self.bridge = bridge if bridge is not None else InferenceBridge()  # gui's: already loading
+        self.bridge.setParent(self)
         self.chrome = MainChrome(self, self.model, self._chrome_views(), self, self.bridge)
         self.calibration_view = CalibrationView(self.model, self, self.chrome)
         self.calibration_view.restore()  # the listed findings before the list itself

@@ -65,6 +65,7 @@ from carzero_viewer.ui.calibration_controls import (
 )
 from carzero_viewer.viewer_model import ScoreResponse
 from carzero_viewer.viewer_model.calibration import RowCalibration
+from carzero_viewer.viewer_model.map_view import approximate_label
 
 PROMPT_COLUMN, SCORE_COLUMN, BAR_COLUMN, NEGATION_COLUMN, CALIBRATED_COLUMN = range(5)
 NEGATION_CAVEAT = (
@@ -228,6 +229,10 @@ class ScoresPanel(QWidget):
         self.negation_note.setStyleSheet(f"color: {WARNING_COLOR.name()};")
         self.negation_note.hide()
         self.calibration = CalibrationControls()
+        self.precision_label = QLabel()  # shown while the rows are the fast mode's approximate preview
+        self.precision_label.setWordWrap(True)
+        self.precision_label.setStyleSheet(f"color: {WARNING_COLOR.name()};")
+        self.precision_label.hide()
 
         self.table = self._build_table()
 
@@ -242,6 +247,7 @@ class ScoresPanel(QWidget):
             (self.calibration, 0),
             (self.calibration.caption, 0),  # above the table, so a short dock never scrolls it away
             (self.applicability, 0),
+            (self.precision_label, 0),
             (self.table, 1),
             (self.reading_label, 0),
             (self.status_label, 0),
@@ -340,7 +346,9 @@ class ScoresPanel(QWidget):
     def show_response(
         self, response: ScoreResponse, keep: str | None, calibration: dict[str, RowCalibration]
     ) -> None:
-        """:meth:`set_results` of everything ``response`` holds (rows, negations, findings)."""
+        """:meth:`set_results` of everything ``response`` holds (rows, negations, findings), labelled while
+        they are the fast mode's approximate preview."""
+        self._show_precision(response.precision if response.approximate else None)
         self.set_results(response.results, response.negations or None, keep, response.findings, calibration)
 
     def clear(self, message: str = "No scores yet") -> None:
@@ -351,6 +359,15 @@ class ScoresPanel(QWidget):
         self.table.setRowCount(0)
         self.status_label.setText(message)
         self._show_reading(None)
+        self._show_precision(None)
+
+    def _show_precision(self, approximate: str | None) -> None:
+        """Label the rows as a reduced-precision preview (``approximate``: its precision) or hide the label."""
+        if approximate is not None:
+            self.precision_label.setText(
+                f"{approximate_label(approximate)}: fast preview; the exact fp32 result replaces it in a moment"
+            )
+        self.precision_label.setVisible(approximate is not None)
 
     def set_status(self, message: str) -> None:
         self.status_label.setText(message)

@@ -62,5 +62,6 @@ def finding_prompt_result(
         word_maps=np.zeros((0, *grid.shape), np.float32),
         padding_word_map=np.full(grid.shape, np.nan, np.float32),
         geometry=first.geometry,
+        precision=next((r.precision for r in phrasings if r.approximate), "fp32"),
     )
     return row, aggregated

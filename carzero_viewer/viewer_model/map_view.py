@@ -18,6 +18,11 @@ from carzero_viewer.types import PromptResult
 WORD_MAP_NOTICE = "word-query map — extension, not evaluated in the paper"
 
 
+def approximate_label(precision: str) -> str:
+    """How a reduced-precision preview is labelled wherever it is shown (map caption, scores panel)."""
+    return f"approximate ({precision})"
+
+
 @dataclass(frozen=True)
 class MapView:
     """A map ready to draw.
@@ -55,6 +60,8 @@ def build_map_view(result: PromptResult, slot: int, style: HeatmapStyle, untrain
     else:
         grid = result.word_maps[slot]
         caption = f"word '{result.words[slot]}' of \"{result.prompt.text}\" ({WORD_MAP_NOTICE})"
+    if result.approximate:
+        caption += f" — {approximate_label(result.precision)}"
     if untrained:
         caption += " — UNTRAINED DEMO MODEL"
     values = map_to_original(grid, result.geometry, mode=style.interpolation)

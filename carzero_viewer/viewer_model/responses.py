@@ -29,6 +29,17 @@ class ScoreResponse:
     skipped: tuple[str, ...] = ()
     findings: dict[str, FindingResult] = field(default_factory=dict)
 
+    @property
+    def approximate(self) -> bool:
+        """Some result is a reduced-precision preview (the viewer's fast mode); the exact one replaces it."""
+        return any(r.approximate for r in self.results) or any(r.approximate for r in self.negations.values())
+
+    @property
+    def precision(self) -> str:
+        """The reduced precision of the approximate results, else ``"fp32"``."""
+        every = [*self.results, *self.negations.values()]
+        return next((r.precision for r in every if r.approximate), "fp32")
+
     def result_for(self, typed: str | None) -> PromptResult | None:
         """The result of the typed prompt ``typed``, or None when it was not scored."""
         return next((result for result in self.results if result.prompt.typed == typed), None)
@@ -47,6 +58,9 @@ class ModelState:
     weights_path: str = ""
     note: str = ""
     sha256: str = ""  # the checkpoint's full SHA-256 (hex), which a calibration profile must match
+    fast_precision: str = (
+        ""  # the fast mode's precision on this device ("bf16", "fp16"); "" where there is none
+    )
 
     @property
     def summary(self) -> str:

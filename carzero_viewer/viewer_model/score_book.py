@@ -37,9 +37,12 @@ class ScoreBook:
             self._key = key
 
     def missing(self, prompts: Sequence[str], negations: bool) -> tuple[list[str], list[str]]:
-        """Prompts without a result, and prompts without a negation result (when negations are wanted)."""
-        positive = [p for p in prompts if p not in self._positive]
-        negative = [p for p in prompts if negations and p not in self._negative]
+        """Prompts without an exact result, and prompts without an exact negation result (when negations are
+        wanted): an approximate preview is shown but still missing, so a new request computes it exactly."""
+        positive = [p for p in prompts if p not in self._positive or self._positive[p].approximate]
+        negative = [
+            p for p in prompts if negations and (p not in self._negative or self._negative[p].approximate)
+        ]
         return positive, negative
 
     def add(self, response: ScoreResponse) -> None:

@@ -74,3 +74,11 @@ def test_hidden_panels_round_trip_and_a_non_text_entry_falls_back(tmp_path: Path
     assert load_settings(path).hidden_panels == ["Ground truth", "Maps"]
     path.write_text(json.dumps({"hidden_panels": ["Maps", {"deep": 1}]}))
     assert load_settings(path).hidden_panels == []
+
+
+def test_fast_preview_is_on_by_default_and_kept() -> None:
+    from carzero_viewer.settings import Settings
+
+    assert Settings().fast_preview is True
+    assert Settings.from_dict({**Settings().to_dict(), "fast_preview": False}).fast_preview is False
+    assert Settings.from_dict({"fast_preview": "no"}).fast_preview is True  # wrong type: the default

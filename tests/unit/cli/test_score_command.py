@@ -56,9 +56,10 @@ def test_score_reproduces_fixture_arrays(tmp_path: Path, capsys: pytest.CaptureF
     assert _score(FIXTURE, FIXTURE / "image.png", FIXTURE / "prompts.json", tmp_path) == 0
     expected = np.load(FIXTURE / "expected.npz")
     with np.load(tmp_path / "out.npz") as arrays:
-        assert {k: arrays[k].shape for k in arrays.files} == {**NPZ_SHAPES, "pipeline": ()}
+        assert {k: arrays[k].shape for k in arrays.files} == {**NPZ_SHAPES, "pipeline": (), "precision": ()}
         assert all(arrays[k].dtype == np.float32 for k in NPZ_SHAPES)
         assert str(arrays["pipeline"]) == "app"
+        assert str(arrays["precision"]) == "fp32"  # every output records the precision it was computed in
         assert_close(arrays["scores"], expected["scores"], "scores")
         assert_close(arrays["i2t_logits"], expected["i2t_logits"], "i2t")
         assert_close(arrays["t2i_logits"], expected["t2i_logits"], "t2i")
@@ -72,6 +73,7 @@ def test_score_reproduces_fixture_arrays(tmp_path: Path, capsys: pytest.CaptureF
     assert first["typed"] == "There is Pneumothorax."
     assert first["words"] == ["[CLS]", "there", "is", "pneumothorax", "[SEP]"]
     assert document["model"]["status"] == "untrained"
+    assert document["model"]["precision"] == "fp32"
     captured = capsys.readouterr()
     assert "UNTRAINED DEMO MODEL" in captured.err
 

@@ -9,7 +9,7 @@ import pytest
 
 from carzero_viewer.errors import ModelLoadError
 from carzero_viewer.inference import device as device_module
-from carzero_viewer.inference.device import cpu_supports_bf16, select_device
+from carzero_viewer.inference.device import cpu_flags, cpu_supports_bf16, fast_precision, select_device
 
 
 @pytest.fixture
@@ -20,10 +20,10 @@ def cpuinfo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
         fake = tmp_path / "cpuinfo"
         fake.write_text(f"processor\t: 0\nmodel name\t: Test CPU\nflags\t\t: {flags}\n\n", encoding="ascii")
         monkeypatch.setattr(device_module, "CPUINFO", fake)
-        cpu_supports_bf16.cache_clear()
+        cpu_flags.cache_clear()
 
     yield write
-    cpu_supports_bf16.cache_clear()
+    cpu_flags.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -54,11 +54,11 @@ def test_bf16_on_a_cpu_with_native_support_is_allowed(cpuinfo: Callable[[str], N
 
 def test_missing_cpuinfo_means_no_bf16(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(device_module, "CPUINFO", tmp_path / "absent")
-    cpu_supports_bf16.cache_clear()
+    cpu_flags.cache_clear()
     try:
         assert cpu_supports_bf16() is False
     finally:
-        cpu_supports_bf16.cache_clear()
+        cpu_flags.cache_clear()
 
 
 def test_fp16_on_the_cpu_is_refused() -> None:
@@ -92,3 +92,18 @@ def test_bf16_on_a_gpu_without_it_is_refused(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda *_: "Old GPU")
     with pytest.raises(ModelLoadError, match="Old GPU does not support bf16"):
         select_device("cuda", "bf16")
+
+
+@pytest.mark.parametrize(("flags", "fast"), [("fpu avx2 avx512f", None), ("fpu avx512f amx_bf16", "bf16")])
+def test_fast_mode_only_where_bf16_is_native(
+    cpuinfo: Callable[[str], None], flags: str, fast: str | None
+) -> None:
+    import torch
+
+    cpuinfo(flags)
+    assert fast_precision(torch.device("cpu")) == fast
+
+
+def test_cpu_flags_name_the_isa(cpuinfo: Callable[[str], None]) -> None:
+    cpuinfo("fpu avx2 avx512f amx_tile")
+    assert {"avx2", "avx512f", "amx_tile"} <= cpu_flags()
