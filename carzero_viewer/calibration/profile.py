@@ -67,6 +67,19 @@ class Provenance:
     min_cases: int
     ece_bins: int
 
+    def origin(self) -> dict[str, Any]:
+        """Where the profile's numbers come from (weights and labelled set), as JSON values; outputs that apply
+        a profile repeat these fields."""
+        return {
+            "weights_sha256": self.weights_sha256,
+            "weights_untrained": self.weights_untrained,
+            "labels_file": self.labels_file,
+            "images_folder": self.images_folder,
+            "images_scored": self.images_scored,
+            "created_utc": self.created_utc,
+            "app_version": self.app_version,
+        }
+
 
 @dataclass(frozen=True)
 class CalibrationProfile:
@@ -199,13 +212,7 @@ def profile_document(profile: CalibrationProfile) -> dict[str, Any]:
             else None
         ),
         "provenance": {
-            "weights_sha256": provenance.weights_sha256,
-            "weights_untrained": provenance.weights_untrained,
-            "labels_file": provenance.labels_file,
-            "images_folder": provenance.images_folder,
-            "images_scored": provenance.images_scored,
-            "created_utc": provenance.created_utc,
-            "app_version": provenance.app_version,
+            **provenance.origin(),
             "folds": provenance.folds,
             "bootstrap": provenance.bootstrap,
             "seed": provenance.seed,

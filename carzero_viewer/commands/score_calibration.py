@@ -110,13 +110,7 @@ class ScoreCalibration:
             "profile": str(self.profile.source) if self.profile.source else None,
             "operating_point": self.point,
             "calibrated_findings": sorted(self.profile.findings),
-            "weights_sha256": provenance.weights_sha256,
-            "weights_untrained": provenance.weights_untrained,
-            "labels_file": provenance.labels_file,
-            "images_folder": provenance.images_folder,
-            "images_scored": provenance.images_scored,
-            "created_utc": provenance.created_utc,
-            "app_version": provenance.app_version,
+            **provenance.origin(),
             "probability_meaning": "calibrated probability = sigmoid(slope * raw score + intercept) fitted on "
             "the profile's labelled images; it holds for data like those",
         }
