@@ -321,15 +321,6 @@ class ImageCanvas(QWidget):
         if changed:
             self.orientation_changed.emit(orientation)
 
-    def flip_horizontal(self) -> None:
-        self.set_orientation(self._orientation.flipped_horizontally())
-
-    def flip_vertical(self) -> None:
-        self.set_orientation(self._orientation.flipped_vertically())
-
-    def rotate_clockwise(self) -> None:
-        self.set_orientation(self._orientation.rotated_clockwise())
-
     def actual_size(self) -> None:
         """One screen pixel = one image pixel, keeping the current view centre."""
         if self._content_size() is None:

@@ -277,9 +277,10 @@ class MainChrome(QObject):
         self._action(view, "1:1", canvas.actual_size, "actual_size")
         self._action(view, "Invert", canvas.toggle_invert, "invert")
         self._action(view, "Reset", canvas.reset, "reset")
-        self._action(view, "Flip horizontal", canvas.flip_horizontal, "flip_horizontal")
-        self._action(view, "Flip vertical", canvas.flip_vertical, "flip_vertical")
-        self._action(view, "Rotate 90° clockwise", canvas.rotate_clockwise, "rotate")
+        display = self.model.display  # the orientation's one owner; the canvas follows its events
+        self._action(view, "Flip horizontal", display.flip_horizontal, "flip_horizontal")
+        self._action(view, "Flip vertical", display.flip_vertical, "flip_vertical")
+        self._action(view, "Rotate 90° clockwise", display.rotate_clockwise, "rotate")
         self._action(view, "Corner overlays", self._toggle_corners, "toggle_corners")
         self.measure_action = self._action(view, "Measure length", self._toggle_measure, "measure")
         self.measure_action.setCheckable(True)

@@ -181,7 +181,8 @@ class MainWindow(QMainWindow):
         self.levels_panel.invert_toggled.connect(model.display.set_inverted)
         self.canvas.window_changed.connect(model.display.set_window)
         self.canvas.inverted_changed.connect(model.display.set_inverted)
-        self.canvas.orientation_changed.connect(model.display.set_orientation)
+        self.canvas.orientation_changed.connect(model.display.set_orientation)  # e.g. R resets it
+        model.display.orientation_changed.connect(self.canvas.set_orientation)  # the View menu's flips
         self.canvas.cursor_moved.connect(self._on_cursor_moved)
         self.canvas.measurement_changed.connect(self.chrome.show_measurement)
         self.bridge.model_ready.connect(self._on_model_ready)

@@ -15,6 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu, QPushButton
 
+from carzero_viewer.imaging.display_orientation import DisplayOrientation
 from carzero_viewer.paths import demo_model_dir
 from carzero_viewer.settings import load_settings
 from carzero_viewer.ui.app import create_application
@@ -191,6 +192,23 @@ def test_the_menus_reach_the_pacs_and_the_dicom_study_export(window, qtbot) -> N
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
     dialog.close()
+
+
+def test_the_view_menu_flips_through_the_view_model_and_reset_returns_both(
+    ready, qtbot, test_data_dir
+) -> None:
+    """The display orientation has one owner, the view model: menu flips reach the canvas through it."""
+    window = ready
+    open_and_wait(window, qtbot, test_data_dir / "carzero-tiny" / "image.png")
+    actions = {a.text(): a for menu in window.menuBar().findChildren(QMenu) for a in menu.actions()}
+    actions["Flip horizontal"].trigger()
+    actions["Rotate 90° clockwise"].trigger()
+    expected = DisplayOrientation().flipped_horizontally().rotated_clockwise()
+    assert window.model.display.orientation == expected
+    assert window.canvas.orientation() == expected
+    actions["Reset"].trigger()
+    assert window.canvas.orientation() == DisplayOrientation()
+    assert window.model.display.orientation == DisplayOrientation()
 
 
 def test_typing_previews_the_draft_before_enter(ready, qtbot, test_data_dir: Path) -> None:

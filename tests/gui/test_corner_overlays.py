@@ -66,7 +66,7 @@ def test_corner_texts_follow_window_zoom_and_rotation(canvas, dicom) -> None:
     assert canvas.corners.texts()["bottom_left"].startswith("C 1000 / W 500\n")
     canvas.actual_size()
     assert canvas.corners.texts()["bottom_left"].endswith("Zoom 100%")
-    canvas.rotate_clockwise()
+    canvas.set_orientation(canvas.orientation().rotated_clockwise())
     assert canvas.corners.texts()["bottom"] == "L"
     canvas.reset()
     assert canvas.corners.texts()["bottom"] == "F"
@@ -101,9 +101,9 @@ def _scene(canvas: ImageCanvas, item, x: float, y: float) -> tuple[float, float]
 @pytest.mark.parametrize(
     ("action", "expected"),
     [
-        ("flip_horizontal", (-1, 0, 0, 1)),
-        ("flip_vertical", (1, 0, 0, -1)),
-        ("rotate_clockwise", (0, -1, 1, 0)),
+        ("flipped_horizontally", (-1, 0, 0, 1)),
+        ("flipped_vertically", (1, 0, 0, -1)),
+        ("rotated_clockwise", (0, -1, 1, 0)),
     ],
 )
 def test_image_map_box_and_marker_move_together(canvas, dicom, qtbot, action, expected) -> None:
@@ -115,7 +115,7 @@ def test_image_map_box_and_marker_move_together(canvas, dicom, qtbot, action, ex
     rect_item, _label = canvas.boxes()[0]
     before = _scene(canvas, canvas.image_item, 300.0, 400.0)
     with qtbot.waitSignal(canvas.orientation_changed):
-        getattr(canvas, action)()
+        canvas.set_orientation(getattr(canvas.orientation(), action)())
     assert canvas.orientation().matrix == expected
     point = _scene(canvas, canvas.image_item, 300.0, 400.0)
     assert point != pytest.approx(before, abs=1.0), "the display changed"
@@ -134,13 +134,13 @@ def test_horizontal_flip_mirrors_the_point_on_screen(canvas, dicom) -> None:
     canvas.set_record(dicom)
     w = dicom.shape[1]
     mirrored_before = _scene(canvas, canvas.image_item, w - 300.0, 400.0)
-    canvas.flip_horizontal()
+    canvas.set_orientation(canvas.orientation().flipped_horizontally())
     assert _scene(canvas, canvas.image_item, 300.0, 400.0) == pytest.approx(mirrored_before, abs=1e-3)
 
 
 def test_cursor_and_ruler_stay_in_image_pixels_after_rotation(canvas, dicom, qtbot) -> None:
     canvas.set_record(dicom)
-    canvas.rotate_clockwise()
+    canvas.set_orientation(canvas.orientation().rotated_clockwise())
     scene = canvas.image_item.mapToScene(QPointF(500.5, 700.5))
     with qtbot.waitSignal(canvas.cursor_moved) as blocker:
         canvas.graphics.scene().sigMouseMoved.emit(scene)
