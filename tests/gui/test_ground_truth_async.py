@@ -1,16 +1,15 @@
 """Opening a folder never freezes the window (issue 12 follow-up): the full NIH ``Data_Entry_2017.csv``
 (112,120 rows, 8 MB) beside the images is read off the GUI thread, and the labels appear once read.
 
-The probe is a 10 ms timer in the GUI thread: every gap between its ticks is time the event loop was blocked.
-The bound is relative to this machine's speed: a third of the time the test itself takes to read the table
-(T). Read in the GUI thread, as before, the loop was blocked for about the whole read (measured on a busy
-2-core machine: 0.86-2.1 s, 0.8-0.9 T), so the old code fails by 2.5x. Read in the background, the longest gap
-does not grow with the table (0.1-0.18 s here, about 0.1 T: the settings file written with fsync as the
-folder joins the recent files, and the image shown), 3x below the bound.
+The test checks the cause, not a time: the table is parsed in another thread than the GUI thread (before, it
+was parsed in the GUI thread, blocking the loop 0.86-2.1 s on a 2-core machine), and the labels reach the
+panel. A 10 ms GUI-thread timer still records the longest event-loop gap, printed for the record; timings are
+not asserted (they depend on the machine's load and belong to benchmarks).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QTimer
 
-from carzero_viewer.annotations import read_image_labels
+from carzero_viewer.annotations import ImageLabels, discovery, read_image_labels
 from carzero_viewer.ui.ground_truth_reader import GroundTruthReader
 from carzero_viewer.viewer_model import ViewerModel
 
@@ -61,16 +60,20 @@ class TickProbe:
         return max(b - a for a, b in zip(self.ticks, self.ticks[1:], strict=False))
 
 
-def test_a_large_label_table_loads_while_the_event_loop_keeps_running(
-    open_window, qtbot, tmp_path: Path
+def test_a_large_label_table_is_parsed_off_the_gui_thread_and_its_labels_shown(
+    open_window, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     image = np.linspace(0, 255, 256 * 256).reshape(256, 256).astype(np.uint8)
     Image.fromarray(image).save(tmp_path / "00000001_000.png")  # small: its display costs the loop little
     _nih_table(tmp_path / "Data_Entry_2017.csv")
     assert (tmp_path / "Data_Entry_2017.csv").stat().st_size > 7_000_000
-    start = time.perf_counter()
-    read_image_labels(tmp_path / "Data_Entry_2017.csv")
-    bound = (time.perf_counter() - start) / 3
+    threads: list[int] = []
+
+    def read_and_record(path: Path) -> ImageLabels:
+        threads.append(threading.get_ident())
+        return read_image_labels(path)
+
+    monkeypatch.setattr(discovery, "read_image_labels", read_and_record)
     window = open_window()
     probe = TickProbe()
     probe.timer.start()
@@ -81,8 +84,8 @@ def test_a_large_label_table_loads_while_the_event_loop_keeps_running(
     qtbot.wait(50)
     probe.timer.stop()
     assert "Effusion" in window.ground_truth_panel.image_labels_label.text()
-    print(f"longest gap {probe.longest_gap():.3f} s, bound {bound:.3f} s")
-    assert probe.longest_gap() < bound, f"the event loop was blocked {probe.longest_gap():.3f} s"
+    print(f"longest event-loop gap {probe.longest_gap():.3f} s")
+    assert threads and threading.main_thread().ident not in threads, "the table was parsed in the GUI thread"
 
 
 def test_reads_queue_up_and_none_is_dropped_for_a_newer_one(qtbot, tmp_path: Path) -> None:

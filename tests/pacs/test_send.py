@@ -101,28 +101,33 @@ def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
 @pytest.mark.parametrize(
     ("to", "calling", "expected"),
     [
-        ("{aet}@127.0.0.1:{free}", "CARZERO", "connection refused (nothing listens on port"),
+        ("{aet}@127.0.0.1:{free}", "CARZERO", ("connection refused (nothing listens on port",)),
         (
             "WRONGAET@127.0.0.1:{port}",
             "CARZERO",
-            "association rejected as CARZERO: Called AE title not recognised",
+            # Orthanc 1.10 usually rejects; under load (a CI run) it was once seen aborting the association
+            # instead. Either way the user reads one line naming the node and the association's end.
+            (
+                "association rejected as CARZERO: Called AE title not recognised",
+                "WRONGAET@127.0.0.1:{port}: association aborted",
+            ),
         ),
         (
             "{aet}@127.0.0.1:{port}",
             "STRANGER",
-            "association rejected as STRANGER: Calling AE title not recognised",
+            ("association rejected as STRANGER: Calling AE title not recognised",),
         ),
     ],
     ids=["wrong-port", "unknown-called-aet", "refused-calling-aet"],
 )
 def test_refusals_are_one_line_and_exit_1(
-    orthanc: Orthanc, capsys: pytest.CaptureFixture[str], to: str, calling: str, expected: str
+    orthanc: Orthanc, capsys: pytest.CaptureFixture[str], to: str, calling: str, expected: tuple[str, ...]
 ) -> None:
     node = to.format(aet=orthanc.aet, port=orthanc.dicom_port, free=free_port())
     assert main(["send", str(DICOM), "--to", node, "--calling-aet", calling]) == 1
     line = _one_error_line(capsys)
     assert line.startswith("carzero-viewer send: error: ")
-    assert expected in line
+    assert any(text.format(port=orthanc.dicom_port) in line for text in expected), line
 
 
 @pytest.fixture
