@@ -48,7 +48,7 @@ from carzero_viewer.ui.applicability_banner import ApplicabilityBanner
 from carzero_viewer.ui.compare_pair import default_reference, same_modality
 from carzero_viewer.ui.image_loader import ImageLoader
 from carzero_viewer.ui.linked_canvases import LinkedCanvases
-from carzero_viewer.ui.map_tile import UNTRAINED_HTML, UNTRAINED_MARK, MapTile, score_text
+from carzero_viewer.ui.map_tile import UNTRAINED_HTML, UNTRAINED_MARK, MapTile, open_beside, score_text
 from carzero_viewer.viewer_model.score_book import ScoreBook
 
 if TYPE_CHECKING:
@@ -116,10 +116,7 @@ class CompareImages(QDialog):
         self, model: ViewerModel, canvas: ImageCanvas, channel: RequestChannel, parent: QWidget
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Compare images")
-        self.setModal(False)
-        screen = parent.screen().availableGeometry()  # fits a 1024x700 screen rather than overflowing it
-        self.resize(min(1200, int(screen.width() * 0.9)), min(800, int(screen.height() * 0.9)))
+        open_beside(self, parent, "Compare images")
         self._model = model
         self._canvas = canvas
         self.left = CompareSide("Current")

@@ -13,7 +13,7 @@ import math
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFrame, QLabel, QVBoxLayout, QWidget
 
 from carzero_viewer.ui.canvas import ImageCanvas
 from carzero_viewer.viewer_model.map_view import build_map_view
@@ -102,3 +102,12 @@ class MapTile(QFrame):
         self.canvas.set_field_of_view(None)
         self.canvas.set_marker(None)
         self._drawn = None
+
+
+def open_beside(dialog: QDialog, parent: QWidget, title: str) -> None:
+    """Make ``dialog`` a non-modal compare window sized to fit ``parent``'s screen (a 1024x700 one included)
+    rather than overflow it; it can then sit beside the main window or on a second screen."""
+    dialog.setWindowTitle(title)
+    dialog.setModal(False)
+    screen = parent.screen().availableGeometry()
+    dialog.resize(min(1200, int(screen.width() * 0.9)), min(800, int(screen.height() * 0.9)))

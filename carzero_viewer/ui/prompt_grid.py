@@ -25,7 +25,7 @@ from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from carzero_viewer.ui.linked_canvases import LinkedCanvases
-from carzero_viewer.ui.map_tile import UNTRAINED_HTML, UNTRAINED_MARK, MapTile, score_text
+from carzero_viewer.ui.map_tile import UNTRAINED_HTML, UNTRAINED_MARK, MapTile, open_beside, score_text
 from carzero_viewer.ui.tile_grid import grid_shape
 
 if TYPE_CHECKING:
@@ -85,10 +85,7 @@ class PromptGrid(QDialog):
         self, model: ViewerModel, canvas: ImageCanvas, select: Callable[[str], None], parent: QWidget
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Compare prompts")
-        self.setModal(False)
-        screen = parent.screen().availableGeometry()  # fits a 1024x700 screen rather than overflowing it
-        self.resize(min(1200, int(screen.width() * 0.9)), min(800, int(screen.height() * 0.9)))
+        open_beside(self, parent, "Compare prompts")
         self._model = model
         self._canvas = canvas
         self._select = select
